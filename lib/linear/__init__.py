@@ -1,0 +1,10 @@
+"""线性模型（第 4–7 章）。与 ``sklearn.linear_model`` 一样按主题分文件，从这里统一导入：
+
+* ``lib.linear.regression``——第 4 章：最小二乘、正规方程、伪逆、岭回归；
+* 后续各章（逻辑回归、Softmax 回归、Lasso……）在本目录下各自新增一个模块，并在下面导出。
+"""
+
+from .regression import *  # noqa: F401,F403
+from .regression import __all__ as _regression_all
+
+__all__ = list(_regression_all)

@@ -1,0 +1,261 @@
+"""全书共用的小工具：随机种子、设备、计时、数值梯度和输入检查。
+
+输入检查函数（``check_array``、``check_X_y``、``check_scalar`` ……）是全书约定的一部分：
+lib 里每个公开函数都先用它们检查参数，出错时抛出 ``ValueError``/``TypeError``，
+信息里写明 *哪个参数*、*期望什么*、*实际得到什么*，而不是在深处以难懂的方式失败。
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "seed_everything",
+    "get_device",
+    "Timer",
+    "benchmark",
+    "numerical_grad",
+    "check_array",
+    "check_X_y",
+    "check_scalar",
+    "check_random_state",
+    "check_is_fitted",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# 随机性与设备
+# ---------------------------------------------------------------------------------------------
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """固定 Python、NumPy 和（若已安装）PyTorch 的随机种子，返回一个 NumPy ``Generator``。
+
+    书中每个用到随机数的单元格都从这里拿随机源，使得每次运行、每台机器上的输出一致。
+    """
+    seed = check_scalar(seed, "seed", Integral, min_val=0)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency, but lib.utils does not need it
+        pass
+    else:
+        torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def check_random_state(rng: None | int | np.random.Generator, name: str = "rng") -> np.random.Generator:
+    """把 ``None``/整数/``Generator`` 统一成 ``np.random.Generator``。``None`` 表示种子 0（书中一切可复现）。"""
+    if rng is None:
+        return np.random.default_rng(0)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"{name} must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
+
+
+def get_device(prefer: str = "cuda"):
+    """返回 ``torch.device``：有 CUDA 时用 GPU，否则用 CPU。``prefer="cpu"`` 强制用 CPU。"""
+    import torch
+
+    if prefer not in ("cuda", "cpu"):
+        raise ValueError(f"prefer must be 'cuda' or 'cpu', got {prefer!r}")
+    if prefer == "cuda" and torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+# ---------------------------------------------------------------------------------------------
+# 计时
+# ---------------------------------------------------------------------------------------------
+class Timer:
+    """上下文管理器计时器：``with Timer() as t: ...`` 之后 ``t.elapsed`` 是秒数。
+
+    若传入 CUDA 设备，进入和退出时都会同步，计到的是 GPU 上真正花掉的时间。
+    """
+
+    def __init__(self, device: Any = None):
+        self.device = device
+        self.elapsed = float("nan")
+
+    def _sync(self) -> None:
+        if self.device is not None and str(self.device).startswith("cuda"):
+            import torch
+
+            torch.cuda.synchronize(self.device)
+
+    def __enter__(self) -> Timer:
+        self._sync()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._sync()
+        self.elapsed = time.perf_counter() - self._start
+
+
+@dataclass
+class BenchmarkResult:
+    """一次基准测量的结果。时间单位是秒；``peak_mem_bytes`` 只在 CUDA 上测得，否则为 ``None``。"""
+
+    median: float
+    times: list[float] = field(repr=False)
+    peak_mem_bytes: int | None = None
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+
+def benchmark(
+    fn: Callable[[], Any],
+    *,
+    repeat: int = 5,
+    warmup: int = 1,
+    device: Any = None,
+    min_time: float = 0.0,
+) -> BenchmarkResult:
+    """测量 ``fn()`` 的耗时：先预热 ``warmup`` 次，再计时 ``repeat`` 次，返回中位数。
+
+    在 CUDA 上每次计时前后同步，并记录峰值显存。``min_time`` > 0 时，单次太快的函数会被
+    连续调用多次再取平均，以免计时器分辨率主导结果。这是三个 GPU 核心的基准脚本共用的测量方法。
+    """
+    repeat = check_scalar(repeat, "repeat", Integral, min_val=1)
+    warmup = check_scalar(warmup, "warmup", Integral, min_val=0)
+    on_cuda = device is not None and str(device).startswith("cuda")
+    if on_cuda:
+        import torch
+
+        torch.cuda.reset_peak_memory_stats(device)
+    for _ in range(warmup):
+        fn()
+    inner = 1
+    if min_time > 0:
+        with Timer(device) as t:
+            fn()
+        inner = max(1, int(np.ceil(min_time / max(t.elapsed, 1e-9))))
+    times = []
+    for _ in range(repeat):
+        with Timer(device) as t:
+            for _ in range(inner):
+                fn()
+        times.append(t.elapsed / inner)
+    peak = None
+    if on_cuda:
+        import torch
+
+        peak = int(torch.cuda.max_memory_allocated(device))
+    return BenchmarkResult(median=float(np.median(times)), times=times, peak_mem_bytes=peak)
+
+
+# ---------------------------------------------------------------------------------------------
+# 数值梯度
+# ---------------------------------------------------------------------------------------------
+def numerical_grad(f: Callable[[np.ndarray], float], w: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    r"""中心差分梯度 :math:`\partial f/\partial w_j \approx (f(w+\epsilon e_j)-f(w-\epsilon e_j))/(2\epsilon)`。
+
+    误差是 :math:`O(\epsilon^2)`，用来核对书中每个手推的梯度。``w`` 可以是任意形状的数组。
+    """
+    w = check_array(w, "w", ndim=None)
+    eps = check_scalar(eps, "eps", Real, min_val=0, include_min=False)
+    grad = np.zeros_like(w)
+    flat, gflat = w.reshape(-1), grad.reshape(-1)
+    for j in range(flat.size):
+        old = flat[j]
+        flat[j] = old + eps
+        f_plus = float(f(w))
+        flat[j] = old - eps
+        f_minus = float(f(w))
+        flat[j] = old
+        gflat[j] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+# ---------------------------------------------------------------------------------------------
+# 输入检查
+# ---------------------------------------------------------------------------------------------
+def check_array(
+    x: Any,
+    name: str = "X",
+    *,
+    ndim: int | tuple[int, ...] | None = 2,
+    dtype: Any = np.float64,
+    allow_empty: bool = False,
+    finite: bool = True,
+    copy: bool = True,
+) -> np.ndarray:
+    """把 ``x`` 转成 NumPy 数组并检查维数、是否为空、是否全为有限数。
+
+    ``ndim`` 可以是一个整数、整数元组（允许的维数）或 ``None``（不检查）。
+    ``dtype=None`` 表示保留原类型（例如类别标签）。默认返回副本，调用方可以放心修改。
+    """
+    if x is None:
+        raise ValueError(f"{name} must be an array, got None")
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.array(x, dtype=dtype, copy=copy) if dtype is not None else np.array(x, copy=copy)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be array-like of numbers, got {type(x).__name__} ({err})") from None
+    if arr.dtype == object:
+        raise TypeError(f"{name} must be a regular (not ragged) array, got an object array")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got an array of shape {arr.shape}")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if finite and np.issubdtype(arr.dtype, np.number) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity")
+    return arr
+
+
+def check_X_y(X: Any, y: Any, *, y_dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """检查特征矩阵 ``X``（n×d）与目标 ``y``（长度 n）并返回副本。"""
+    X = check_array(X, "X", ndim=2)
+    y = check_array(y, "y", ndim=1, dtype=y_dtype)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X and y must have the same number of rows, got X: {X.shape[0]}, y: {y.shape[0]}")
+    return X, y
+
+
+def check_scalar(
+    value: Any,
+    name: str,
+    kind: type | tuple[type, ...] = Real,
+    *,
+    min_val: float | None = None,
+    max_val: float | None = None,
+    include_min: bool = True,
+    include_max: bool = True,
+):
+    """检查标量参数的类型与取值范围，例如 ``check_scalar(lr, "lr", Real, min_val=0, include_min=False)``。"""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        want = " or ".join(k.__name__.lower() for k in kinds)
+        raise TypeError(f"{name} must be a {want}, got {type(value).__name__} ({value!r})")
+    if isinstance(value, Real) and not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if min_val is not None and (value < min_val or (not include_min and value == min_val)):
+        op = ">=" if include_min else ">"
+        raise ValueError(f"{name} must be {op} {min_val}, got {value!r}")
+    if max_val is not None and (value > max_val or (not include_max and value == max_val)):
+        op = "<=" if include_max else "<"
+        raise ValueError(f"{name} must be {op} {max_val}, got {value!r}")
+    return value
+
+
+def check_is_fitted(estimator: Any, attribute: str) -> None:
+    """在 ``predict`` 之前确认 ``fit`` 已经调用过（检查 ``fit`` 设置的属性）。"""
+    if not hasattr(estimator, attribute):
+        raise RuntimeError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")

@@ -1,0 +1,207 @@
+"""Checks of the book as a whole: notebook pairs, execution state, setup cells, toc, and the -W build.
+
+Every section is a pair chapters/NN_slug/MM_slug.md (edited) + .ipynb (executed). The .ipynb is what the
+book renders, what Colab opens and what nbval re-executes, so it must hold exactly the .md's cells, all
+executed top to bottom, with no errors and nothing on stderr.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import nb as nbtool  # noqa: E402
+
+SECTIONS = nbtool.all_sections()
+SECTION_IDS = [str(p.relative_to(ROOT / "chapters")) for p in SECTIONS]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def toc_files() -> list[str]:
+    files: list[str] = []
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(TOC.get("parts"))
+    walk(TOC.get("chapters"))
+    return files
+
+
+def load_pair(md: pathlib.Path):
+    return jupytext.read(md), nbformat.read(md.with_suffix(".ipynb"), as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Table of contents and file layout
+# ---------------------------------------------------------------------------------------------
+def test_sections_exist():
+    assert SECTIONS, "no section notebooks found under chapters/"
+
+
+def test_toc_and_files_agree_both_ways():
+    listed = toc_files()
+    assert len(listed) == len(set(listed)), "a file is listed twice in _toc.yml"
+    for entry in [TOC["root"], *listed]:
+        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), f"_toc.yml lists missing {entry}"
+    on_disk = {str(p.relative_to(ROOT).with_suffix("")) for p in SECTIONS}
+    on_disk |= {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "chapters").glob("*/index.md")}
+    missing = sorted(on_disk - set(listed))
+    assert not missing, f"pages not in _toc.yml: {missing}"
+
+
+def test_chapter_layout():
+    for chapter in sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir()):
+        assert re.fullmatch(r"(\d\d|[A-Z])_[a-z0-9_]+", chapter.name), f"bad chapter folder name {chapter.name}"
+        assert (chapter / "index.md").exists(), f"{chapter.name} has no index.md"
+        for path in chapter.iterdir():
+            if path.suffix in (".md", ".ipynb") and path.stem != "index":
+                assert nbtool.SECTION_RE.match(path.with_suffix(".md").name), f"bad section file name {path}"
+                assert path.with_suffix(".md").exists() and path.with_suffix(".ipynb").exists(), f"unpaired {path}"
+
+
+def test_repository_settings_for_launch_buttons():
+    repo = CONFIG["repository"]
+    assert repo["branch"] == "main"
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", repo["url"])
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert CONFIG["execute"]["execute_notebooks"] == "off"
+    assert "chapters/*/[0-9][0-9]_*.md" in CONFIG["exclude_patterns"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every section notebook
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("md", SECTIONS, ids=SECTION_IDS)
+def test_pair_in_sync(md):
+    text, executed = load_pair(md)
+    assert [c.cell_type for c in text.cells] == [c.cell_type for c in executed.cells], (
+        f"{md.name}: cells differ between .md and .ipynb; run `python tools/nb.py run {md.relative_to(ROOT)}`"
+    )
+    for a, b in zip(text.cells, executed.cells):
+        assert a.source.strip() == b.source.strip(), f"{md.name}: cell differs:\n{a.source[:200]}"
+        assert a.metadata.get("tags", []) == b.metadata.get("tags", []), f"{md.name}: tags differ"
+
+
+@pytest.mark.parametrize("md", SECTIONS, ids=SECTION_IDS)
+def test_executed_top_to_bottom_without_errors_or_stderr(md):
+    executed = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
+    counts = [c.execution_count for c in code_cells(executed)]
+    assert counts == list(range(1, len(counts) + 1)), f"{md.name}: execution counts {counts}"
+    for cell in code_cells(executed):
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{md.name}: error output in\n{cell.source[:200]}"
+            assert not (out.output_type == "stream" and out.name == "stderr"), (
+                f"{md.name}: stderr output {out.text[:300]!r} in\n{cell.source[:200]}"
+            )
+    assert executed.metadata["kernelspec"]["name"] == "python3"
+
+
+def expected_setup_source() -> str:
+    url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    return nbtool.setup_cell_source().replace(
+        f"git+{nbtool.repository_url()}@{nbtool.repository_branch()}", f"git+{url}@{branch}"
+    )
+
+
+@pytest.mark.parametrize("md", SECTIONS, ids=SECTION_IDS)
+def test_setup_cell_matches_config(md):
+    executed = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
+    first = code_cells(executed)[0]
+    url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    assert f'%pip install -q "git+{url}@{branch}"' in first.source, f"{md.name}: setup cell does not install {url}"
+    assert first.source == expected_setup_source(), (
+        f"{md.name}: setup cell differs from the canonical one; run `python tools/nb.py setup-cell`"
+    )
+    assert first.metadata.get("tags") == ["hide-input"]
+    assert first.outputs == [], f"{md.name}: the setup cell must print nothing locally"
+
+
+@pytest.mark.parametrize("md", SECTIONS, ids=SECTION_IDS)
+def test_widget_cells_are_excluded_from_output_comparison(md):
+    executed = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
+    has_widget = False
+    for cell in code_cells(executed):
+        shows_widget = any(WIDGET_MIME in out.get("data", {}) for out in cell.outputs)
+        builds_widget = "interactive_figure(" in cell.source or "interact(" in cell.source
+        if shows_widget or builds_widget:
+            has_widget = True
+            assert "nbval-ignore-output" in cell.metadata.get("tags", []), (
+                f"{md.name}: widget cell needs the nbval-ignore-output tag:\n{cell.source[:200]}"
+            )
+    if has_widget:
+        assert "widgets" in executed.metadata, f"{md.name}: widget state not saved (execute with tools/nb.py run)"
+
+
+@pytest.mark.parametrize("md", SECTIONS, ids=SECTION_IDS)
+def test_section_anatomy(md):
+    """Each section checks its derivation in code, shows a figure, and ends with exercises."""
+    executed = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
+    markdown = "\n".join(c.source for c in executed.cells if c.cell_type == "markdown")
+    assert executed.cells[0].cell_type == "markdown" and executed.cells[0].source.startswith("# "), (
+        f"{md.name}: must start with a '# title' markdown cell"
+    )
+    assert re.search(r"^## 练习", markdown, re.M), f"{md.name}: no '## 练习' (exercises) section"
+    assert any(re.search(r"^\s*assert\b", c.source, re.M) for c in code_cells(executed)), (
+        f"{md.name}: no assert checking a derivation numerically"
+    )
+    assert any("image/png" in out.get("data", {}) for c in code_cells(executed) for out in c.outputs), (
+        f"{md.name}: no figure"
+    )
+    hand_refs = re.findall(r"式\s*[（(]\d+(?:\.\d+)*[)）]", markdown)
+    assert not hand_refs, f"{md.name}: hand-numbered equation references {hand_refs}; use {{eq}}`label`"
+    accelerator = executed.metadata.get("accelerator")
+    assert accelerator in (None, "GPU")
+
+
+def test_equation_labels_are_unique_across_the_book():
+    labels: dict[str, str] = {}
+    for md in SECTIONS:
+        for label in re.findall(r"^\$\$\s*\((eq-[\w-]+)\)\s*$", md.read_text(encoding="utf-8"), re.M):
+            assert label not in labels, f"equation label {label} in {md.name} is also in {labels[label]}"
+            labels[label] = md.name
+
+
+# ---------------------------------------------------------------------------------------------
+# The book build: jupyter-book build . -W -n --keep-going
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_book_builds_without_warnings(tmp_path):
+    jb = pathlib.Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    log = proc.stdout + proc.stderr
+    warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert proc.returncode == 0 and not warnings, "\n".join(warnings) or log[-3000:]
+
+    html = tmp_path / "_build" / "html"
+    url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    org_repo = url.removeprefix("https://github.com/")
+    for md in SECTIONS:
+        rel = md.relative_to(ROOT)
+        page = (html / rel).with_suffix(".html").read_text(encoding="utf-8")
+        colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{rel.with_suffix('.ipynb')}"
+        assert colab in page, f"{rel}: no Colab button pointing at {colab}"
+        chapter, section = int(rel.parts[1][:2]), int(rel.name[:2])
+        assert f'<span class="section-number">{chapter}.{section}. </span>' in page, (
+            f"{rel}: page is not numbered {chapter}.{section}"
+        )
