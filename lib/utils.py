@@ -22,6 +22,7 @@ __all__ = [
     "get_device",
     "Timer",
     "benchmark",
+    "environment_info",
     "numerical_grad",
     "check_array",
     "check_X_y",
@@ -155,6 +156,44 @@ def benchmark(
 
         peak = int(torch.cuda.max_memory_allocated(device))
     return BenchmarkResult(median=float(np.median(times)), times=times, peak_mem_bytes=peak)
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def environment_info(device: Any = None) -> dict:
+    """基准测试结果要记录的环境：设备名、CPU 核数、PyTorch/NumPy/CUDA 版本、日期。
+
+    三个 GPU 核心的基准脚本（``benchmarks/*.py``）都把它写进结果文件，书中的表格与它一起展示。
+    """
+    import datetime
+    import platform
+
+    import torch
+
+    device = torch.device(device) if device is not None else get_device()
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = _cpu_model() or platform.processor() or platform.machine()
+    return {
+        "device": device.type,
+        "device_name": name,
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "cuda": torch.version.cuda if device.type == "cuda" else None,
+        "python": platform.python_version(),
+        "date": datetime.date.today().isoformat(),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

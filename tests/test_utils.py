@@ -109,3 +109,9 @@ class TestValidation:
         model = lib.linear.LinearRegression()
         with pytest.raises(RuntimeError, match="not fitted"):
             lib.utils.check_is_fitted(model, "coef_")
+
+
+def test_environment_info_records_versions():
+    info = lib.utils.environment_info("cpu")
+    assert info["device"] == "cpu" and info["torch"] == torch.__version__ and info["cpu_count"] >= 1
+    assert set(info) >= {"device_name", "numpy", "python", "date"}
