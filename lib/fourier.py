@@ -5,6 +5,10 @@ r"""傅里叶变换与卷积定理（第 3 章），以及全书唯一的一份 
 与线性卷积相同。第 15 章的 FFT 卷积层和第 18 章 Hyena 的长卷积都调用这里的函数，而不是各写一份。
 
 =====================  ===============================================================
+``dft_matrix``         DFT 矩阵 :math:`W_{jk}=\omega^{jk}`，``unitary=True`` 时除以 :math:`\sqrt n`（:math:`W^HW=I`）
+``circulant``          循环矩阵 :math:`C_{ij}=c[(i-j)\bmod n]`，:math:`C\mathbf x` 是循环卷积
+``toeplitz``           Toeplitz 矩阵 :math:`T_{ij}=c[i-j]`（:math:`i\ge j`）、:math:`r[j-i]`（:math:`i<j`）
+``causal_toeplitz``    下三角 Toeplitz 矩阵，:math:`T\mathbf x` 等于 ``fft_conv(x, k, mode="causal")``
 ``fft_conv``           沿最后一维的线性卷积，模式 ``full``/``same``/``valid``/``causal``
 ``fft_conv2d``         沿最后两维的二维线性卷积，模式 ``full``/``same``/``valid``
 ``fft_size``           不发生绕回所需的 FFT 长度（向上取到便于 FFT 的长度）
@@ -21,15 +25,80 @@ from numbers import Integral
 import numpy as np
 import torch
 
-__all__ = ["fft_size", "fft_conv", "fft_conv2d", "CONV_MODES"]
+__all__ = [
+    "dft_matrix",
+    "circulant",
+    "toeplitz",
+    "causal_toeplitz",
+    "fft_size",
+    "fft_conv",
+    "fft_conv2d",
+    "CONV_MODES",
+]
 
 CONV_MODES = ("full", "same", "valid", "causal")
 
 
+def _check_length(n, name: str = "n") -> int:
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+        raise ValueError(f"{name} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def dft_matrix(n: int, *, unitary: bool = True) -> np.ndarray:
+    r"""DFT 矩阵 :math:`W_{jk}=\omega^{jk}`，:math:`\omega=e^{-2\pi i/n}`；:math:`W\mathbf x` 等于 ``np.fft.fft(x)``。
+
+    ``unitary=True`` 时再除以 :math:`\sqrt n`，此时 :math:`W^HW=I`（逆变换就是共轭转置）。
+    """
+    n = _check_length(n)
+    j = np.arange(n)
+    W = np.exp(-2j * np.pi * np.outer(j, j) / n)
+    return W / np.sqrt(n) if unitary else W
+
+
+def circulant(c) -> np.ndarray:
+    r"""以 ``c`` 为第一列的循环矩阵 :math:`C_{ij}=c[(i-j)\bmod n]`；:math:`C\mathbf x` 是 ``c`` 与 ``x`` 的循环卷积。"""
+    c = np.asarray(c)
+    if c.ndim != 1 or c.size == 0:
+        raise ValueError(f"c must be a non-empty 1-D array, got shape {c.shape}")
+    n = c.shape[0]
+    idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
+    return c[idx]
+
+
+def toeplitz(c, r=None) -> np.ndarray:
+    r"""第一列为 ``c``、第一行为 ``r`` 的 Toeplitz 矩阵（常对角矩阵），与 ``scipy.linalg.toeplitz`` 相同。
+
+    ``r`` 省略时取 :math:`r = \bar c`（共轭），得到埃尔米特矩阵。``r[0]`` 被忽略，对角元取 ``c[0]``。
+    """
+    c = np.asarray(c)
+    r = np.conjugate(c) if r is None else np.asarray(r)
+    if c.ndim != 1 or r.ndim != 1 or c.size == 0 or r.size == 0:
+        raise ValueError(f"c and r must be non-empty 1-D arrays, got shapes {c.shape} and {r.shape}")
+    i = np.arange(c.shape[0])[:, None]
+    j = np.arange(r.shape[0])[None, :]
+    values = np.concatenate([r[:0:-1], c])  # r[-1], ..., r[1], c[0], c[1], ...
+    return values[i - j + r.shape[0] - 1]
+
+
+def causal_toeplitz(k, length: int | None = None) -> np.ndarray:
+    r"""因果卷积的矩阵：:math:`T_{ij}=k[i-j]`（:math:`0\le i-j<L_k`），其余为 0，大小 :math:`L\times L`。
+
+    :math:`T\mathbf x` 等于 ``fft_conv(x, k, mode="causal")``；第 18 章用它把长卷积写成矩阵。
+    """
+    k = np.asarray(k)
+    if k.ndim != 1 or k.size == 0:
+        raise ValueError(f"k must be a non-empty 1-D array, got shape {k.shape}")
+    length = k.shape[0] if length is None else _check_length(length, "length")
+    col = np.zeros(length, dtype=k.dtype)
+    m = min(length, k.shape[0])
+    col[:m] = k[:m]
+    return toeplitz(col, np.zeros(length, dtype=k.dtype))
+
+
 def fft_size(n: int) -> int:
     """不小于 ``n`` 的、只含质因子 2、3、5 的最小整数（这样的长度 FFT 最快）。"""
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    n = _check_length(n)
     best = 1 << (int(n) - 1).bit_length()  # next power of two is always a candidate
     p5 = 1
     while p5 < best:

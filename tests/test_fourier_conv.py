@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.signal
 import torch
 
-from lib.fourier import fft_conv, fft_conv2d, fft_size
+from lib.fourier import causal_toeplitz, circulant, dft_matrix, fft_conv, fft_conv2d, fft_size, toeplitz
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 97, 1000, 1025, 4097])
@@ -95,3 +96,34 @@ def test_fft_conv_errors():
         fft_conv2d(np.ones(4), np.ones((2, 2)))
     with pytest.raises(ValueError, match="positive int"):
         fft_size(0)
+
+
+@pytest.mark.parametrize("n", [1, 4, 7, 16])
+def test_dft_matrix_is_unitary_and_matches_numpy_fft(n):
+    x = np.random.default_rng(n).normal(size=n)
+    W = dft_matrix(n)
+    np.testing.assert_allclose(W.conj().T @ W, np.eye(n), atol=1e-12)
+    np.testing.assert_allclose(dft_matrix(n, unitary=False) @ x, np.fft.fft(x), atol=1e-10)
+
+
+def test_circulant_is_circular_convolution_and_diagonalised_by_dft():
+    rng = np.random.default_rng(1)
+    c, x = rng.normal(size=8), rng.normal(size=8)
+    C = circulant(c)
+    np.testing.assert_allclose(C, scipy.linalg.circulant(c))
+    np.testing.assert_allclose(C @ x, np.real(np.fft.ifft(np.fft.fft(c) * np.fft.fft(x))), atol=1e-12)
+    W = dft_matrix(8)
+    np.testing.assert_allclose(W @ C @ W.conj().T, np.diag(np.fft.fft(c)), atol=1e-10)
+
+
+def test_toeplitz_matches_scipy_and_causal_toeplitz_is_causal_conv():
+    rng = np.random.default_rng(2)
+    c, r = rng.normal(size=5), rng.normal(size=7)
+    np.testing.assert_allclose(toeplitz(c, r), scipy.linalg.toeplitz(c, r))
+    np.testing.assert_allclose(toeplitz(c), scipy.linalg.toeplitz(c))
+    k, x = rng.normal(size=6), rng.normal(size=10)
+    T = causal_toeplitz(k, 10)
+    np.testing.assert_allclose(T, np.tril(T))
+    np.testing.assert_allclose(T @ x, fft_conv(x, k, mode="causal"), atol=1e-12)
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        circulant(np.ones((2, 2)))
