@@ -170,6 +170,8 @@ def execute(md: pathlib.Path, timeout: int = 600) -> tuple[str, float, str | Non
 # ---------------------------------------------------------------------------------------------
 def write_md(nb: nbformat.NotebookNode, md: pathlib.Path) -> None:
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    # keep Colab's GPU request (accelerator, colab.gpuType) in the .md front matter, so that it reaches the .ipynb
+    nb.metadata.setdefault("jupytext", {})["notebook_metadata_filter"] = "accelerator,colab"
     jupytext.write(nb, md, fmt="md:myst")
 
 
