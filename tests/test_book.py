@@ -100,6 +100,8 @@ def test_pair_in_sync(md):
     for a, b in zip(text.cells, executed.cells):
         assert a.source.strip() == b.source.strip(), f"{md.name}: cell differs:\n{a.source[:200]}"
         assert a.metadata.get("tags", []) == b.metadata.get("tags", []), f"{md.name}: tags differ"
+    for key in ("accelerator", "colab"):  # Colab's GPU request must reach the notebook Colab opens
+        assert text.metadata.get(key) == executed.metadata.get(key), f"{md.name}: notebook metadata {key!r} differs"
 
 
 @pytest.mark.parametrize("md", SECTIONS, ids=SECTION_IDS)
