@@ -38,11 +38,14 @@ float32 中做 FFT 再转回原类型（cuFFT 的半精度只支持 2 的幂长�
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .utils import check_scalar
+
+if TYPE_CHECKING:  # torch is imported lazily by the functions that use it
+    import torch
 
 __all__ = [
     "series_coeffs",
@@ -83,7 +86,7 @@ def _as_signal(a, name: str, ndim: int | None = 1, min_ndim: int = 1) -> np.ndar
     """把 ``a`` 转成 float64 或 complex128 的 NumPy 数组（复数输入保持复数），并检查维数。"""
     if a is None:
         raise ValueError(f"{name} must be an array, got None")
-    if isinstance(a, torch.Tensor):
+    if hasattr(a, "detach") and hasattr(a, "cpu"):  # a torch tensor (torch is imported only where it is needed)
         a = a.detach().cpu().numpy()
     arr = np.asarray(a)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
@@ -437,6 +440,8 @@ def fft_size(n: int) -> int:
 
 def _as_tensor(a, name: str):
     """Return (tensor, was_numpy). Real floating inputs only."""
+    import torch  # imported here, so that the NumPy-only functions of chapter 3 do not pay for importing torch
+
     was_numpy = not isinstance(a, torch.Tensor)
     if was_numpy:
         arr = np.asarray(a)
@@ -451,6 +456,8 @@ def _as_tensor(a, name: str):
 
 
 def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    import torch
+
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
@@ -477,6 +484,8 @@ def fft_conv(x, k, *, mode: str = "full"):
 
     计算方法：两者补零到 ``fft_size(L_x + L_k - 1)``，做实数 FFT、逐点相乘、逆变换、截取。
     """
+    import torch
+
     if mode not in CONV_MODES:
         raise ValueError(f"mode must be one of {CONV_MODES}, got {mode!r}")
     x, x_np = _as_tensor(x, "x")
@@ -507,6 +516,8 @@ def fft_conv2d(x, k, *, mode: str = "full"):
     ``x`` 形状 ``(..., H, W)``，``k`` 形状 ``(..., h, w)``，前面的维度按广播规则对齐。
     与 ``scipy.signal.convolve2d`` / ``scipy.signal.fftconvolve`` 的同名模式结果相同。
     """
+    import torch
+
     if mode not in ("full", "same", "valid"):
         raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
     x, x_np = _as_tensor(x, "x")
