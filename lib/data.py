@@ -15,7 +15,16 @@ import numpy as np
 
 from .utils import check_random_state, check_scalar
 
-__all__ = ["Dataset", "house_prices", "diabetes", "digits", "train_test_split"]
+__all__ = [
+    "Dataset",
+    "house_prices",
+    "diabetes",
+    "digits",
+    "train_test_split",
+    "two_moons",
+    "swiss_roll_2d",
+    "eight_gaussians",
+]
 
 
 @dataclass(frozen=True)
@@ -136,3 +145,61 @@ def train_test_split(dataset: Dataset, test_fraction: float = 0.25, rng=None) ->
         return Dataset(dataset.X[idx], dataset.y[idx], dataset.feature_names, dataset.target_name, dataset.description)
 
     return take(train), take(test)
+
+
+# ---------------------------------------------------------------------------------------------
+# 二维玩具分布（第 28 章扩散模型等生成模型的演示用）：几何形状一眼可辨，训练快，生成的好坏看得见
+# ---------------------------------------------------------------------------------------------
+def _toy(X: np.ndarray, y: np.ndarray, name: str, description: str) -> Dataset:
+    return Dataset(X, y.astype(np.int64), ("x1", "x2"), name, description=description)
+
+
+def two_moons(n: int = 1000, noise: float = 0.05, rng=None) -> Dataset:
+    r"""两个交错的半月（与 ``sklearn.datasets.make_moons`` 同一几何形状），平移到原点附近。
+
+    上半月 :math:`(\cos\theta,\sin\theta)`，下半月 :math:`(1-\cos\theta,\tfrac12-\sin\theta)`，
+    :math:`\theta\sim U[0,\pi]`，整体减去 :math:`(\tfrac12,\tfrac14)`，再加标准差为 ``noise`` 的高斯噪声。
+    ``y`` 是所属的半月（0/1）。
+    """
+    n = check_scalar(n, "n", int, min_val=2)
+    noise = check_scalar(noise, "noise", (int, float), min_val=0)
+    rng = check_random_state(rng)
+    y = np.arange(n) % 2
+    theta = rng.uniform(0.0, np.pi, size=n)
+    X = np.where(
+        y[:, None] == 0,
+        np.stack([np.cos(theta), np.sin(theta)], axis=1),
+        np.stack([1.0 - np.cos(theta), 0.5 - np.sin(theta)], axis=1),
+    )
+    X = X - [0.5, 0.25] + noise * rng.normal(size=(n, 2))
+    return _toy(X, y, "半月", "two interleaving half circles (as sklearn make_moons), centred")
+
+
+def swiss_roll_2d(n: int = 1000, noise: float = 0.05, rng=None) -> Dataset:
+    r"""二维瑞士卷：:math:`s\sim U[1.5\pi,4.5\pi]`，点 :math:`(s\cos s,\,s\sin s)/5` 加标准差 ``noise`` 的噪声。
+
+    与 ``sklearn.datasets.make_swiss_roll`` 的第 1、3 个坐标同形（那里没有除以 5）；坐标大致落在 :math:`[-2, 3]`。
+    ``y`` 把卷上的位置 :math:`s` 等分成 4 段（0–3），便于给点上色。
+    """
+    n = check_scalar(n, "n", int, min_val=2)
+    noise = check_scalar(noise, "noise", (int, float), min_val=0)
+    rng = check_random_state(rng)
+    s = 1.5 * np.pi * (1.0 + 2.0 * rng.uniform(size=n))
+    X = np.stack([s * np.cos(s), s * np.sin(s)], axis=1) / 5.0 + noise * rng.normal(size=(n, 2))
+    y = np.minimum(((s - 1.5 * np.pi) / (3.0 * np.pi) * 4).astype(np.int64), 3)
+    return _toy(X, y, "位置段", "2-D swiss roll (s cos s, s sin s)/5, s ~ U[1.5 pi, 4.5 pi]")
+
+
+def eight_gaussians(n: int = 1000, std: float = 0.1, radius: float = 2.0, rng=None) -> Dataset:
+    r"""8 个高斯分布的等权混合：均值均匀分布在半径 ``radius`` 的圆上（角度 :math:`k\pi/4`），各向同性标准差 ``std``。
+
+    ``y`` 是分量编号 :math:`k=0,\dots,7`。模式坍塌（只生成其中几个分量）在这份数据上一目了然。
+    """
+    n = check_scalar(n, "n", int, min_val=2)
+    std = check_scalar(std, "std", (int, float), min_val=0)
+    radius = check_scalar(radius, "radius", (int, float), min_val=0, include_min=False)
+    rng = check_random_state(rng)
+    y = rng.integers(0, 8, size=n)
+    angle = y * np.pi / 4
+    X = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1) + std * rng.normal(size=(n, 2))
+    return _toy(X, y, "分量", "mixture of 8 isotropic Gaussians on a circle")
