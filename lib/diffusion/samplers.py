@@ -1,0 +1,242 @@
+r"""采样器（第 28.5–28.6 节）：DDPM 的祖先采样（算法 2）与 DDIM。
+
+* :func:`ddpm_sample` 逐行照搬算法 2：从 :math:`\mathbf x_T\sim\mathcal N(0,I)` 出发，对 :math:`t=T,\dots,1`
+
+      x_{t−1} = (x_t − β_t / √(1−ᾱ_t) · ε_θ(x_t, t)) / √(1−β_t) + σ_t z，  z ~ N(0, I)（t > 1），z = 0（t = 1），
+
+  :math:`\sigma_t^2` 取 :math:`\tilde\beta_t` 或 :math:`\beta_t`（``variance``）。
+* :func:`ddim_sample`（Song 等，2021）只走时间步的一个子序列 :math:`\tau_S>\dots>\tau_1`，每步
+
+      x_s = √ᾱ_s x̂_0 + √(1 − ᾱ_s − σ²) ε̂ + σ z，  σ = η √((1−ᾱ_s)/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_s)，
+
+  :math:`s` 是子序列中 :math:`t` 的前一个时间步（最后一步 :math:`s=0`，
+  :math:`\bar\alpha_0=1`）。:math:`\eta=0` 时整个过程是确定的；
+  :math:`\eta=1` 且走全部 :math:`T` 步时，它与 :math:`\sigma_t^2=\tilde\beta_t` 的 DDPM 是同一个采样器。
+* :func:`ddim_invert` 把 :math:`\eta=0` 的 DDIM 反着走，把数据确定地编码成噪声。
+
+随机数全部来自一个以 ``seed`` 初始化、位于 ``device`` 上的 ``torch.Generator``：同一设备上同一个种子给出同样的样本。
+DDPM 与 :math:`\eta>0` 的 DDIM 按同样的顺序抽噪声（先 :math:`\mathbf x_T`，再每个非末步一个 :math:`\mathbf z`）。
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ..utils import check_scalar
+from .gaussian import VARIANCES, GaussianDiffusion, Model
+
+__all__ = ["Chain", "ddpm_sample", "ddim_sample", "ddim_timesteps", "ddim_invert", "autocast"]
+
+
+class Chain(NamedTuple):
+    """采样的结果与途经的中间状态：``samples`` 是 :math:`\\mathbf x_0`；
+    ``states[k]`` 是第 ``times[k]`` 步的 :math:`\\mathbf x_t`（CPU 上）。"""
+
+    samples: torch.Tensor
+    times: list[int]
+    states: torch.Tensor
+
+
+def autocast(device: torch.device, amp: bool | None):
+    """CUDA 上的混合精度：支持 bfloat16 的卡用 bfloat16，否则用 float16；CPU 上（或 ``amp=False``）什么也不做。"""
+    device = torch.device(device)
+    if amp is None:
+        amp = device.type == "cuda"
+    if not amp or device.type != "cuda":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast(device_type="cuda", dtype=dtype)
+
+
+def _check_shape(shape) -> tuple[int, ...]:
+    if isinstance(shape, Integral) or not all(isinstance(s, Integral) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"shape must be a tuple of ints (batch first), got {shape!r}")
+    shape = tuple(int(s) for s in shape)
+    if len(shape) < 2 or min(shape) < 1:
+        raise ValueError(f"shape must be (B, ...) with at least 2 positive sizes, got {shape}")
+    return shape
+
+
+def _progress(iterable, total: int, progress: bool | None, desc: str):
+    if not progress:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, leave=False)
+
+
+def _start(shape, seed, device, x_T, dtype):
+    seed = check_scalar(seed, "seed", Integral, min_val=0)
+    device = torch.device(device) if device is not None else (x_T.device if x_T is not None else torch.device("cpu"))
+    generator = torch.Generator(device=device).manual_seed(int(seed))
+    if x_T is None:
+        x = torch.randn(_check_shape(shape), generator=generator, device=device, dtype=dtype)
+    else:
+        if not isinstance(x_T, torch.Tensor) or x_T.ndim < 2:
+            raise ValueError(f"x_T must be a tensor of shape (B, ...), got {getattr(x_T, 'shape', type(x_T))}")
+        x = x_T.to(device=device, dtype=dtype)
+    return x, generator, device
+
+
+class _EvalMode:
+    """采样时把网络切到 eval 模式（关掉 dropout），结束后恢复原来的模式。"""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self):
+        self.was_training = getattr(self.model, "training", False)
+        if hasattr(self.model, "eval"):
+            self.model.eval()
+
+    def __exit__(self, *exc):
+        if self.was_training:
+            self.model.train()
+
+
+@torch.no_grad()
+def ddpm_sample(
+    model: Model,
+    diffusion: GaussianDiffusion,
+    shape: Sequence[int],
+    *,
+    variance: str = "beta_tilde",
+    seed: int = 0,
+    device=None,
+    x_T: torch.Tensor | None = None,
+    clip_x0: Sequence[float] | None = None,
+    return_chain: bool = False,
+    chain_every: int = 1,
+    amp: bool | None = None,
+    progress: bool | None = None,
+    dtype: torch.dtype = torch.float32,
+):
+    r"""DDPM 祖先采样（算法 2）。返回形状为 ``shape`` 的样本 :math:`\mathbf x_0`；
+    ``return_chain=True`` 时返回 :class:`Chain`，
+    含每隔 ``chain_every`` 步保存的 :math:`\mathbf x_t`（含 :math:`T` 与 0）。
+
+    ``variance``：:math:`\sigma_t^2=\tilde\beta_t`（``"beta_tilde"``，默认）或 :math:`\beta_t`（``"beta"``）。
+    ``clip_x0=(lo, hi)`` 时每一步把 :math:`\hat{\mathbf x}_0` 截断到数据范围（图像常用 :math:`(-1,1)`）。
+    """
+    if variance not in VARIANCES:
+        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+    chain_every = check_scalar(chain_every, "chain_every", Integral, min_val=1)
+    T = diffusion.T
+    x, generator, device = _start(shape, seed, device, x_T, dtype)  # 1: x_T ~ N(0, I)
+    times, states = [T], [x.cpu()]
+    with _EvalMode(model):
+        for t in _progress(range(T, 0, -1), T, progress, "DDPM"):  # 2: for t = T, ..., 1
+            z = (
+                torch.randn(x.shape, generator=generator, device=device, dtype=dtype) if t > 1 else torch.zeros_like(x)
+            )  # 3
+            with autocast(device, amp):
+                eps, _ = diffusion.predict(model, x, t, clip_x0=clip_x0)  # ε_θ(x_t, t)
+            beta_t, abar_t = float(diffusion.betas[t]), float(diffusion.alpha_bars[t])
+            sigma_t = math.sqrt(diffusion.posterior_variance[t] if variance == "beta_tilde" else beta_t)
+            x = (x - beta_t / math.sqrt(1 - abar_t) * eps.to(dtype)) / math.sqrt(1 - beta_t) + sigma_t * z  # 4
+            if return_chain and ((t - 1) % chain_every == 0):
+                times.append(t - 1)
+                states.append(x.cpu())
+    if return_chain:
+        return Chain(x, times, torch.stack(states))
+    return x  # 6: return x_0
+
+
+def ddim_timesteps(T: int, steps: int | Sequence[int]) -> list[int]:
+    r"""DDIM 走的时间步子序列 :math:`1\le\tau_1<\dots<\tau_S\le T`（升序返回）。
+
+    ``steps`` 为整数 :math:`S` 时取 :math:`\{1,\dots,T\}` 中大致均匀的 :math:`S` 个点，且总含 :math:`T`；
+    也可以直接给一个严格递增的整数序列。
+    """
+    T = check_scalar(T, "T", Integral, min_val=1)
+    if isinstance(steps, Integral) and not isinstance(steps, bool):
+        S = check_scalar(steps, "steps", Integral, min_val=1, max_val=T)
+        taus = np.round(np.linspace(T, 1, S)).astype(int) if S > 1 else np.array([T])
+        return sorted(set(int(v) for v in taus))
+    taus = list(steps)
+    if not taus or not all(isinstance(v, Integral) and not isinstance(v, bool) for v in taus):
+        raise TypeError(f"steps must be an int or a non-empty sequence of ints, got {steps!r}")
+    if any(b <= a for a, b in zip(taus, taus[1:])) or taus[0] < 1 or taus[-1] > T:
+        raise ValueError(f"steps must be strictly increasing time steps in [1, {T}], got {taus}")
+    return [int(v) for v in taus]
+
+
+@torch.no_grad()
+def ddim_sample(
+    model: Model,
+    diffusion: GaussianDiffusion,
+    shape: Sequence[int],
+    *,
+    steps: int | Sequence[int] = 50,
+    eta: float = 0.0,
+    seed: int = 0,
+    device=None,
+    x_T: torch.Tensor | None = None,
+    clip_x0: Sequence[float] | None = None,
+    return_chain: bool = False,
+    amp: bool | None = None,
+    progress: bool | None = None,
+    dtype: torch.dtype = torch.float32,
+):
+    r"""DDIM 采样（Song 等 2021，式 12）：沿子序列 ``steps``（见 :func:`ddim_timesteps`）从 :math:`T` 走到 0。
+
+    ``eta`` 在 0（确定性，"DDIM"）与 1（每步方差等于 DDPM 的 :math:`\tilde\beta`）之间。``x_T`` 给定时从它出发
+    （例如由 :func:`ddim_invert` 编码得到的噪声）。``return_chain=True`` 时返回 :class:`Chain`，保存子序列上的每个状态。
+    """
+    eta = check_scalar(eta, "eta", Real, min_val=0, max_val=1)
+    taus = ddim_timesteps(diffusion.T, steps)
+    x, generator, device = _start(shape, seed, device, x_T, dtype)
+    times, states = [taus[-1]], [x.cpu()]
+    ab_table = diffusion.alpha_bars
+    with _EvalMode(model):
+        pairs = list(zip(taus[::-1], [*taus[-2::-1], 0]))  # (t, s)：从 τ_S 走到 τ_{S-1}，……，最后到 0
+        for t, s in _progress(pairs, len(pairs), progress, "DDIM"):
+            with autocast(device, amp):
+                eps, x0 = diffusion.predict(model, x, t, clip_x0=clip_x0)
+            eps, x0 = eps.to(dtype), x0.to(dtype)
+            ab_t, ab_s = float(ab_table[t]), float(ab_table[s])
+            sigma = eta * np.sqrt((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s))
+            x = np.sqrt(ab_s) * x0 + np.sqrt(max(1 - ab_s - sigma**2, 0.0)) * eps
+            if sigma > 0 and s > 0:
+                x = x + sigma * torch.randn(x.shape, generator=generator, device=device, dtype=dtype)
+            if return_chain:
+                times.append(s)
+                states.append(x.cpu())
+    if return_chain:
+        return Chain(x, times, torch.stack(states))
+    return x
+
+
+@torch.no_grad()
+def ddim_invert(
+    model: Model,
+    diffusion: GaussianDiffusion,
+    x0: torch.Tensor,
+    *,
+    steps: int | Sequence[int] = 50,
+    amp: bool | None = None,
+) -> torch.Tensor:
+    r"""把 :math:`\eta=0` 的 DDIM 反过来走：
+        x_t = √ᾱ_t x̂_0 + √(1−ᾱ_t) ε̂，
+    其中 x̂_0、ε̂ 在前一个状态上计算。步长趋于 0 时它是概率流 ODE 的逆向积分，
+    所以 ``ddim_sample(..., x_T=ddim_invert(x0), eta=0)`` 近似还原 ``x0``（第 28.6 节）。"""
+    diffusion._check_x(x0, "x0")
+    taus = ddim_timesteps(diffusion.T, steps)
+    x = x0 if x0.dtype == torch.float64 else x0.float()
+    device = x.device
+    with _EvalMode(model):
+        for s, t in zip([0, *taus[:-1]], taus):
+            # 网络只在 t >= 1 上训练过：第一步（s = 0）在 x_0 上用 τ_1 处的噪声预测，而 x̂_0 就是 x_0 本身
+            with autocast(device, amp):
+                eps, x0_hat = diffusion.predict(model, x, s if s > 0 else t)
+            eps, x0_hat = eps.to(x.dtype), (x0_hat.to(x.dtype) if s > 0 else x)
+            ab_t = float(diffusion.alpha_bars[t])
+            x = np.sqrt(ab_t) * x0_hat + np.sqrt(1 - ab_t) * eps
+    return x
