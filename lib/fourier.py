@@ -245,16 +245,12 @@ def fft_radix2(x) -> np.ndarray:
     这里把同一层的所有子问题叠在一个新的前导维度上一起递归，于是只有 :math:`\log_2N` 次 Python 调用。
     结果与 ``numpy.fft.fft`` 相同（``numpy`` 用的是更快的混合基算法）。
     """
-    x = _as_signal(x, "x", ndim=None)
-    _check_power_of_two(x.shape[-1], "x")
-    return _fft_radix2(x.astype(np.complex128))
-
-
-def _fft_radix2(x: np.ndarray) -> np.ndarray:
+    x = _as_signal(x, "x", ndim=None).astype(np.complex128)
     n = x.shape[-1]
+    _check_power_of_two(n, "x")
     if n == 1:
         return x  # 1 点 DFT 就是它自己
-    halves = _fft_radix2(np.stack([x[..., 0::2], x[..., 1::2]]))  # 偶数位、奇数位的 N/2 点 DFT，一次递归
+    halves = fft_radix2(np.stack([x[..., 0::2], x[..., 1::2]]))  # 偶数位、奇数位的 N/2 点 DFT，一次递归
     even, odd = halves[0], halves[1]
     twiddled = np.exp(-2j * np.pi * np.arange(n // 2) / n) * odd  # 旋转因子 ω_N^k 乘 O[k]
     return np.concatenate([even + twiddled, even - twiddled], axis=-1)  # 蝴蝶运算
@@ -267,7 +263,7 @@ def ifft_radix2(X) -> np.ndarray:
     """
     X = _as_signal(X, "X", ndim=None)
     _check_power_of_two(X.shape[-1], "X")
-    return np.conj(_fft_radix2(np.conj(X.astype(np.complex128)))) / X.shape[-1]
+    return np.conj(fft_radix2(np.conj(X))) / X.shape[-1]
 
 
 # ---------------------------------------------------------------------------------------------
