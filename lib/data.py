@@ -24,6 +24,7 @@ __all__ = [
     "two_moons",
     "swiss_roll_2d",
     "eight_gaussians",
+    "associative_recall",
 ]
 
 
@@ -203,3 +204,44 @@ def eight_gaussians(n: int = 1000, std: float = 0.1, radius: float = 2.0, rng=No
     angle = y * np.pi / 4
     X = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1) + std * rng.normal(size=(n, 2))
     return _toy(X, y, "分量", "mixture of 8 isotropic Gaussians on a circle")
+
+
+def associative_recall(
+    n_samples: int, seq_len: int, *, n_keys: int = 8, n_values: int = 8, rng=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """合成的联想回忆任务（第 18.6 节）：``k1 v1 k2 v2 … kp vp q``，要求在最后一个位置说出查询键 ``q`` 对应的值。
+
+    每条序列先随机给每个键指定一个值（一本“字典”），再随机抽 ``p = (seq_len - 1) // 2`` 个键（可重复）写成键值对，
+    最后的查询键取自出现过的键。记号：键是 ``0 … n_keys-1``，值是 ``n_keys … n_keys+n_values-1``，词表大小
+    ``n_keys + n_values``。``seq_len`` 必须是不小于 3 的奇数。
+
+    返回 ``(tokens, targets)``，形状都是 ``(n_samples, seq_len)``。``targets[:, t]`` 是位置 ``t`` 之后应当说出的值：
+    只在答案已经能从前文推出的位置给出——最后的查询位置，以及此前出现过的键再次出现的位置（多查询的联想回忆，
+    监督信号更密，小模型在 CPU 上学得更快）；其余位置为 ``-100``（PyTorch 交叉熵忽略的标记）。
+    只看最后一个位置时，不读上下文的最好策略（猜任意一个值）的准确率是 ``1 / n_values``。
+    """
+    from numbers import Integral
+
+    n_samples = check_scalar(n_samples, "n_samples", Integral, min_val=1)
+    seq_len = check_scalar(seq_len, "seq_len", Integral, min_val=3)
+    if seq_len % 2 == 0:
+        raise ValueError(f"seq_len must be odd (pairs + one query), got {seq_len}")
+    n_keys = check_scalar(n_keys, "n_keys", Integral, min_val=1)
+    n_values = check_scalar(n_values, "n_values", Integral, min_val=1)
+    rng = check_random_state(rng)
+    p = (seq_len - 1) // 2
+    table = rng.integers(0, n_values, size=(n_samples, n_keys)) + n_keys  # 每条序列自己的字典
+    keys = rng.integers(0, n_keys, size=(n_samples, p))
+    values = np.take_along_axis(table, keys, axis=1)
+    query = keys[np.arange(n_samples), rng.integers(0, p, size=n_samples)]
+    tokens = np.empty((n_samples, seq_len), dtype=np.int64)
+    tokens[:, 0:-1:2], tokens[:, 1:-1:2], tokens[:, -1] = keys, values, query
+    targets = np.full((n_samples, seq_len), -100, dtype=np.int64)
+    seen = np.zeros((n_samples, n_keys), dtype=bool)
+    rows = np.arange(n_samples)
+    for i in range(p):
+        repeat = seen[rows, keys[:, i]]
+        targets[repeat, 2 * i] = values[repeat, i]
+        seen[rows, keys[:, i]] = True
+    targets[:, -1] = table[rows, query]
+    return tokens, targets

@@ -1,0 +1,705 @@
+r"""Hyena：用隐式参数化的长卷积和数据控制的门控代替注意力（第 18.3–18.6 节；Poli et al., ICML 2023）。
+
+一个 :math:`N` 阶 Hyena 算子把输入 :math:`u\in\mathbb R^{L\times D}` 投影成 :math:`N+1` 路
+:math:`x^1,\dots,x^N,v`（每路 :math:`D` 个通道，各经一个长度 3 的因果深度卷积），再做 :math:`N` 步
+“长卷积 + 逐元素门控”的递推（论文的写法）：
+
+.. math::
+
+    z^1 = v,\qquad z^{n+1}_t = x^n_t\,(h^n * z^n)_t\quad(n=1,\dots,N),\qquad y = z^{N+1},
+
+卷积沿时间、对每个通道各做一次，卷积核 :math:`h^n\in\mathbb R^{D\times L}` 与序列 *一样长*。写成矩阵，每个通道上
+:math:`y=H(u)\,v`，:math:`H(u)=D_{x^N}S_{h^N}\cdots D_{x^1}S_{h^1}`（:math:`D_x=\operatorname{diag}(x)`，
+:math:`S_h` 是下三角 Toeplitz 矩阵）：与注意力矩阵 :math:`A(q,k)` 一样由数据决定，但只需 :math:`O(NDL\log L)` 时间。
+
+卷积核不是 :math:`D\times L` 个自由参数，而是一个小网络在位置 :math:`t` 处的输出（隐式滤波器）：
+
+.. math::  h_t = \operatorname{Window}(t)\cdot\bigl(\operatorname{FFN}\circ\operatorname{PositionalEncoding}\bigr)(t),
+
+位置编码 = :math:`[\,t,\ \cos(f_j\omega_t),\ -\sin(f_j\omega_t)\,]`，FFN 用可学习频率的正弦激活，
+窗口是逐通道的指数衰减 :math:`e^{-|\delta_c|t}`。参数量与 :math:`L` 无关。
+
+=============================  =============================================================================
+``fftconv``                    :math:`y=h*u+D\odot u`（因果，FFT；调用 ``lib.fourier.fft_conv``）
+``PositionalEmbedding``        截断傅里叶基位置编码 :math:`z_t\in\mathbb R^{D_e}`
+``Sin``                        :math:`\sin(\omega\odot x)`，:math:`\omega` 可学习
+``ExponentialModulation``      逐通道指数衰减窗
+``HyenaFilter``                隐式滤波器：一次给出全部 :math:`N` 阶、:math:`D` 个通道的 :math:`h`，形状 ``(N, D, L)``
+``HyenaOperator``              完整算子 ``(B, L, D) -> (B, L, D)``，``convention="paper"`` 或 ``"safari"``
+``hyena_matrix``               把算子在给定输入上“物化”成 :math:`D` 个 :math:`L\times L` 矩阵 :math:`H(u)`
+``h3_operator``                H3：:math:`D_qS_\psi D_kS_\varphi v`（二阶 Hyena 的特例）
+``LanguageModel``              小语言模型：Hyena 块或注意力块（对照实验用）
+``fit_sequence_model``         训练循环；``recall_accuracy`` 联想回忆的准确率
+``benchmark_mixers``           Hyena 算子与 SDPA 注意力的计时与显存（``benchmarks/hyena.py`` 调用）
+=============================  =============================================================================
+
+**论文与参考代码的两个不同约定**（``convention`` 参数）。论文（与原讲义）有 :math:`N` 个长滤波器，每步“先卷积、后门控”。
+参考实现（HazyResearch/safari 的 ``standalone_hyena.py``）的 ``order=N`` 只有 :math:`N-1` 个长滤波器，
+每步“先门控、后卷积”，最后再乘一次门：:math:`y=x^0\odot\bigl(h^{N-1}*(x^{1}\odot\cdots h^{1}*(x^{N-1}\odot v))\bigr)`。
+把论文写法的第一个滤波器取为单位冲激 :math:`\delta`（偏置为 0）并把 :math:`x` 的顺序倒过来，两者完全一致
+（``tests/test_hyena.py`` 验证了这一点）。两种写法都按参考代码的顺序拆分投影：``x^1, …, x^N, v``（:math:`v` 在最后）。
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Sequence
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import MultiHeadAttention
+from .fourier import causal_toeplitz, fft_conv
+from .utils import check_random_state, check_scalar
+
+__all__ = [
+    "fftconv",
+    "PositionalEmbedding",
+    "Sin",
+    "ExponentialModulation",
+    "HyenaFilter",
+    "HyenaOperator",
+    "hyena_matrix",
+    "h3_operator",
+    "Block",
+    "LanguageModel",
+    "fit_sequence_model",
+    "recall_accuracy",
+    "benchmark_mixers",
+    "scaling_exponent",
+    "CONVENTIONS",
+]
+
+CONVENTIONS = ("paper", "safari")
+
+
+def _check_int(value, name: str, min_val: int = 1) -> int:
+    return int(check_scalar(value, name, Integral, min_val=min_val))
+
+
+# ---------------------------------------------------------------------------------------------
+# 长卷积：y = h * u + D u
+# ---------------------------------------------------------------------------------------------
+def fftconv(u: torch.Tensor, k: torch.Tensor, D: torch.Tensor | None = None) -> torch.Tensor:
+    r"""逐通道的因果长卷积加跳连：:math:`y_{c,t}=\sum_{s=0}^{t}k_{c,s}\,u_{c,t-s}+D_c\,u_{c,t}`（第 18.3、18.4 节）。
+
+    ``u`` 形状 ``(..., H, L)``（批量、通道、时间），``k`` 形状 ``(H, L_k)``（每通道一个核，前面的维度按广播对齐），
+    ``D`` 形状 ``(H,)`` 或 ``None``。卷积由 ``lib.fourier.fft_conv(u, k, mode="causal")`` 完成：两者补零到不小于
+    :math:`L+L_k-1` 的 FFT 长度（对 :math:`L_k=L` 即“补零到 :math:`2L`”），逐点相乘、逆变换、取前 :math:`L` 个。
+    不补零则是 *循环* 卷积，末尾的值会绕回来污染开头，也就不再因果。输出与 ``u`` 同类型
+    （半精度输入在 float32 中做 FFT）。时间 :math:`O(HL\log L)`，直接求和是 :math:`O(HL^2)`。
+    """
+    for name, x in (("u", u), ("k", k)):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if u.dim() < 2:
+        raise ValueError(f"u must have shape (..., channels, length), got {tuple(u.shape)}")
+    if k.dim() < 1 or (k.dim() >= 2 and k.shape[-2] not in (1, u.shape[-2])):
+        raise ValueError(f"k must have shape (channels={u.shape[-2]}, length), got {tuple(k.shape)}")
+    y = fft_conv(u, k, mode="causal")
+    if D is not None:
+        if not isinstance(D, torch.Tensor) or D.shape not in ((u.shape[-2],), (1,)):
+            raise ValueError(f"D must be a tensor of shape ({u.shape[-2]},), got {getattr(D, 'shape', type(D))}")
+        y = y + u * D.unsqueeze(-1)
+    return y.to(u.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# 隐式滤波器的三个部件
+# ---------------------------------------------------------------------------------------------
+class PositionalEmbedding(nn.Module):
+    r"""滤波器网络的输入：位置 :math:`t=0..L_{\max}-1` 的特征
+    :math:`z_t=[\,\tilde t,\ \cos(f_j\omega_t),\ -\sin(f_j\omega_t)\,]`。
+
+    :math:`\tilde t=t/(L_{\max}-1)\in[0,1]`，:math:`\omega_t=2\pi t/L_{\max}`，``bands`` :math:`=(D_e-1)/2` 个频率
+    :math:`f_j` 在 :math:`[10^{-4},\ \text{bands}-1]` 上均匀取值（即 :math:`e^{-if_j\omega_t}` 的实部与虚部）。
+    ``emb_dim`` :math:`D_e` 必须是不小于 3 的奇数。
+    注意 :math:`D_e=3` 时唯一的频率是 :math:`10^{-4}`，特征实际上只有 :math:`\tilde t`。
+
+    参考实现把 :math:`z` 登记为学习率 1e-5 的 *参数*，于是参数量随 :math:`L_{\max}` 线性增长；这里默认登记为
+    不学习的缓冲区（``learnable=False``），使 Hyena 的参数量与序列长度无关。
+    """
+
+    def __init__(self, emb_dim: int, l_max: int, *, learnable: bool = False):
+        super().__init__()
+        emb_dim = _check_int(emb_dim, "emb_dim", 3)
+        if emb_dim % 2 == 0:
+            raise ValueError(f"emb_dim must be odd (time + cosines + sines), got {emb_dim}")
+        l_max = _check_int(l_max, "l_max", 1)
+        self.emb_dim, self.l_max = emb_dim, l_max
+        bands = (emb_dim - 1) // 2
+        # 在 float64 中计算再转成默认精度：f·ω 可达 2π·bands，float32 的三角函数误差会到 1e-5
+        t = torch.linspace(0, 1, l_max, dtype=torch.float64)[:, None]  # (L, 1): 归一化的时间
+        omega = 2 * math.pi * torch.arange(l_max, dtype=torch.float64)[:, None] / l_max  # (L, 1)
+        f = torch.linspace(1e-4, bands - 1, bands, dtype=torch.float64)[None, :]  # (1, bands)
+        z = torch.cat([t, torch.cos(f * omega), -torch.sin(f * omega)], dim=-1)  # (L, D_e)
+        z, t = z.to(torch.get_default_dtype()), t.to(torch.get_default_dtype())
+        if learnable:
+            self.z = nn.Parameter(z)
+        else:
+            self.register_buffer("z", z)
+        self.register_buffer("t", t)
+
+    def forward(self, L: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """返回前 ``L`` 个位置的 ``(z, t)``，形状 ``(L, emb_dim)`` 与 ``(L, 1)``。"""
+        L = _check_int(L, "L", 1)
+        if L > self.l_max:
+            raise ValueError(f"L must be <= l_max={self.l_max}, got {L}")
+        return self.z[:L], self.t[:L]
+
+
+class Sin(nn.Module):
+    r"""正弦激活 :math:`\sin(\omega\odot x)`，每个单元一个频率 :math:`\omega`（初值 ``w``，``train_freq`` 时可学习）。
+
+    普通 MLP 偏爱低频函数（频谱偏置），而长卷积核需要高频细节；周期激活让小网络也能表示高频的 :math:`h_t`。
+    """
+
+    def __init__(self, dim: int, w: float = 1.0, *, train_freq: bool = True):
+        super().__init__()
+        dim = _check_int(dim, "dim", 1)
+        w = check_scalar(w, "w", Real)
+        freq = torch.full((dim,), float(w))
+        if train_freq:
+            self.freq = nn.Parameter(freq)
+        else:
+            self.register_buffer("freq", freq)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sin(self.freq * x)
+
+
+class ExponentialModulation(nn.Module):
+    r"""指数衰减窗 :math:`h_{t,c}\leftarrow h_{t,c}\,(e^{-|\delta_c|\tilde t}+\text{shift})`，:math:`\tilde t\in[0,1]`。
+
+    衰减率 :math:`|\delta_c|` 在各通道间从 :math:`\ln(1/\text{target})/\text{slow}` 线性变到
+    :math:`\ln(1/\text{target})/\text{fast}`：通道 :math:`c` 在
+    :math:`\tilde t=\ln(1/\text{target})/|\delta_c|\in[\text{fast},\text{slow}]` 处衰减到 ``target``。
+    默认 target=0.01、fast=0.3、slow=1.5，:math:`|\delta_c|\in[3.07, 15.35]`：
+    最快的通道在序列 30% 处衰减到 1%，最慢的通道到序列末尾仍有 :math:`e^{-3.07}=0.046`。:math:`\delta` 不学习。
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        *,
+        fast_decay_pct: float = 0.3,
+        slow_decay_pct: float = 1.5,
+        target: float = 1e-2,
+        shift: float = 0.0,
+        modulate: bool = True,
+    ):
+        super().__init__()
+        channels = _check_int(channels, "channels", 1)
+        fast = check_scalar(fast_decay_pct, "fast_decay_pct", Real, min_val=0, include_min=False)
+        slow = check_scalar(slow_decay_pct, "slow_decay_pct", Real, min_val=0, include_min=False)
+        target = check_scalar(target, "target", Real, min_val=0, max_val=1, include_min=False, include_max=False)
+        if fast > slow:
+            raise ValueError(f"fast_decay_pct must be <= slow_decay_pct, got {fast} > {slow}")
+        self.shift = float(check_scalar(shift, "shift", Real))
+        self.modulate = bool(modulate)
+        rate = math.log(1 / target)
+        self.register_buffer("deltas", torch.linspace(rate / slow, rate / fast, channels))
+
+    def window(self, t: torch.Tensor) -> torch.Tensor:
+        """窗口本身，形状 ``(L, channels)``；``t`` 形状 ``(L, 1)``。"""
+        return torch.exp(-t * self.deltas.abs()) + self.shift
+
+    def forward(self, t: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        return h * self.window(t) if self.modulate else h
+
+
+class HyenaFilter(nn.Module):
+    r"""隐式长滤波器（第 18.5 节）：:math:`h=\operatorname{Window}\cdot\operatorname{FFN}(\operatorname{PE}(t))`。
+
+    一个 FFN 同时给出 ``n_filters`` 阶、每阶 ``d_model`` 个通道的滤波器：
+
+    ``Linear(D_e, W) → Sin → [Linear(W, W) → Sin] × num_inner_mlps → Linear(W, n_filters·d_model, bias=False)``
+
+    其中 :math:`W` = ``filter_order``（FFN 的宽度）。注意输出维数是 :math:`N\cdot D`（阶数 × 通道数），
+    不是原讲义写的 :math:`N\cdot D_e`：下一步要把它排成 :math:`N\times D\times L`。每阶每通道还有一个可学习的
+    跳连系数 ``bias``（传给 :func:`fftconv` 的 ``D``）。参数量
+    :math:`D_eW+W+k(W^2+W)+WND+ND+(k+1)W` 与 :math:`L` 无关。
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        n_filters: int,
+        l_max: int,
+        *,
+        emb_dim: int = 5,
+        filter_order: int = 64,
+        num_inner_mlps: int = 2,
+        w: float = 1.0,
+        learnable_pos_emb: bool = False,
+        fast_decay_pct: float = 0.3,
+        slow_decay_pct: float = 1.5,
+        target: float = 1e-2,
+        shift: float = 0.0,
+        modulate: bool = True,
+    ):
+        super().__init__()
+        self.d_model = _check_int(d_model, "d_model", 1)
+        self.n_filters = _check_int(n_filters, "n_filters", 1)
+        filter_order = _check_int(filter_order, "filter_order", 1)
+        num_inner_mlps = _check_int(num_inner_mlps, "num_inner_mlps", 0)
+        self.pos_emb = PositionalEmbedding(emb_dim, l_max, learnable=learnable_pos_emb)
+        layers: list[nn.Module] = [nn.Linear(emb_dim, filter_order), Sin(filter_order, w)]
+        for _ in range(num_inner_mlps):
+            layers += [nn.Linear(filter_order, filter_order), Sin(filter_order, w)]
+        layers.append(nn.Linear(filter_order, self.n_filters * self.d_model, bias=False))
+        self.implicit_filter = nn.Sequential(*layers)
+        self.modulation = ExponentialModulation(
+            self.n_filters * self.d_model,
+            fast_decay_pct=fast_decay_pct,
+            slow_decay_pct=slow_decay_pct,
+            target=target,
+            shift=shift,
+            modulate=modulate,
+        )
+        self.bias = nn.Parameter(torch.randn(self.n_filters, self.d_model))
+
+    @property
+    def l_max(self) -> int:
+        return self.pos_emb.l_max
+
+    def forward(self, L: int, *, window: bool = True) -> torch.Tensor:
+        """长度 ``L`` 的滤波器，形状 ``(n_filters, d_model, L)``；``window=False`` 给出加窗之前的 FFN 输出。"""
+        z, t = self.pos_emb(L)
+        h = self.implicit_filter(z)  # (L, N·D)
+        if window:
+            h = self.modulation(t, h)
+        return h.T.reshape(self.n_filters, self.d_model, L)  # 通道下标 = n·D + d
+
+    def extra_repr(self) -> str:
+        return f"d_model={self.d_model}, n_filters={self.n_filters}, l_max={self.l_max}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Hyena 算子
+# ---------------------------------------------------------------------------------------------
+class HyenaOperator(nn.Module):
+    r"""``N`` 阶 Hyena 算子：``(B, L, d_model) -> (B, L, d_model)``，:math:`L\le` ``l_max``（第 18.4 节）。
+
+    1. 输入投影 ``in_proj``：:math:`\mathbb R^{D}\to\mathbb R^{(N+1)D}`（逐位置）；
+    2. 短卷积 ``short_filter``：长度 ``short_filter_size`` 的 *因果* 深度卷积（左侧补零，取前 :math:`L` 个），
+       让每路投影看到相邻的几个位置；
+    3. 拆分为 :math:`x^1,\dots,x^N,v`（各 ``(B, D, L)``，:math:`v` 在最后，与参考代码相同）；
+    4. 递推：``convention="paper"`` 时 :math:`z\leftarrow x^n\odot(h^n*z+b^n\odot z)`，共 :math:`N` 个长滤波器；
+       ``convention="safari"`` 时按参考代码，:math:`N-1` 个长滤波器、先门控后卷积、
+       最后乘 :math:`x^1`（代码里的 ``x[0]``）；
+    5. 输出投影 ``out_proj``：:math:`\mathbb R^D\to\mathbb R^D`。
+
+    代价：投影 :math:`O(NLD^2)`，长卷积 :math:`O(NDL\log L)`；注意力是 :math:`O(L^2D)`。
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        l_max: int,
+        order: int = 2,
+        filter_order: int = 64,
+        *,
+        convention: str = "paper",
+        emb_dim: int = 5,
+        short_filter_size: int = 3,
+        num_inner_mlps: int = 2,
+        w: float = 1.0,
+        dropout: float = 0.0,
+        **modulation_args,
+    ):
+        super().__init__()
+        self.d_model = _check_int(d_model, "d_model", 1)
+        self.l_max = _check_int(l_max, "l_max", 1)
+        self.order = _check_int(order, "order", 1)
+        if convention not in CONVENTIONS:
+            raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+        if convention == "safari" and self.order < 2:
+            raise ValueError(f"convention='safari' needs order >= 2 (it has order - 1 long filters), got {order}")
+        self.convention = convention
+        self.short_filter_size = _check_int(short_filter_size, "short_filter_size", 1)
+        dropout = check_scalar(dropout, "dropout", Real, min_val=0, max_val=1, include_max=False)
+        inner = (self.order + 1) * self.d_model
+        self.in_proj = nn.Linear(self.d_model, inner)
+        self.short_filter = nn.Conv1d(
+            inner, inner, self.short_filter_size, padding=self.short_filter_size - 1, groups=inner
+        )
+        n_long = self.order if convention == "paper" else self.order - 1
+        self.filter_fn = HyenaFilter(
+            self.d_model,
+            n_long,
+            self.l_max,
+            emb_dim=emb_dim,
+            filter_order=filter_order,
+            num_inner_mlps=num_inner_mlps,
+            w=w,
+            **modulation_args,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.out_proj = nn.Linear(self.d_model, self.d_model)
+
+    def _check_input(self, u) -> int:
+        if not isinstance(u, torch.Tensor):
+            raise TypeError(f"u must be a torch.Tensor, got {type(u).__name__}")
+        if u.dim() != 3 or u.shape[-1] != self.d_model:
+            raise ValueError(f"u must have shape (batch, length, d_model={self.d_model}), got {tuple(u.shape)}")
+        L = u.shape[1]
+        if L > self.l_max:
+            raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {L}")
+        if L < 1:
+            raise ValueError("sequence length must be >= 1, got 0")
+        return L
+
+    def project(self, u: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """第 1–3 步：返回 ``([x^1, …, x^N], v)``，每个形状 ``(B, d_model, L)``。"""
+        L = self._check_input(u)
+        z = self.in_proj(u).transpose(1, 2)  # (B, (N+1)D, L)
+        z = self.short_filter(z)[..., :L]  # 左侧补 k-1 个零后取前 L 个：因果
+        *xs, v = z.split(self.d_model, dim=1)
+        return xs, v
+
+    def filters(self, L: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """长滤波器 ``(n_long, d_model, L)`` 与跳连系数 ``(n_long, d_model)``。"""
+        return self.filter_fn(L), self.filter_fn.bias
+
+    def recurrence(self, xs: Sequence[torch.Tensor], v: torch.Tensor, h: torch.Tensor, bias: torch.Tensor):
+        """第 4 步：门控与长卷积的交替（按 ``self.convention``），返回 ``(B, d_model, L)``。"""
+        if self.convention == "paper":
+            z = v
+            for n, x in enumerate(xs):  # z^{n+1} = x^n ⊙ (h^n * z^n)
+                z = self.dropout(x * fftconv(z, h[n], bias[n]))
+            return z
+        for o, x in enumerate(reversed(xs[1:])):  # 参考代码：先门控、后卷积
+            v = fftconv(self.dropout(v * x), h[o], bias[o])
+        return xs[0] * v
+
+    def forward(self, u: torch.Tensor) -> torch.Tensor:
+        xs, v = self.project(u)
+        h, bias = self.filters(u.shape[1])
+        y = self.recurrence(xs, v, h, bias)
+        return self.out_proj(y.transpose(1, 2))
+
+    def extra_repr(self) -> str:
+        return f"d_model={self.d_model}, l_max={self.l_max}, order={self.order}, convention={self.convention!r}"
+
+
+def _toeplitz_with_skip(h: torch.Tensor, b: torch.Tensor, L: int) -> torch.Tensor:
+    """(D, L) 的滤波器与 (D,) 的跳连 -> (D, L, L)：每个通道 S_h + b I（float64）。"""
+    h64 = h.detach().cpu().double().numpy()
+    S = torch.stack([torch.from_numpy(causal_toeplitz(h64[c], L)) for c in range(h64.shape[0])])
+    return S + b.detach().cpu().double()[:, None, None] * torch.eye(L, dtype=torch.float64)
+
+
+@torch.no_grad()
+def hyena_matrix(op: HyenaOperator, u: torch.Tensor) -> torch.Tensor:
+    r"""把算子在输入 ``u`` 上物化为数据控制的矩阵 :math:`H(u)`，形状 ``(B, d_model, L, L)``，float64（第 18.4 节）。
+
+    论文写法：:math:`H(u)=D_{x^N}S^N\cdots D_{x^1}S^1`，:math:`S^n=T(h^n)+\operatorname{diag}(b^n)`，
+    :math:`T(h)` 是下三角 Toeplitz 矩阵（``lib.fourier.causal_toeplitz``）。
+    于是输出投影之前的信号是 :math:`H(u)\,v`（逐通道）。
+    :math:`H(u)` 是下三角的（因果），并且随输入变化（数据控制），这两点与因果注意力矩阵相同。
+    """
+    if not isinstance(op, HyenaOperator):
+        raise TypeError(f"op must be a HyenaOperator, got {type(op).__name__}")
+    xs, _ = op.project(u)
+    L = u.shape[1]
+    h, bias = op.filters(L)
+    S = [_toeplitz_with_skip(h[n], bias[n], L) for n in range(h.shape[0])]
+    X = [x.detach().cpu().double() for x in xs]  # (B, D, L) each
+    M = torch.eye(L, dtype=torch.float64).expand(u.shape[0], op.d_model, L, L)
+    if op.convention == "paper":
+        for n, x in enumerate(X):
+            M = x[..., :, None] * (S[n] @ M)  # D_x S M：左乘对角阵 = 逐行缩放
+    else:
+        for o, x in enumerate(reversed(X[1:])):
+            M = S[o] @ (x[..., :, None] * M)
+        M = X[0][..., :, None] * M
+    return M
+
+
+def h3_operator(q, k, v, h_phi, h_psi, d_phi=None, d_psi=None) -> torch.Tensor:
+    r"""H3 算子 :math:`y=D_q\,S_\psi\,D_k\,S_\varphi\,v`（Fu et al., 2023），
+    即 :math:`y=q\odot\bigl(h_\psi*(k\odot(h_\varphi*v))\bigr)`。
+
+    ``q``、``k``、``v`` 形状 ``(..., H, L)``，``h_phi``、``h_psi`` 形状 ``(H, L)``（在 H3 中由 SSM 给出：
+    :math:`h_\varphi` 来自“移位”SSM，:math:`h_\psi` 来自对角 SSM），``d_phi``、``d_psi`` 是可选的跳连系数。
+    它正是 :math:`N=2` 的 Hyena（论文写法）取 :math:`x^1=k`、:math:`x^2=q`、:math:`h^1=h_\varphi`、:math:`h^2=h_\psi`。
+    """
+    for name, x in (("q", q), ("k", k), ("v", v)):
+        if not isinstance(x, torch.Tensor) or x.dim() < 2:
+            raise ValueError(f"{name} must be a tensor of shape (..., channels, length), got {getattr(x, 'shape', x)}")
+    if not (q.shape == k.shape == v.shape):
+        raise ValueError(
+            f"q, k and v must have the same shape, got {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}"
+        )
+    return q * fftconv(k * fftconv(v, h_phi, d_phi), h_psi, d_psi)
+
+
+# ---------------------------------------------------------------------------------------------
+# 小语言模型：Hyena 块与注意力块（第 18.6 节的对照实验）
+# ---------------------------------------------------------------------------------------------
+class Block(nn.Module):
+    r"""前置归一化的残差块：:math:`x\leftarrow x+\operatorname{Mixer}(\operatorname{LN}(x))`，
+    :math:`x\leftarrow x+\operatorname{MLP}(\operatorname{LN}(x))`。Mixer 是 Hyena 算子或多头注意力。"""
+
+    def __init__(self, mixer: nn.Module, d_model: int, mlp_ratio: int = 2):
+        super().__init__()
+        self.norm1, self.mixer = nn.LayerNorm(d_model), mixer
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(
+            nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(), nn.Linear(mlp_ratio * d_model, d_model)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.mixer(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class LanguageModel(nn.Module):
+    r"""小的自回归语言模型：词嵌入 →（可选位置嵌入）→ ``n_layers`` 个 :class:`Block` → LayerNorm → 线性输出头。
+
+    ``mixer="hyena"`` 用 :class:`HyenaOperator`（论文写法，``order`` 阶），``mixer="attention"`` 用因果的
+    :class:`lib.attention.MultiHeadAttention`（``n_heads`` 个头）。两者其余部分完全相同，便于对照。
+    注意力本身对位置不敏感，所以默认只给注意力模型加可学习的位置嵌入（``pos_emb=None``）；
+    Hyena 的卷积核本身依赖于相对位置，不需要它。输入 ``(B, L)`` 的整数，输出 ``(B, L, vocab_size)`` 的 logits。
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int,
+        n_layers: int,
+        l_max: int,
+        *,
+        mixer: str = "hyena",
+        order: int = 2,
+        filter_order: int = 64,
+        emb_dim: int = 5,
+        n_heads: int = 1,
+        mlp_ratio: int = 2,
+        pos_emb: bool | None = None,
+        **hyena_args,
+    ):
+        super().__init__()
+        vocab_size = _check_int(vocab_size, "vocab_size", 1)
+        d_model = _check_int(d_model, "d_model", 1)
+        n_layers = _check_int(n_layers, "n_layers", 1)
+        self.l_max = _check_int(l_max, "l_max", 1)
+        if mixer not in ("hyena", "attention"):
+            raise ValueError(f"mixer must be 'hyena' or 'attention', got {mixer!r}")
+        self.mixer = mixer
+        self.embed = nn.Embedding(vocab_size, d_model)
+        use_pos = (mixer == "attention") if pos_emb is None else bool(pos_emb)
+        self.pos = nn.Parameter(0.02 * torch.randn(self.l_max, d_model)) if use_pos else None
+
+        def make_mixer():
+            if mixer == "hyena":
+                return HyenaOperator(d_model, self.l_max, order, filter_order, emb_dim=emb_dim, **hyena_args)
+            return MultiHeadAttention(d_model, n_heads, causal=True)
+
+        self.blocks = nn.ModuleList(Block(make_mixer(), d_model, mlp_ratio) for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.dtype != torch.long:
+            raise ValueError(f"tokens must be a (batch, length) long tensor, got {getattr(tokens, 'shape', tokens)}")
+        if tokens.shape[1] > self.l_max:
+            raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {tokens.shape[1]}")
+        x = self.embed(tokens)
+        if self.pos is not None:
+            x = x + self.pos[: tokens.shape[1]]
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x))
+
+
+def _as_long(a, name: str) -> torch.Tensor:
+    t = torch.as_tensor(a)
+    if t.dim() != 2 or t.dtype not in (torch.int32, torch.int64):
+        raise ValueError(f"{name} must be a 2-D integer array (batch, length), got {tuple(t.shape)} {t.dtype}")
+    return t.long()
+
+
+@torch.no_grad()
+def recall_accuracy(model: nn.Module, tokens, targets, *, batch_size: int = 256) -> float:
+    """最后一个位置（查询）上预测正确的比例：联想回忆任务的准确率。"""
+    tokens, targets = _as_long(tokens, "tokens"), _as_long(targets, "targets")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    correct = 0
+    for i in range(0, tokens.shape[0], batch_size):
+        logits = model(tokens[i : i + batch_size].to(device))[:, -1]
+        correct += int((logits.argmax(-1).cpu() == targets[i : i + batch_size, -1]).sum())
+    model.train(was_training)
+    return correct / tokens.shape[0]
+
+
+def fit_sequence_model(
+    model: nn.Module,
+    tokens,
+    targets,
+    *,
+    steps: int,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+    weight_decay: float = 0.0,
+    rng=None,
+    eval_data=None,
+    eval_every: int = 50,
+) -> dict:
+    r"""用 AdamW 和交叉熵训练序列模型（目标为 -100 的位置不计入损失），学习率余弦衰减到 0。
+
+    ``tokens``、``targets`` 形状 ``(n, L)``，每步随机抽 ``batch_size`` 条（来自 ``rng``，可复现）。
+    ``eval_data=(tokens, targets)`` 时每 ``eval_every`` 步记录一次 :func:`recall_accuracy`。
+    返回 ``{"loss": [...], "eval_step": [...], "eval_acc": [...]}``。
+    """
+    tokens, targets = _as_long(tokens, "tokens"), _as_long(targets, "targets")
+    if tokens.shape != targets.shape:
+        raise ValueError(
+            f"tokens and targets must have the same shape, got {tuple(tokens.shape)}, {tuple(targets.shape)}"
+        )
+    steps = _check_int(steps, "steps", 1)
+    batch_size = _check_int(batch_size, "batch_size", 1)
+    eval_every = _check_int(eval_every, "eval_every", 1)
+    lr = check_scalar(lr, "lr", Real, min_val=0, include_min=False)
+    rng = check_random_state(rng)
+    device = next(model.parameters()).device
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
+    history: dict[str, list] = {"loss": [], "eval_step": [], "eval_acc": []}
+    model.train()
+    for step in range(1, steps + 1):
+        idx = torch.from_numpy(rng.integers(0, tokens.shape[0], size=batch_size))
+        logits = model(tokens[idx].to(device))
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets[idx].to(device).reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        history["loss"].append(loss.item())
+        if eval_data is not None and (step % eval_every == 0 or step == steps):
+            history["eval_step"].append(step)
+            history["eval_acc"].append(recall_accuracy(model, *eval_data))
+    return history
+
+
+# ---------------------------------------------------------------------------------------------
+# 基准测试：Hyena 算子 vs SDPA 注意力（benchmarks/hyena.py 调用；第 18.6 节展示结果）
+# ---------------------------------------------------------------------------------------------
+def _one_call(module: nn.Module, u: torch.Tensor, passes: str, kernel):
+    """一次前向（``passes="fwd"``，不建计算图）或前向 + 反向；``kernel`` 是 SDPA 后端，``None`` 由 PyTorch 选。"""
+    from torch.nn.attention import sdpa_kernel
+
+    def run():
+        with sdpa_kernel(kernel) if kernel is not None else contextlib.nullcontext():
+            if passes == "fwd":
+                with torch.no_grad():
+                    module(u)
+            else:
+                module(u).sum().backward()
+
+    return run
+
+
+def _is_oom(err: BaseException) -> bool:
+    return isinstance(err, torch.cuda.OutOfMemoryError) or "out of memory" in str(err).lower()
+
+
+def benchmark_mixers(
+    lengths: Sequence[int],
+    *,
+    d_model: int = 768,
+    n_heads: int = 12,
+    order: int = 2,
+    batch: int = 1,
+    device=None,
+    dtype: torch.dtype | None = None,
+    attention_backends: Sequence[str] | None = None,
+    repeat: int = 3,
+    min_time: float = 0.0,
+    skip_after_oom: bool = True,
+    verbose: bool = False,
+) -> list[dict]:
+    r"""测量一个 Hyena 算子与一个多头注意力层的前向、前向+反向时间（和 CUDA 上的峰值显存）。
+
+    两个模块都含输入、输出投影（同样的 :math:`O(LD^2)` 部分），差别只在混合序列的方式：
+    Hyena 的 FFT 长卷积 :math:`O(DL\log L)` vs 注意力的 :math:`O(L^2D)`。注意力用
+    ``torch.nn.functional.scaled_dot_product_attention``，``attention_backends`` 从 ``"flash"``、``"efficient"``、
+    ``"math"``、``"default"``（PyTorch 自选）中取；CUDA 上默认 ``("flash", "efficient")``，CPU 上默认 ``("default",)``。
+    某个长度上内存不足（OOM）时记为 ``"oom"``，之后更长的长度不再尝试该方法。返回一条条记录（可写成 JSON）。
+    """
+    from .utils import benchmark, get_device
+
+    device = torch.device(device) if device is not None else get_device()
+    if dtype is None:
+        dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    if attention_backends is None:
+        attention_backends = ("flash", "efficient") if device.type == "cuda" else ("default",)
+    from torch.nn.attention import SDPBackend
+
+    kernels = {
+        "flash": SDPBackend.FLASH_ATTENTION,
+        "efficient": SDPBackend.EFFICIENT_ATTENTION,
+        "math": SDPBackend.MATH,
+    }
+    for b in attention_backends:
+        if b not in (*kernels, "default"):
+            raise ValueError(f"attention_backends entries must be in {(*kernels, 'default')}, got {b!r}")
+    lengths = [_check_int(L, "lengths[i]", 1) for L in lengths]
+    methods = ["hyena", *(f"attention-{b}" for b in attention_backends)]
+    dead: set[str] = set()
+    records = []
+    for L in lengths:
+        for method in methods:
+            for passes in ("fwd", "fwd+bwd"):
+                rec = {"method": method, "L": L, "pass": passes, "time_s": None, "peak_mem_bytes": None, "status": "ok"}
+                if (method, passes) in dead:
+                    rec["status"] = "skipped"
+                    records.append(rec)
+                    continue
+                try:
+                    torch.manual_seed(0)
+                    if method == "hyena":
+                        module = HyenaOperator(d_model, L, order, 64, emb_dim=33)
+                    else:
+                        module = MultiHeadAttention(d_model, n_heads, causal=True, backend="sdpa")
+                    module = module.to(device=device, dtype=dtype)
+                    u = torch.randn(batch, L, d_model, device=device, dtype=dtype, requires_grad=passes != "fwd")
+                    run = _one_call(module, u, passes, kernels.get(method.removeprefix("attention-")))
+                    if device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    res = benchmark(run, repeat=repeat, warmup=1, device=device, min_time=min_time)
+                    rec["time_s"], rec["peak_mem_bytes"] = res.median, res.peak_mem_bytes
+                except (RuntimeError, MemoryError) as err:
+                    if not _is_oom(err) and not isinstance(err, MemoryError):
+                        raise
+                    rec["status"] = "oom"
+                    if skip_after_oom:
+                        dead.add((method, passes))
+                finally:
+                    module = u = None
+                    if device.type == "cuda":
+                        torch.cuda.empty_cache()
+                if verbose:
+                    t = "-" if rec["time_s"] is None else f"{rec['time_s'] * 1e3:.2f} ms"
+                    print(f"L={L:>6} {method:<20} {passes:<8} {t} {rec['status']}", flush=True)
+                records.append(rec)
+    return records
+
+
+def scaling_exponent(lengths, times) -> float:
+    r"""拟合 :math:`t\approx cL^p` 的指数 :math:`p`（对数坐标下的最小二乘斜率）。"""
+    L = np.asarray(lengths, dtype=float)
+    t = np.asarray(times, dtype=float)
+    if L.shape != t.shape or L.ndim != 1 or L.size < 2:
+        raise ValueError(f"lengths and times must be 1-D of equal length >= 2, got {L.shape} and {t.shape}")
+    if np.any(L <= 0) or np.any(t <= 0):
+        raise ValueError("lengths and times must be positive")
+    return float(np.polyfit(np.log(L), np.log(t), 1)[0])
