@@ -285,6 +285,7 @@ def test_linear_conv_matches_numpy_scipy_and_fft_conv(lx, lk):
     full = linear_conv(x, k)
     np.testing.assert_allclose(full, np.convolve(x, k), atol=1e-12)
     np.testing.assert_allclose(full, scipy.signal.convolve(x, k, method="direct"), atol=1e-12)
+    np.testing.assert_allclose(full, scipy.signal.fftconvolve(x, k), atol=1e-10)
     modes = ["full", "same", "causal"] + (["valid"] if lk <= lx else [])
     for mode in modes:
         np.testing.assert_allclose(linear_conv(x, k, mode=mode), fft_conv(x, k, mode=mode), atol=1e-10)
