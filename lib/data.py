@@ -17,6 +17,8 @@ from .utils import check_random_state, check_scalar
 
 __all__ = [
     "Dataset",
+    "iris",
+    "breast_cancer",
     "house_prices",
     "diabetes",
     "digits",
@@ -245,3 +247,49 @@ def associative_recall(
         seen[rows, keys[:, i]] = True
     targets[:, -1] = table[rows, query]
     return tokens, targets
+
+
+# ---------------------------------------------------------------------------------------------
+# 分类数据（第 5、6 章）：scikit-learn 自带，离线可用
+# ---------------------------------------------------------------------------------------------
+def iris(features: tuple[int, ...] | None = None) -> Dataset:
+    """scikit-learn 自带的鸢尾花数据（Fisher, 1936）：150 朵花、3 个品种（0 山鸢尾、1 变色鸢尾、2 维吉尼亚鸢尾）各 50 朵。
+
+    4 个特征（厘米）：花萼长、花萼宽、花瓣长、花瓣宽。``features`` 选出其中几列（例如 ``(2, 3)`` 只取花瓣的长与宽，
+    便于在平面上画决策区域）。山鸢尾与另外两类线性可分，后两类有少量重叠。
+    """
+    from sklearn.datasets import load_iris
+
+    raw = load_iris()
+    names = ("花萼长", "花萼宽", "花瓣长", "花瓣宽")
+    cols = tuple(range(4)) if features is None else tuple(features)
+    if not cols or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < 4 for c in cols):
+        raise ValueError(f"features must be column indices in 0..3, got {features!r}")
+    return Dataset(
+        np.asarray(raw.data[:, cols], dtype=float),
+        np.asarray(raw.target, dtype=np.int64),
+        tuple(names[c] for c in cols),
+        "品种",
+        description="scikit-learn load_iris (Fisher, 1936): 3 species x 50 flowers, sepal/petal length/width in cm",
+    )
+
+
+def breast_cancer(standardize: bool = False) -> Dataset:
+    """scikit-learn 自带的威斯康星乳腺癌诊断数据：569 个样本、30 个由细胞核图像算出的特征；
+    ``y`` 为 1 表示良性（357 例）、0 表示恶性（212 例），与 scikit-learn 相同。
+
+    ``standardize=True`` 时把每个特征变成均值 0、方差 1（各特征的量级相差四个数量级，不标准化时梯度下降极慢）。
+    """
+    from sklearn.datasets import load_breast_cancer
+
+    raw = load_breast_cancer()
+    X = np.asarray(raw.data, dtype=float)
+    if standardize:
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return Dataset(
+        X,
+        np.asarray(raw.target, dtype=np.int64),
+        tuple(raw.feature_names),
+        "良性",
+        description="scikit-learn load_breast_cancer (Wisconsin diagnostic): 1 = benign, 0 = malignant",
+    )

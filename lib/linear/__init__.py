@@ -8,3 +8,8 @@ from .regression import *  # noqa: F401,F403
 from .regression import __all__ as _regression_all
 
 __all__ = list(_regression_all)
+
+from .logistic import *  # noqa: E402,F401,F403  (第 5 章：逻辑回归、Softmax 回归、一对其余)
+from .logistic import __all__ as _logistic_all  # noqa: E402
+
+__all__ += _logistic_all
