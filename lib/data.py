@@ -26,6 +26,12 @@ __all__ = [
     "two_moons",
     "swiss_roll_2d",
     "eight_gaussians",
+    "movies",
+    "play_tennis",
+    "contact_lenses",
+    "entropy_yz_table",
+    "svd_example_matrix",
+    "adaboost_toy",
     "associative_recall",
 ]
 
@@ -208,6 +214,130 @@ def eight_gaussians(n: int = 1000, std: float = 0.1, radius: float = 2.0, rng=No
     return _toy(X, y, "分量", "mixture of 8 isotropic Gaussians on a circle")
 
 
+# ---------------------------------------------------------------------------------------------
+# 第 9–10 章：讲义 L8–L11 的小表格（类别取值保留讲义原文的英文写法）
+# ---------------------------------------------------------------------------------------------
+def _categorical(rows, feature_names, target_name, description) -> Dataset:
+    table = np.array(rows, dtype=str)  # a string array (not object): lib.utils.check_array accepts it
+    return Dataset(table[:, :-1], table[:, -1], tuple(feature_names), target_name, description=description)
+
+
+def movies() -> Dataset:
+    """讲义 L8 的电影表（9 部电影，4 个类别属性 → 是否喜欢），第 9.1–9.2 节用它手算熵与信息增益。
+
+    ==  ========  ======  ========  =============  ======
+    #   Type      Length  Director  Famous actors  Liked?
+    ==  ========  ======  ========  =============  ======
+    1   Comedy    Short   Adamson   No             Yes
+    2   Animated  Short   Lasseter  No             No
+    3   Drama     Medium  Adamson   No             Yes
+    4   Animated  Long    Lasseter  Yes            No
+    5   Comedy    Long    Lasseter  Yes            No
+    6   Drama     Medium  Singer    Yes            Yes
+    7   Animated  Short   Singer    No             Yes
+    8   Comedy    Long    Adamson   Yes            Yes
+    9   Drama     Medium  Lasseter  No             Yes
+    ==  ========  ======  ========  =============  ======
+    """
+    rows = [
+        ("Comedy", "Short", "Adamson", "No", "Yes"),
+        ("Animated", "Short", "Lasseter", "No", "No"),
+        ("Drama", "Medium", "Adamson", "No", "Yes"),
+        ("Animated", "Long", "Lasseter", "Yes", "No"),
+        ("Comedy", "Long", "Lasseter", "Yes", "No"),
+        ("Drama", "Medium", "Singer", "Yes", "Yes"),
+        ("Animated", "Short", "Singer", "No", "Yes"),
+        ("Comedy", "Long", "Adamson", "Yes", "Yes"),
+        ("Drama", "Medium", "Lasseter", "No", "Yes"),
+    ]
+    return _categorical(
+        rows,
+        ("Type", "Length", "Director", "Famous actors"),
+        "Liked?",
+        "讲义 L8 的电影表：类型、片长、导演、是否有名演员 → 是否喜欢",
+    )
+
+
+def play_tennis() -> Dataset:
+    """讲义 L8 的“打网球”表（14 天，4 个类别属性 → 是否打球），即 Quinlan (1986) 与 Mitchell (1997) 的经典例子。"""
+    rows = [
+        ("sunny", "hot", "high", "weak", "no"),
+        ("sunny", "hot", "high", "strong", "no"),
+        ("overcast", "hot", "high", "weak", "yes"),
+        ("rain", "mild", "high", "weak", "yes"),
+        ("rain", "cool", "normal", "weak", "yes"),
+        ("rain", "cool", "normal", "strong", "no"),
+        ("overcast", "cool", "normal", "strong", "yes"),
+        ("sunny", "mild", "high", "weak", "no"),
+        ("sunny", "cool", "normal", "weak", "yes"),
+        ("rain", "mild", "normal", "weak", "yes"),
+        ("sunny", "mild", "normal", "strong", "yes"),
+        ("overcast", "mild", "high", "strong", "yes"),
+        ("overcast", "hot", "normal", "weak", "yes"),
+        ("rain", "mild", "high", "strong", "no"),
+    ]
+    return _categorical(
+        rows,
+        ("outlook", "temperature", "humidity", "wind"),
+        "play",
+        "讲义 L8 的打网球表：天气、温度、湿度、风力 → 是否打球",
+    )
+
+
+def contact_lenses() -> Dataset:
+    """隐形眼镜表（Cendrowska 1987；UCI “lenses”）：年龄、处方、是否散光、泪液分泌 → 配哪种镜片（24 行，全因子设计）。
+
+    讲义 L8 的剪枝例子用的就是这张表上的树，但只留下了图（已丢失）；第 9.2 节用它重建这个例子。
+    """
+    ages = ("young", "pre-presbyopic", "presbyopic")
+    labels = (  # the class of each row, in the order of the loops below
+        "none soft none hard none soft none hard "
+        "none soft none hard none soft none none "
+        "none none none hard none soft none none"
+    ).split()
+    rows = []
+    for age in ages:
+        for prescription in ("myope", "hypermetrope"):
+            for astigmatic in ("no", "yes"):
+                for tears in ("reduced", "normal"):
+                    rows.append((age, prescription, astigmatic, tears, labels[len(rows)]))
+    return _categorical(
+        rows,
+        ("age", "prescription", "astigmatic", "tear rate"),
+        "lenses",
+        "Cendrowska (1987) 隐形眼镜数据：hard / soft / none",
+    )
+
+
+def entropy_yz_table() -> Dataset:
+    """讲义 L8 讲条件熵用的 6 行小表：属性 Y 与标签 Z（取值 t/f）。"""
+    Y = ["t", "t", "t", "t", "f", "f"]
+    Z = ["t", "t", "t", "t", "t", "f"]
+    return Dataset(
+        np.array(Y, dtype=str)[:, None],
+        np.array(Z, dtype=str),
+        ("Y",),
+        "Z",
+        description="讲义 L8 的条件熵例子",
+    )
+
+
+def svd_example_matrix() -> np.ndarray:
+    """讲义 L11 奇异值分解例子中的 7×5 矩阵（秩 3；奇异值 12.481、9.509、1.346，见第 10.2 节）。"""
+    return np.array(
+        [
+            [1, 1, 1, 0, 0],
+            [3, 3, 3, 0, 0],
+            [4, 4, 4, 0, 0],
+            [5, 5, 5, 0, 0],
+            [0, 2, 0, 4, 4],
+            [0, 0, 0, 5, 5],
+            [0, 1, 0, 2, 2],
+        ],
+        dtype=float,
+    )
+
+
 def associative_recall(
     n_samples: int, seq_len: int, *, n_keys: int = 8, n_values: int = 8, rng=None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -293,3 +423,14 @@ def breast_cancer(standardize: bool = False) -> Dataset:
         "良性",
         description="scikit-learn load_breast_cancer (Wisconsin diagnostic): 1 = benign, 0 = malignant",
     )
+
+
+def adaboost_toy() -> Dataset:
+    """第 9.4 节的 10 点二维玩具数据（标签 ±1），为重现讲义 AdaBoost 例子的错误率而构造。
+
+    讲义的点只在图里（已丢失）。这份数据上，以单层决策桩为弱分类器的 AdaBoost 前三轮的加权错误率恰为
+    :math:`3/10, 3/14, 3/22`（讲义印作 0.3、0.21、0.14），三轮后训练集全部分对。
+    """
+    X = np.array([[1, 8], [2, 1], [3, 3], [4, 2], [5, 4], [6, 5], [7, 7], [8, 6], [9, 9], [10, 10]], dtype=float)
+    y = np.array([1, 1, -1, -1, -1, 1, 1, 1, -1, -1], dtype=np.int64)
+    return Dataset(X, y, ("x1", "x2"), "y", description="AdaBoost toy: 10 points, stumps give eps = 3/10, 3/14, 3/22")

@@ -1,0 +1,524 @@
+r"""第 9.3–9.4 节 集成学习：Bagging、随机森林与 AdaBoost。
+
+**Bagging**（bootstrap aggregating）从 :math:`N` 个训练样本中有放回地抽 :math:`N` 个，重复 :math:`K` 次，
+在每份自助样本上训练一个基分类器，预测时多数投票。一个样本不出现在某份自助样本中的概率是
+:math:`(1-1/N)^N\to e^{-1}\approx0.368`，这些“袋外”（out-of-bag）样本给出免费的验证集。
+**随机森林** 在此之上让每个结点只在随机抽取的 ``max_features`` 个属性中找划分，使各棵树的错误更不相关。
+
+**AdaBoost** 依次训练弱分类器 :math:`h_k`，每轮加大被分错样本的权重：
+
+.. math:: \epsilon_k=\frac{\sum_n w_n\,\mathbb 1[h_k(\mathbf x_n)\ne y_n]}{\sum_n w_n},\qquad
+          \alpha_k=\tfrac12\ln\frac{1-\epsilon_k}{\epsilon_k},\qquad
+          w_n\leftarrow \frac{w_n\,e^{-\alpha_k y_n h_k(\mathbf x_n)}}{Z_k},
+
+最终分类器是 :math:`H(\mathbf x)=\operatorname{sign}\sum_k\alpha_kh_k(\mathbf x)`。它等价于对指数损失
+:math:`\frac1N\sum_n e^{-y_nF(\mathbf x_n)}` 做前向分步的贪心最小化（9.4 节）。多类时用 SAMME 推广
+:math:`\alpha_k=\tfrac12[\ln\frac{1-\epsilon_k}{\epsilon_k}+\ln(K-1)]`，两类时就是上式。
+
+============================  ==================================================================
+``bootstrap_indices``          一份自助样本的下标（9.3）
+``bootstrap_exclusion_probability``  :math:`(1-1/N)^N`：某个样本不在一份自助样本中的概率（9.3）
+``majority_vote``              按列多数投票（9.3）
+``majority_vote_accuracy``     :math:`K` 个独立、正确率为 :math:`p` 的投票者，多数票正确的概率（9.3）
+``BaggingClassifier``          Bagging，接口同 ``sklearn.ensemble.BaggingClassifier``，含袋外估计（9.3）
+``RandomForestClassifier``     随机森林，接口同 ``sklearn.ensemble.RandomForestClassifier``（9.3）
+``DecisionStump``              按加权错误率选出的单层决策树 :math:`\operatorname{sign}(\pm(x_j-b))`（9.4）
+``adaboost_alpha``             分类器权重 :math:`\alpha(\epsilon)`（9.4）
+``exponential_loss``           :math:`\frac1N\sum_n e^{-y_nF(\mathbf x_n)}`（9.4）
+``AdaBoostClassifier``         AdaBoost（SAMME），接口同 ``sklearn.ensemble.AdaBoostClassifier``（9.4）
+============================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from numbers import Integral, Real
+
+import numpy as np
+
+from .metrics import accuracy_score
+from .tree import DecisionTreeClassifier, _as_regular
+from .utils import check_array, check_is_fitted, check_random_state, check_scalar
+
+__all__ = [
+    "bootstrap_indices",
+    "bootstrap_exclusion_probability",
+    "majority_vote",
+    "majority_vote_accuracy",
+    "BaggingClassifier",
+    "RandomForestClassifier",
+    "DecisionStump",
+    "adaboost_alpha",
+    "exponential_loss",
+    "AdaBoostClassifier",
+]
+
+_VOTING = ("hard", "soft")
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.3 自助采样与多数投票
+# ---------------------------------------------------------------------------------------------
+def bootstrap_indices(n: int, n_samples: int | None = None, rng=None) -> np.ndarray:
+    """从 ``0..n-1`` 中有放回地均匀抽 ``n_samples``（默认 ``n``）个下标：一份自助样本。"""
+    n = check_scalar(n, "n", Integral, min_val=1)
+    n_samples = n if n_samples is None else check_scalar(n_samples, "n_samples", Integral, min_val=1)
+    return check_random_state(rng).integers(0, n, size=n_samples)
+
+
+def bootstrap_exclusion_probability(n: int) -> float:
+    r"""某个样本不在大小为 :math:`n` 的自助样本中的概率 :math:`(1-1/n)^n`（:math:`n\to\infty` 时趋于 :math:`1/e`）。"""
+    n = check_scalar(n, "n", Integral, min_val=1)
+    return float(math.exp(n * math.log1p(-1.0 / n))) if n > 1 else 0.0
+
+
+def majority_vote_accuracy(n_voters: int, p: float) -> float:
+    r""":math:`K` 个相互独立、各自以概率 :math:`p` 投对的投票者，多数票正确的概率
+    :math:`\sum_{k>K/2}\binom Kk p^k(1-p)^{K-k}`（:math:`K` 为偶数时平票按掷硬币算，计一半）。"""
+    K = check_scalar(n_voters, "n_voters", Integral, min_val=1)
+    p = check_scalar(p, "p", Real, min_val=0, max_val=1)
+    total = 0.0
+    for k in range(K + 1):
+        prob = math.comb(K, k) * p**k * (1 - p) ** (K - k)
+        if 2 * k > K:
+            total += prob
+        elif 2 * k == K:
+            total += 0.5 * prob
+    return float(total)
+
+
+def majority_vote(predictions, classes=None) -> np.ndarray:
+    """``predictions`` 形状 ``(K, n)``：K 个分类器对 n 个样本的预测；返回每列得票最多的类。
+
+    平票时取 ``classes``（默认：出现过的类别，排序后）中靠前的类。
+    """
+    P = check_array(_as_regular(predictions, "predictions"), "predictions", ndim=2, dtype=None)
+    classes = np.unique(P) if classes is None else np.asarray(classes)
+    votes = np.stack([(P == c).sum(axis=0) for c in classes], axis=1)
+    return classes[np.argmax(votes, axis=1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bagging 与随机森林
+# ---------------------------------------------------------------------------------------------
+def _clone(estimator, random_state):
+    est = copy.deepcopy(estimator)
+    if hasattr(est, "random_state"):
+        est.random_state = random_state
+    return est
+
+
+def _check_X(X):
+    return check_array(_as_regular(X, "X"), "X", ndim=2, dtype=None)
+
+
+def _check_Xy(X, y):
+    X = _check_X(X)
+    y = check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X and y must have the same number of rows, got X: {X.shape[0]}, y: {y.shape[0]}")
+    return X, y
+
+
+class BaggingClassifier:
+    r"""Bagging 分类器，接口同 ``sklearn.ensemble.BaggingClassifier``。
+
+    对 :math:`k=1,\dots,K`：抽一份自助样本 :math:`S_k`（``max_samples`` 个，``bootstrap=False`` 时不放回），
+    在 :math:`S_k` 上训练 ``estimator`` 的一个副本。预测时 ``voting="hard"`` 多数投票（讲义的做法，平票取靠前的类），
+    ``voting="soft"`` 平均各分类器的 ``predict_proba``（scikit-learn 的做法）。
+
+    ``oob_score=True`` 时，每个训练样本只由 *没见过它* 的那些分类器投票，得到袋外准确率 ``oob_score_``，
+    它近似于测试准确率而不需要另留数据。从未落在袋外的样本（:math:`K` 很小时才会有）不计入。
+
+    Attributes
+    ----------
+    estimators_ : 训练好的基分类器。  estimators_samples_ : 每个分类器的训练下标。  classes_ : 类别。
+    oob_decision_function_ : 袋外投票比例（或平均概率），从未落在袋外的行是 NaN。  oob_score_ : 袋外准确率。
+    """
+
+    def __init__(
+        self,
+        estimator=None,
+        n_estimators: int = 10,
+        *,
+        max_samples: float = 1.0,
+        bootstrap: bool = True,
+        voting: str = "hard",
+        oob_score: bool = False,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.max_samples = max_samples
+        self.bootstrap = bootstrap
+        self.voting = voting
+        self.oob_score = oob_score
+        self.random_state = random_state
+
+    def get_params(self) -> dict:
+        return {
+            "estimator": self.estimator,
+            "n_estimators": self.n_estimators,
+            "max_samples": self.max_samples,
+            "bootstrap": self.bootstrap,
+            "voting": self.voting,
+            "oob_score": self.oob_score,
+            "random_state": self.random_state,
+        }
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+
+    def _base_estimator(self):
+        return DecisionTreeClassifier() if self.estimator is None else self.estimator
+
+    def _check_params(self, n: int) -> int:
+        check_scalar(self.n_estimators, "n_estimators", Integral, min_val=1)
+        if self.voting not in _VOTING:
+            raise ValueError(f"voting must be one of {_VOTING}, got {self.voting!r}")
+        if not isinstance(self.bootstrap, bool):
+            raise TypeError(f"bootstrap must be a bool, got {self.bootstrap!r}")
+        if self.oob_score and not self.bootstrap:
+            raise ValueError("oob_score=True requires bootstrap=True (without replacement nothing is left out)")
+        if isinstance(self.max_samples, Integral) and not isinstance(self.max_samples, bool):
+            return int(check_scalar(self.max_samples, "max_samples", Integral, min_val=1, max_val=n))
+        check_scalar(self.max_samples, "max_samples", Real, min_val=0, max_val=1, include_min=False)
+        return max(1, int(round(self.max_samples * n)))
+
+    def fit(self, X, y) -> BaggingClassifier:
+        X, y = _check_Xy(X, y)
+        n = X.shape[0]
+        n_draw = self._check_params(n)
+        rng = check_random_state(self.random_state)
+        self.classes_ = np.unique(y)
+        base = self._base_estimator()
+        self.estimators_, self.estimators_samples_ = [], []
+        for _ in range(self.n_estimators):
+            idx = rng.integers(0, n, n_draw) if self.bootstrap else rng.choice(n, n_draw, replace=False)
+            est = _clone(base, int(rng.integers(2**31)))
+            est.fit(X[idx], y[idx])
+            self.estimators_.append(est)
+            self.estimators_samples_.append(idx)
+        self.n_features_in_ = X.shape[1]
+        if self.oob_score:
+            self._compute_oob(X, y)
+        return self
+
+    # Each estimator's contribution as an (n, C) array aligned with self.classes_:
+    # a one-hot vote (hard) or its predict_proba (soft). A bootstrap sample can miss a class.
+    def _contribution(self, est, X) -> np.ndarray:
+        C = len(self.classes_)
+        out = np.zeros((X.shape[0], C))
+        cols = np.searchsorted(self.classes_, est.classes_)
+        if self.voting == "soft":
+            out[:, cols] = est.predict_proba(X)
+        else:
+            pred = est.predict(X)
+            out[np.arange(X.shape[0]), np.searchsorted(self.classes_, pred)] = 1.0
+        return out
+
+    def _compute_oob(self, X, y) -> None:
+        n, C = X.shape[0], len(self.classes_)
+        total = np.zeros((n, C))
+        for est, idx in zip(self.estimators_, self.estimators_samples_):
+            oob = np.ones(n, dtype=bool)
+            oob[idx] = False
+            if oob.any():
+                total[oob] += self._contribution(est, X[oob])
+        counts = total.sum(axis=1, keepdims=True)
+        seen = counts[:, 0] > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.oob_decision_function_ = np.where(counts > 0, total / counts, np.nan)
+        pred = self.classes_[np.argmax(total[seen], axis=1)]
+        self.oob_score_ = accuracy_score(y[seen], pred)
+
+    def _aggregate(self, X, n_estimators: int | None = None) -> np.ndarray:
+        check_is_fitted(self, "estimators_")
+        X = _check_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but this ensemble was fitted with {self.n_features_in_}")
+        ests = self.estimators_[: n_estimators or len(self.estimators_)]
+        return sum(self._contribution(est, X) for est in ests) / len(ests)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """各类别的得票比例（hard）或平均概率（soft）。"""
+        return self._aggregate(X)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self._aggregate(X), axis=1)]
+
+    def staged_predict(self, X):
+        """依次给出只用前 1、2、……、K 个分类器时的预测（画“准确率–分类器个数”曲线用）。"""
+        check_is_fitted(self, "estimators_")
+        X = _check_X(X)
+        total = np.zeros((X.shape[0], len(self.classes_)))
+        for est in self.estimators_:
+            total += self._contribution(est, X)
+            yield self.classes_[np.argmax(total, axis=1)]
+
+    def score(self, X, y) -> float:
+        """准确率。"""
+        return accuracy_score(check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None), self.predict(X))
+
+
+class RandomForestClassifier(BaggingClassifier):
+    r"""随机森林（Breiman 2001），接口同 ``sklearn.ensemble.RandomForestClassifier``。
+
+    就是以 :class:`~lib.tree.DecisionTreeClassifier` 为基分类器的 Bagging，但每棵树在 *每个结点*
+    只从随机抽取的 ``max_features`` 个属性里找划分（默认 :math:`\sqrt d`）。这份额外的随机性让各棵树的错误
+    相关性变小，投票才更有用。树默认长满、不剪枝。默认多数投票（Breiman 的原始做法）；
+    scikit-learn 平均概率，对应 ``voting="soft"``。
+    """
+
+    def __init__(
+        self,
+        n_estimators: int = 100,
+        *,
+        criterion: str = "entropy",
+        max_depth: int | None = None,
+        min_samples_leaf: int = 1,
+        max_features="sqrt",
+        bootstrap: bool = True,
+        voting: str = "hard",
+        oob_score: bool = False,
+        random_state=None,
+    ):
+        super().__init__(
+            None,
+            n_estimators,
+            max_samples=1.0,
+            bootstrap=bootstrap,
+            voting=voting,
+            oob_score=oob_score,
+            random_state=random_state,
+        )
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
+
+    def get_params(self) -> dict:
+        return {
+            "n_estimators": self.n_estimators,
+            "criterion": self.criterion,
+            "max_depth": self.max_depth,
+            "min_samples_leaf": self.min_samples_leaf,
+            "max_features": self.max_features,
+            "bootstrap": self.bootstrap,
+            "voting": self.voting,
+            "oob_score": self.oob_score,
+            "random_state": self.random_state,
+        }
+
+    def _base_estimator(self):
+        return DecisionTreeClassifier(
+            criterion=self.criterion,
+            max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            max_features=self.max_features,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.4 AdaBoost
+# ---------------------------------------------------------------------------------------------
+class DecisionStump:
+    r"""决策桩：只有一次划分的树 :math:`h(\mathbf x)=a` 若 :math:`x_j\le b`，否则 :math:`c`。
+
+    与按信息增益划分的深度 1 的树不同，它直接选 **加权错误率** 最小的 :math:`(j,b,a,c)`——这正是 AdaBoost
+    每一轮要的弱分类器。对每个属性排序后累加类别权重，一次算出所有阈值的错误率；左右两边各预测其中权重最大的类。
+    并列时取编号最小的属性、最小的阈值。只接受数值属性。
+    """
+
+    def get_params(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        return "DecisionStump()"
+
+    def fit(self, X, y, sample_weight=None) -> DecisionStump:
+        X = check_array(X, "X", ndim=2)
+        y = check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X and y must have the same number of rows, got X: {X.shape[0]}, y: {y.shape[0]}")
+        n, d = X.shape
+        w = np.ones(n) if sample_weight is None else check_array(sample_weight, "sample_weight", ndim=1)
+        if w.shape[0] != n or np.any(w < 0) or w.sum() <= 0:
+            raise ValueError(f"sample_weight must be {n} non-negative numbers with a positive sum")
+        self.classes_, y_enc = np.unique(y, return_inverse=True)
+        C = len(self.classes_)
+        Yw = np.zeros((n, C))
+        Yw[np.arange(n), y_enc] = w
+        total = Yw.sum(axis=0)
+        # The constant classifier (no split) is the fallback.
+        best_err, self.feature_, self.threshold_ = total.sum() - total.max(), 0, np.inf
+        left_c = right_c = int(np.argmax(total))
+        order = np.argsort(X, axis=0, kind="stable")
+        xs = np.take_along_axis(X, order, axis=0)
+        left = np.cumsum(Yw[order], axis=0)[:-1]  # (n-1, d, C)
+        right = total - left
+        err = (left.sum(-1) - left.max(-1)) + (right.sum(-1) - right.max(-1))
+        err = np.where(xs[1:] > xs[:-1], err, np.inf)  # only between distinct values
+        if np.isfinite(err).any():
+            # ties (up to round-off) go to the smallest feature index, then the smallest threshold
+            ties = np.flatnonzero(err.T.ravel() <= err.min() + 1e-12 * total.sum())
+            j, i = np.unravel_index(ties[0], err.T.shape)
+            if err[i, j] < best_err - 1e-12 * total.sum():
+                best_err, self.feature_ = err[i, j], int(j)
+                self.threshold_ = float(xs[i, j] / 2.0 + xs[i + 1, j] / 2.0)
+                left_c, right_c = int(np.argmax(left[i, j])), int(np.argmax(right[i, j]))
+        self.left_class_, self.right_class_ = self.classes_[left_c], self.classes_[right_c]
+        self.weighted_error_ = float(best_err / total.sum())
+        self.n_features_in_ = d
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "feature_")
+        X = check_array(X, "X", ndim=2)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but this stump was fitted with {self.n_features_in_}")
+        return np.where(X[:, self.feature_] <= self.threshold_, self.left_class_, self.right_class_)
+
+
+def adaboost_alpha(error: float, n_classes: int = 2) -> float:
+    r"""分类器权重 :math:`\alpha=\tfrac12\ln\frac{1-\epsilon}{\epsilon}`（多类 SAMME 再加 :math:`\tfrac12\ln(K-1)`）。"""
+    error = check_scalar(error, "error", Real, min_val=0, max_val=1, include_min=False, include_max=False)
+    K = check_scalar(n_classes, "n_classes", Integral, min_val=2)
+    return 0.5 * (math.log((1.0 - error) / error) + math.log(K - 1))
+
+
+def exponential_loss(y, F) -> float:
+    r"""指数损失 :math:`\frac1N\sum_n e^{-y_nF(\mathbf x_n)}`，``y`` 取 :math:`\pm1`，``F`` 是加权投票的实数得分。
+
+    它是 0-1 损失 :math:`\mathbb 1[y_nF(\mathbf x_n)\le0]` 的上界，所以也是训练错误率的上界。
+    """
+    y = check_array(y, "y", ndim=1)
+    F = check_array(F, "F", ndim=1)
+    if y.shape != F.shape:
+        raise ValueError(f"y and F must have the same length, got {y.shape[0]} and {F.shape[0]}")
+    if not np.all(np.abs(y) == 1):
+        raise ValueError(f"y must contain only -1 and +1, got values {np.unique(y)[:5].tolist()}")
+    return float(np.mean(np.exp(-y * F)))
+
+
+class AdaBoostClassifier:
+    r"""AdaBoost，接口同 ``sklearn.ensemble.AdaBoostClassifier``（算法 SAMME；两类时就是讲义中的离散 AdaBoost）。
+
+    1. 样本权重 :math:`w_n=1/N`；
+    2. 第 :math:`k` 轮用当前权重训练弱分类器 :math:`h_k`（``estimator`` 的 ``fit`` 须接受 ``sample_weight``），
+       算加权错误率 :math:`\epsilon_k` 与权重 :math:`\alpha_k`（:func:`adaboost_alpha`）；
+    3. 两类（:math:`y,h\in\{-1,+1\}`）：:math:`w_n\leftarrow w_ne^{-\alpha_ky_nh_k(\mathbf x_n)}`；
+       多类：:math:`w_n\leftarrow w_ne^{2\alpha_k\mathbb 1[h_k(\mathbf x_n)\ne y_n]}`（两类时与前者只差一个公共因子）；
+       然后归一化使 :math:`\sum_nw_n=1`；
+    4. 预测 :math:`\arg\max_c\sum_k\alpha_k\mathbb 1[h_k(\mathbf x)=c]`，两类时即 :math:`\operatorname{sign}\sum_k\alpha_kh_k(\mathbf x)`。
+
+    :math:`\epsilon_k\ge1-1/K`（不比随机猜好）时停止（第一轮就这样则报错）；:math:`\epsilon_k=0` 时这个分类器已经全对，
+    以 :math:`\epsilon=10^{-10}` 计其权重后停止。scikit-learn 的 ``estimator_weights_`` 是这里 ``estimator_weights_`` 的 2 倍
+    （它把 :math:`\tfrac12` 并进了学习率），预测完全相同。
+
+    Attributes
+    ----------
+    estimators_, estimator_weights_ (:math:`\alpha_k`), estimator_errors_ (:math:`\epsilon_k`), classes_,
+    sample_weight_history_ : 形状 ``(轮数 + 1, N)``，第 :math:`k` 行是训练第 :math:`k+1` 个弱分类器时的归一化权重，
+    最后一行是训练结束后的权重。
+    """
+
+    def __init__(self, estimator=None, n_estimators: int = 50, random_state=None):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.random_state = random_state
+
+    def get_params(self) -> dict:
+        return {"estimator": self.estimator, "n_estimators": self.n_estimators, "random_state": self.random_state}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+
+    def fit(self, X, y) -> AdaBoostClassifier:
+        X, y = _check_Xy(X, y)
+        check_scalar(self.n_estimators, "n_estimators", Integral, min_val=1)
+        rng = check_random_state(self.random_state)
+        base = DecisionStump() if self.estimator is None else self.estimator
+        self.classes_ = np.unique(y)
+        K = len(self.classes_)
+        if K < 2:
+            raise ValueError(f"y must contain at least 2 classes, got {K}")
+        n = X.shape[0]
+        w = np.full(n, 1.0 / n)
+        self.estimators_, alphas, errors, history = [], [], [], [w.copy()]
+        for k in range(self.n_estimators):
+            h = _clone(base, int(rng.integers(2**31))).fit(X, y, sample_weight=w)
+            miss = h.predict(X) != y
+            eps = float(w[miss].sum() / w.sum())
+            if eps >= 1.0 - 1.0 / K:
+                if k == 0:
+                    raise ValueError(
+                        f"the first weak learner has weighted error {eps:.4f} >= {1 - 1 / K:.4f} "
+                        "(no better than chance); AdaBoost cannot start"
+                    )
+                break
+            perfect = eps <= 0.0
+            alpha = adaboost_alpha(max(eps, 1e-10), K)
+            self.estimators_.append(h)
+            alphas.append(alpha)
+            errors.append(eps)
+            if K == 2:  # the book's form with labels y, h in {-1, +1}
+                y_pm = np.where(y == self.classes_[1], 1.0, -1.0)
+                h_pm = np.where(miss, -y_pm, y_pm)
+                w = w * np.exp(-alpha * y_pm * h_pm)
+            else:
+                w = w * np.exp(2.0 * alpha * miss)
+            w = w / w.sum()
+            history.append(w.copy())
+            if perfect:
+                break
+        self.estimator_weights_ = np.array(alphas)
+        self.estimator_errors_ = np.array(errors)
+        self.sample_weight_history_ = np.array(history)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _check_predict_X(self, X):
+        check_is_fitted(self, "estimators_")
+        X = _check_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but this model was fitted with {self.n_features_in_}")
+        return X
+
+    def staged_decision_function(self, X):
+        r"""依次给出前 :math:`k` 轮的得分：两类时是 :math:`F_k(\mathbf x)=\sum_{i\le k}\alpha_ih_i(\mathbf x)`（正数投给
+        ``classes_[1]``），多类时是每类的 :math:`\sum_{i\le k}\alpha_i\mathbb 1[h_i(\mathbf x)=c]`。"""
+        X = self._check_predict_X(X)
+        K = len(self.classes_)
+        scores = np.zeros((X.shape[0], K))
+        for h, alpha in zip(self.estimators_, self.estimator_weights_):
+            pred = h.predict(X)
+            scores[np.arange(X.shape[0]), np.searchsorted(self.classes_, pred)] += alpha
+            yield scores[:, 1] - scores[:, 0] if K == 2 else scores.copy()
+
+    def decision_function(self, X) -> np.ndarray:
+        """最终得分（见 :meth:`staged_decision_function`）。"""
+        *_, last = self.staged_decision_function(X)
+        return last
+
+    def _label(self, F: np.ndarray) -> np.ndarray:
+        if F.ndim == 1:
+            return self.classes_[(F > 0).astype(int)]
+        return self.classes_[np.argmax(F, axis=1)]
+
+    def predict(self, X) -> np.ndarray:
+        return self._label(self.decision_function(X))
+
+    def staged_predict(self, X):
+        for F in self.staged_decision_function(X):
+            yield self._label(F)
+
+    def staged_score(self, X, y):
+        y = check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None)
+        for pred in self.staged_predict(X):
+            yield accuracy_score(y, pred)
+
+    def score(self, X, y) -> float:
+        """准确率。"""
+        return accuracy_score(check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None), self.predict(X))
