@@ -5,6 +5,7 @@ r"""卷积的“算术”（第 15.2、15.3、15.6、15.7 节）：输出大小�
 ``conv_transpose_output_size``     :math:`(n-1)s-2p+d(k-1)+p_{out}+1`
 ``receptive_fields``               逐层的感受野 :math:`r_l=r_{l-1}+(k_l-1)d_l\,j_{l-1}` 与跳距 :math:`j_l=j_{l-1}s_l`
 ``empirical_receptive_field``      用 autograd 把一个输出单元的梯度传回输入，数出非零区域的大小
+``receptive_field_map``            上面那个梯度的大小本身（“有效感受野”）
 ``conv2d_params``/``conv2d_macs``  :math:`(k_hk_wC_{in}/g+1)C_{out}` 个参数，:math:`H_oW_oC_{out}k_hk_wC_{in}/g` 次乘加
 ``separable_cost``                 深度可分离卷积与标准卷积的代价之比 :math:`1/N+1/D_K^2`
 ``connection_table_params``        连接表卷积层的参数量 :math:`K\,m\,n+P`（LeNet-5 的 C3 层：1516）
@@ -28,6 +29,7 @@ __all__ = [
     "effective_kernel_size",
     "receptive_fields",
     "receptive_field",
+    "receptive_field_map",
     "empirical_receptive_field",
     "conv2d_params",
     "conv2d_macs",
@@ -154,11 +156,13 @@ def receptive_field(layers: Sequence) -> int:
     return receptive_fields(layers)[-1][0]
 
 
-def empirical_receptive_field(model: torch.nn.Module, input_size: int, in_channels: int = 1) -> int:
-    r"""用反向传播测感受野（15.2 节）：对中心的输出单元求关于输入的梯度，数梯度非零的行数。
+def receptive_field_map(model: torch.nn.Module, input_size: int, in_channels: int = 1) -> np.ndarray:
+    r"""中心输出单元对输入的梯度大小 :math:`|\partial y_{center}/\partial x|`（对通道求和）。
 
-    这测的是“理论”感受野只在权重不为零、激活函数的导数不为零时成立；书中用正的权重、没有非线性的卷积栈来核对公式。
-    输入是 ``(1, in_channels, input_size, input_size)``，需要足够大，使感受野不被边界截断。
+    返回形状为 (input_size, input_size) 的数组。
+
+    非零区域就是这个单元的感受野；区域内的数值分布是所谓“有效感受野”——越靠中心的像素影响越大（15.2 节）。
+    输入是 ``(1, in_channels, input_size, input_size)`` 的全 1 张量。
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -171,9 +175,20 @@ def empirical_receptive_field(model: torch.nn.Module, input_size: int, in_channe
     y = model(x)
     if y.dim() != 4:
         raise ValueError(f"model must return a (N, C, H, W) feature map, got shape {tuple(y.shape)}")
-    y[0, :, y.shape[2] // 2, y.shape[3] // 2].sum().backward()
-    rows = (x.grad[0].abs().sum(dim=(0, 2)) > 0).nonzero().flatten()
-    if rows.numel() == 0:
+    (grad,) = torch.autograd.grad(y[0, :, y.shape[2] // 2, y.shape[3] // 2].sum(), x)
+    return grad[0].abs().sum(dim=0).detach().cpu().numpy()
+
+
+def empirical_receptive_field(model: torch.nn.Module, input_size: int, in_channels: int = 1) -> int:
+    r"""用反向传播测感受野（15.2 节）：:func:`receptive_field_map` 中梯度非零的行数。
+
+    只有在权重不为零、激活函数的导数不为零时，测到的才是“理论”感受野；书中用正权重、没有非线性的卷积栈核对公式。
+    ``input_size`` 要足够大，使感受野不碰到输入的边界（碰到时报错）。
+    """
+    n = _int(input_size, "input_size", 1)
+    grad = receptive_field_map(model, n, in_channels)
+    rows = np.flatnonzero(grad.sum(axis=1) > 0)
+    if rows.size == 0:
         raise ValueError("the gradient is zero everywhere: the receptive field cannot be measured")
     if rows[0] == 0 or rows[-1] == n - 1:
         raise ValueError(f"the receptive field reaches the border of a {n}x{n} input; use a larger input_size")
