@@ -246,7 +246,8 @@ class BaggingClassifier:
         return self._aggregate(X)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self._aggregate(X), axis=1)]
+        scores = self._aggregate(X)  # checks that the ensemble is fitted
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def staged_predict(self, X):
         """依次给出只用前 1、2、……、K 个分类器时的预测（画“准确率–分类器个数”曲线用）。"""
@@ -382,7 +383,8 @@ class DecisionStump:
 
 
 def adaboost_alpha(error: float, n_classes: int = 2) -> float:
-    r"""分类器权重 :math:`\alpha=\tfrac12\ln\frac{1-\epsilon}{\epsilon}`（多类 SAMME 再加 :math:`\tfrac12\ln(K-1)`）。"""
+    r"""分类器权重 :math:`\alpha=\tfrac12\ln\frac{1-\epsilon}{\epsilon}`
+    （多类 SAMME 再加 :math:`\tfrac12\ln(K-1)`）。"""
     error = check_scalar(error, "error", Real, min_val=0, max_val=1, include_min=False, include_max=False)
     K = check_scalar(n_classes, "n_classes", Integral, min_val=2)
     return 0.5 * (math.log((1.0 - error) / error) + math.log(K - 1))
@@ -411,11 +413,12 @@ class AdaBoostClassifier:
     3. 两类（:math:`y,h\in\{-1,+1\}`）：:math:`w_n\leftarrow w_ne^{-\alpha_ky_nh_k(\mathbf x_n)}`；
        多类：:math:`w_n\leftarrow w_ne^{2\alpha_k\mathbb 1[h_k(\mathbf x_n)\ne y_n]}`（两类时与前者只差一个公共因子）；
        然后归一化使 :math:`\sum_nw_n=1`；
-    4. 预测 :math:`\arg\max_c\sum_k\alpha_k\mathbb 1[h_k(\mathbf x)=c]`，两类时即 :math:`\operatorname{sign}\sum_k\alpha_kh_k(\mathbf x)`。
+    4. 预测 :math:`\arg\max_c\sum_k\alpha_k\mathbb 1[h_k(\mathbf x)=c]`，
+       两类时即 :math:`\operatorname{sign}\sum_k\alpha_kh_k(\mathbf x)`。
 
     :math:`\epsilon_k\ge1-1/K`（不比随机猜好）时停止（第一轮就这样则报错）；:math:`\epsilon_k=0` 时这个分类器已经全对，
-    以 :math:`\epsilon=10^{-10}` 计其权重后停止。scikit-learn 的 ``estimator_weights_`` 是这里 ``estimator_weights_`` 的 2 倍
-    （它把 :math:`\tfrac12` 并进了学习率），预测完全相同。
+    以 :math:`\epsilon=10^{-10}` 计其权重后停止。scikit-learn 的 ``estimator_weights_``
+    是这里的 2 倍（它把 :math:`\tfrac12` 并进了学习率），预测完全相同。
 
     Attributes
     ----------

@@ -139,7 +139,8 @@ def _paired(target, attribute, sample_weight):
 
 
 def conditional_entropy(target, attribute, sample_weight=None, base: float = 2) -> float:
-    r"""条件熵 :math:`H(Z\mid Y)=\sum_y P(Y=y)\,H(Z\mid Y=y)`：已知属性 ``attribute``（Y）后标签 ``target``（Z）的平均熵。"""
+    r"""条件熵 :math:`H(Z\mid Y)=\sum_y P(Y=y)\,H(Z\mid Y=y)`：
+    已知属性 ``attribute``（Y）之后，标签 ``target``（Z）的平均熵。"""
     target, attribute, w = _paired(target, attribute, sample_weight)
     values, inverse = np.unique(attribute, return_inverse=True)
     total = w.sum()
@@ -230,7 +231,8 @@ class _Split:
 
 
 class DecisionTreeClassifier:
-    r"""决策树分类器，接口同 ``sklearn.tree.DecisionTreeClassifier``（``fit``/``predict``/``predict_proba``/``score``）。
+    r"""决策树分类器，接口同 ``sklearn.tree.DecisionTreeClassifier``
+    （``fit``/``predict``/``predict_proba``/``score``）。
 
     每个结点在候选属性中选 **信息增益最大** 的划分（``criterion="gini"`` 时是基尼不纯度减少最多的划分）：
 
@@ -246,11 +248,12 @@ class DecisionTreeClassifier:
     max_depth : 最大深度（根的深度为 0）；``None`` 表示长到纯净或无法再分。
     min_samples_split : 样本数少于它的结点不再划分。
     min_samples_leaf : 每个子结点至少要有的样本数。
-    min_impurity_decrease : 划分的 *加权* 增益 :math:`\frac{N_t}{N}\,\mathrm{IG}` 小于它时不划分（与 scikit-learn 同义）。
+    min_impurity_decrease : 划分的 *加权* 增益 :math:`\frac{N_t}{N}\,\mathrm{IG}` 小于它时不划分
+        （与 scikit-learn 同义）。
     max_features : 每个结点随机抽取的候选属性数：``None``（全部）、整数、``(0, 1]`` 中的比例、``"sqrt"``、``"log2"``。
         与 scikit-learn 一样，若抽到的属性在该结点都是常数，会继续抽，直到找到至少一个可划分的属性。
-    categorical_features : ``None``（``X`` 是数值数组时全部按数值处理，是字符串/对象数组时全部按类别处理）、
-        ``"all"``，或类别属性的列号列表 / 布尔掩码。
+    categorical_features : ``None``（自动：字符串列按类别处理，数值列按数值处理）、``"all"``，
+        或类别属性的列号列表 / 布尔掩码（例如把整数编码的类别列标成类别属性）。
     random_state : 随机源（只在 ``max_features`` 抽属性时使用）。
 
     Attributes
@@ -305,11 +308,11 @@ class DecisionTreeClassifier:
         check_scalar(self.min_impurity_decrease, "min_impurity_decrease", Real, min_val=0)
         self.max_features_ = _resolve_max_features(self.max_features, n_features)
 
-    def _categorical_mask(self, X: np.ndarray) -> np.ndarray:
-        d = X.shape[1]
+    def _categorical_mask(self, columns: list[np.ndarray]) -> np.ndarray:
+        d = len(columns)
         spec = self.categorical_features
-        if spec is None:
-            return np.full(d, not _is_numeric(X))
+        if spec is None:  # automatic: columns of strings are categorical, columns of numbers numeric
+            return np.array([not _is_numeric(col) for col in columns], dtype=bool)
         if isinstance(spec, str):
             if spec != "all":
                 raise ValueError(f"categorical_features must be None, 'all', or column indices/mask, got {spec!r}")
@@ -327,22 +330,27 @@ class DecisionTreeClassifier:
 
     def _encode(self, X, fitting: bool) -> np.ndarray:
         """把 ``X`` 变成浮点矩阵：数值列原样，类别列换成编码（未见过的取值编码为 -1）。"""
-        X = check_array(_as_regular(X, "X"), "X", ndim=2, dtype=None)
+        arr = np.asarray(X) if not (hasattr(X, "detach") and hasattr(X, "cpu")) else X
+        if isinstance(arr, np.ndarray) and arr.dtype == object:  # e.g. strings and numbers side by side
+            if arr.ndim != 2 or arr.size == 0:
+                raise ValueError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
+            columns = [_as_regular(arr[:, j], f"X column {j}") for j in range(arr.shape[1])]
+        else:
+            arr = check_array(X, "X", ndim=2, dtype=None)
+            columns = [arr[:, j] for j in range(arr.shape[1])]
         if fitting:
-            self.categorical_ = self._categorical_mask(X)
-            self.n_features_in_ = X.shape[1]
+            self.categorical_ = self._categorical_mask(columns)
+            self.n_features_in_ = len(columns)
             self.categories_ = {}
-        elif X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this tree was fitted with {self.n_features_in_}")
-        out = np.empty(X.shape, dtype=float)
-        for j in range(X.shape[1]):
-            col = X[:, j]
+        elif len(columns) != self.n_features_in_:
+            raise ValueError(f"X has {len(columns)} features, but this tree was fitted with {self.n_features_in_}")
+        out = np.empty((len(columns[0]), len(columns)), dtype=float)
+        for j, col in enumerate(columns):
             if self.categorical_[j]:
                 if fitting:
                     self.categories_[j] = np.unique(col)
                 cats = self.categories_[j]
-                pos = np.searchsorted(cats, col)
-                pos = np.clip(pos, 0, len(cats) - 1)
+                pos = np.clip(np.searchsorted(cats, col), 0, len(cats) - 1)
                 out[:, j] = np.where(cats[pos] == col, pos, -1)
             else:
                 try:
@@ -513,7 +521,8 @@ class DecisionTreeClassifier:
 
     def predict(self, X) -> np.ndarray:
         """预测所到结点中最多的类（并列时取 ``classes_`` 中靠前的类，与 scikit-learn 相同）。"""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # checks that the tree is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y) -> float:
         """准确率。"""
@@ -534,16 +543,8 @@ class DecisionTreeClassifier:
         return sorted({node.feature for node in self.tree_.walk() if not node.is_leaf})
 
 
-def _is_numeric(X: np.ndarray) -> bool:
-    if np.issubdtype(X.dtype, np.number) or X.dtype == bool:
-        return True
-    if X.dtype != object:
-        return False
-    try:
-        X.astype(float)
-    except (TypeError, ValueError):
-        return False
-    return True
+def _is_numeric(col: np.ndarray) -> bool:
+    return bool(np.issubdtype(col.dtype, np.number) or col.dtype == bool)
 
 
 def _resolve_max_features(max_features, n_features: int) -> int:
@@ -554,7 +555,9 @@ def _resolve_max_features(max_features, n_features: int) -> int:
             return max(1, int(np.sqrt(n_features)))
         if max_features == "log2":
             return max(1, int(np.log2(n_features)))
-        raise ValueError(f"max_features must be None, an int, a float in (0, 1], 'sqrt' or 'log2', got {max_features!r}")
+        raise ValueError(
+            f"max_features must be None, an int, a float in (0, 1], 'sqrt' or 'log2', got {max_features!r}"
+        )
     if isinstance(max_features, Integral) and not isinstance(max_features, bool):
         check_scalar(max_features, "max_features", Integral, min_val=1, max_val=n_features)
         return int(max_features)
@@ -659,7 +662,8 @@ def reduced_error_pruning_path(tree: DecisionTreeClassifier, X_val, y_val) -> li
     r"""基于验证集的贪心剪枝（reduced-error pruning，Quinlan 1987），一直剪到只剩根结点。
 
     每一步考察当前树的每个内部结点 :math:`t`：把以 :math:`t` 为根的子树换成一个叶结点（预测 :math:`t`
-    处训练样本的多数类）后，验证集上的错误数变化 :math:`\Delta_t=\mathrm{err}_{\text{叶}}(t)-\mathrm{err}_{\text{子树}}(t)`
+    处训练样本的多数类）后，验证集上的错误数变化
+    :math:`\Delta_t=\mathrm{err}_{\text{叶}}(t)-\mathrm{err}_{\text{子树}}(t)`
     只取决于到达 :math:`t` 的验证样本。剪掉 :math:`\Delta_t` 最小的结点（并列时剪掉叶结点更多的那个）。
     返回每一步之后的树；:func:`reduced_error_prune` 取其中“再剪就会变差”之前的那一棵。
     """
