@@ -13,3 +13,8 @@ from .logistic import *  # noqa: E402,F401,F403  (第 5 章：逻辑回归、Sof
 from .logistic import __all__ as _logistic_all  # noqa: E402
 
 __all__ += _logistic_all
+
+from .lasso import *  # noqa: E402,F401,F403  (第 7 章：Lasso、坐标下降与正则化路径)
+from .lasso import __all__ as _lasso_all  # noqa: E402
+
+__all__ += _lasso_all
