@@ -183,7 +183,7 @@ def categorical_logpmf(z, P) -> np.ndarray:
 def entropy(p) -> np.ndarray:
     r"""离散分布的熵 :math:`H(p)=-\sum_kp_k\log p_k`（nat）。``p`` 形状 ``(K,)`` 或每行一个分布 ``(n, K)``。"""
     p = _check_distribution(p, "p")
-    return -np.sum(xlogy(p, p), axis=-1)
+    return 0.0 - np.sum(xlogy(p, p), axis=-1)  # 0.0 - x, not -x: the entropy of a one-hot p is 0.0, not -0.0
 
 
 def cross_entropy(p, q) -> np.ndarray:
@@ -198,7 +198,7 @@ def cross_entropy(p, q) -> np.ndarray:
     if p.shape[-1] != q.shape[-1]:
         raise ValueError(f"p and q must have the same number of outcomes, got {p.shape[-1]} and {q.shape[-1]}")
     with np.errstate(divide="ignore"):
-        return -np.sum(xlogy(p, q), axis=-1)
+        return 0.0 - np.sum(xlogy(p, q), axis=-1)
 
 
 def kl_divergence(p, q) -> np.ndarray:
