@@ -163,6 +163,7 @@ def test_minimum_of_the_cross_entropy_is_the_entropy_not_zero():
     assert res.fun == pytest.approx(entropy(p), abs=1e-10)
     assert entropy(p) == pytest.approx(1.0296530140645737, rel=1e-14)  # -(.5 ln .5 + .3 ln .3 + .2 ln .2)
     assert cross_entropy(np.array([0.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0])) == 0.0
+    assert not np.signbit(entropy(np.array([1.0, 0.0, 0.0])))  # +0.0, so that the book never prints "-0.0"
     assert cross_entropy(np.array([0.5, 0.5]), np.array([1.0, 0.0])) == np.inf
 
 
