@@ -14,7 +14,8 @@ reduced range (the full one would take hours). The JSON holds the environment (d
 raw records, the time ratios attention / Hyena per length, and the fitted scaling exponents p in t ~ L^p.
 
 `recall` trains both language models on lib.data.associative_recall for a fixed number of steps at several
-sequence lengths and records the accuracy at the query position, the parameter counts and the wall time.
+sequence lengths, for each of a few learning rates, and records the accuracy at the query position, the
+parameter counts and the wall time; `best_lr` names the best learning rate of each model at each length.
 
 Results go to benchmarks/results/hyena-<device>.json and hyena-recall-<device>.json (commit them).
 """
@@ -107,7 +108,7 @@ def run_recall(args) -> dict:
     for L in args.lengths or [33, 65, 129]:
         tokens, targets = lib.data.associative_recall(args.n_train, L, n_keys=args.n_keys, n_values=args.n_keys, rng=1)
         test = lib.data.associative_recall(args.n_test, L, n_keys=args.n_keys, n_values=args.n_keys, rng=2)
-        for mixer, lr in (("hyena", args.lr_hyena), ("attention", args.lr_attention)):
+        for mixer, lr in [(m, lr) for m in ("hyena", "attention") for lr in args.lrs]:
             lib.utils.seed_everything(args.seed)
             model = lib.hyena.LanguageModel(
                 2 * args.n_keys, args.d_model, args.n_layers, L, mixer=mixer, filter_order=32, emb_dim=5
@@ -135,8 +136,16 @@ def run_recall(args) -> dict:
                 "loss_every_10": [float(np.mean(hist["loss"][i : i + 10])) for i in range(0, args.steps, 10)],
                 "train_time_s": time.perf_counter() - t0,
             }
-            print(f"L={L:>4} {mixer:<9} acc={row['final_test_accuracy']:.3f} {row['train_time_s']:.0f}s", flush=True)
+            print(
+                f"L={L:>4} {mixer:<9} lr={lr:g} acc={row['final_test_accuracy']:.3f} {row['train_time_s']:.0f}s",
+                flush=True,
+            )
             results.append(row)
+    best = {}
+    for row in results:  # the best learning rate of each model at each length (chosen on the test accuracy)
+        key = f"{row['mixer']}/L={row['L']}"
+        if key not in best or row["final_test_accuracy"] > best[key]["final_test_accuracy"]:
+            best[key] = {"lr": row["lr"], "final_test_accuracy": row["final_test_accuracy"]}
     return {
         "experiment": "associative recall",
         "environment": {**lib.utils.environment_info(device), "torch_threads": torch.get_num_threads()},
@@ -150,9 +159,11 @@ def run_recall(args) -> dict:
             "steps": args.steps,
             "batch_size": args.batch_size,
             "optimizer": "AdamW, cosine decay, grad-norm clip 1",
+            "learning_rates": args.lrs,
             "seed": args.seed,
         },
         "results": results,
+        "best_lr": best,
         "wall_time_s": time.perf_counter() - start,
     }
 
@@ -182,8 +193,7 @@ def main(argv=None) -> int:
     rp.add_argument("--n-keys", type=int, default=8)
     rp.add_argument("--d-model", type=int, default=32)
     rp.add_argument("--n-layers", type=int, default=2)
-    rp.add_argument("--lr-hyena", type=float, default=1e-2)
-    rp.add_argument("--lr-attention", type=float, default=3e-3)
+    rp.add_argument("--lrs", type=float, nargs="+", default=[1e-3, 3e-3, 1e-2], help="learning rates tried per model")
     rp.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.threads:

@@ -428,6 +428,8 @@ def h3_operator(q, k, v, h_phi, h_psi, d_phi=None, d_psi=None) -> torch.Tensor:
     ``q``、``k``、``v`` 形状 ``(..., H, L)``，``h_phi``、``h_psi`` 形状 ``(H, L)``（在 H3 中由 SSM 给出：
     :math:`h_\varphi` 来自“移位”SSM，:math:`h_\psi` 来自对角 SSM），``d_phi``、``d_psi`` 是可选的跳连系数。
     它正是 :math:`N=2` 的 Hyena（论文写法）取 :math:`x^1=k`、:math:`x^2=q`、:math:`h^1=h_\varphi`、:math:`h^2=h_\psi`。
+    这是 Hyena 论文与原讲义的写法；H3 原文把移位 SSM 作用在 :math:`k` 上，
+    即 :math:`q\odot S_\psi\bigl((S_\varphi k)\odot v\bigr)`，同样是一个二阶的“门控—长卷积”结构（只是投影的分工不同）。
     """
     for name, x in (("q", q), ("k", k), ("v", v)):
         if not isinstance(x, torch.Tensor) or x.dim() < 2:
