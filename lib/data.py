@@ -33,6 +33,8 @@ __all__ = [
     "svd_example_matrix",
     "adaboost_toy",
     "associative_recall",
+    "sine_function",
+    "noisy_sine",
 ]
 
 
@@ -434,3 +436,27 @@ def adaboost_toy() -> Dataset:
     X = np.array([[1, 8], [2, 1], [3, 3], [4, 2], [5, 4], [6, 5], [7, 7], [8, 6], [9, 9], [10, 10]], dtype=float)
     y = np.array([1, 1, -1, -1, -1, 1, 1, 1, -1, -1], dtype=np.int64)
     return Dataset(X, y, ("x1", "x2"), "y", description="AdaBoost toy: 10 points, stumps give eps = 3/10, 3/14, 3/22")
+
+
+def sine_function(x) -> np.ndarray:
+    r"""第 7 章合成数据的真实回归函数 :math:`f(x)=\sin(2\pi x)`；``x`` 可以是一维数组或 ``(n, 1)`` 的特征矩阵。"""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        if x.shape[1] != 1:
+            raise ValueError(f"x must be 1-D or have exactly one column, got shape {x.shape}")
+        x = x[:, 0]
+    return np.sin(2 * np.pi * x)
+
+
+def noisy_sine(n_samples: int = 10, noise_std: float = 0.3, rng=None) -> Dataset:
+    r"""第 7 章的合成回归数据：:math:`x\sim U(0,1)`，:math:`y=\sin(2\pi x)+\varepsilon`，
+    :math:`\varepsilon\sim\mathcal N(0,\sigma^2)`，:math:`\sigma` 为 ``noise_std``（Bishop 2006 第 1 章的经典例子）。
+
+    真实函数已知（:func:`sine_function`），所以可以精确地计算测试误差、偏差与方差。``X`` 的形状是 ``(n_samples, 1)``。
+    """
+    n_samples = check_scalar(n_samples, "n_samples", int, min_val=1)
+    noise_std = check_scalar(noise_std, "noise_std", (int, float), min_val=0)
+    rng = check_random_state(rng)
+    x = rng.uniform(0.0, 1.0, size=n_samples)
+    y = sine_function(x) + noise_std * rng.normal(size=n_samples)
+    return Dataset(x[:, None], y, ("x",), "y", description="y = sin(2 pi x) + N(0, noise_std^2), x ~ U(0, 1)")
