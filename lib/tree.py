@@ -21,6 +21,8 @@ r"""第 9.1–9.2 节 决策树：熵、条件熵、信息增益，ID3/CART 式�
 ``export_text``                 树的文本形式，数值划分的格式与 ``sklearn.tree.export_text`` 相同（9.2）
 ``reduced_error_pruning_path``  在验证集上贪心剪枝直到只剩根结点，记录每一步（9.2）
 ``reduced_error_prune``         剪枝到“再剪就会降低验证集准确率”为止（9.2）
+``plot_tree``                   把树画成结点与连线（9.2）
+``plot_decision_regions``       二维数据上任一分类器的决策区域（9.2–9.4）
 =============================  ===================================================================
 """
 
@@ -50,6 +52,8 @@ __all__ = [
     "PruningStep",
     "reduced_error_pruning_path",
     "reduced_error_prune",
+    "plot_tree",
+    "plot_decision_regions",
 ]
 
 _CRITERIA = ("entropy", "gini")
@@ -724,3 +728,108 @@ def reduced_error_prune(tree: DecisionTreeClassifier, X_val, y_val) -> DecisionT
             break
         kept = step
     return kept.tree
+
+
+# ---------------------------------------------------------------------------------------------
+# 第 9 章的两种图：树的结构，以及分类器在平面上的决策区域
+# ---------------------------------------------------------------------------------------------
+def plot_tree(ax, tree: DecisionTreeClassifier, feature_names=None, *, fontsize: float = 9.0):
+    """把树画成结点框与连线：内部结点写属性名，边上写取值（或 ``<= t`` / ``> t``），叶结点写预测的类与样本数。
+
+    叶结点从左到右等距排开，内部结点位于其子结点的正中，纵坐标是深度。返回 ``ax``。
+    """
+    check_is_fitted(tree, "tree_")
+    names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(tree.n_features_in_)]
+    if len(names) != tree.n_features_in_:
+        raise ValueError(f"feature_names must contain {tree.n_features_in_} elements, got {len(names)}")
+    pos: dict[int, tuple[float, float]] = {}
+    next_leaf = [0.0]
+
+    def place(node: Node) -> float:
+        if node.is_leaf:
+            x = next_leaf[0]
+            next_leaf[0] += 1.0
+        else:
+            x = float(np.mean([place(c) for c in node.children]))
+        pos[node.node_id] = (x, -float(node.depth))
+        return x
+
+    place(tree.tree_)
+    box = {"boxstyle": "round,pad=0.3", "linewidth": 0.8}
+    for node in tree.tree_.walk():
+        x, y = pos[node.node_id]
+        if node.is_leaf:
+            label = f"{tree.classes_[int(np.argmax(node.value))]}\n({node.n_samples})"
+            style = dict(box, facecolor="#E8F4EA", edgecolor="#009E73")
+        else:
+            label = names[node.feature]
+            style = dict(box, facecolor="#E7F0F8", edgecolor="#0072B2")
+        ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, bbox=style, zorder=3)
+        for k, child in enumerate(node.children):
+            cx, cy = pos[child.node_id]
+            ax.plot([x, cx], [y, cy], color="0.55", linewidth=0.9, zorder=1)
+            if node.threshold is not None:
+                edge = f"<= {node.threshold:.3g}" if k == 0 else f"> {node.threshold:.3g}"
+            else:
+                edge = str(tree.categories_[node.feature][int(node.child_codes[k])])
+            ax.text(
+                (x + cx) / 2,
+                (y + cy) / 2,
+                edge,
+                ha="center",
+                va="center",
+                fontsize=fontsize * 0.85,
+                color="0.25",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+                zorder=2,
+            )
+    xs = [p[0] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+    ax.set_ylim(-tree.get_depth() - 0.5, 0.5)
+    ax.axis("off")
+    return ax
+
+
+def plot_decision_regions(
+    ax,
+    model,
+    X,
+    y=None,
+    *,
+    resolution: int = 200,
+    margin: float = 0.3,
+    alpha: float = 0.25,
+    sizes=None,
+    cmap: str = "coolwarm",
+):
+    """二维数据上的决策区域：在网格上调用 ``model.predict`` 并着色，再画出样本点（``sizes`` 可给每个点的大小）。
+
+    ``model`` 是任何有 ``predict`` 的已训练分类器；类别按 ``model.classes_`` 的顺序编号着色。返回 ``ax``。
+    """
+    X = check_array(X, "X", ndim=2)
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have 2 columns to draw decision regions, got {X.shape[1]}")
+    check_scalar(resolution, "resolution", Integral, min_val=2)
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    pred = model.predict(np.c_[g0.ravel(), g1.ravel()])
+    classes = np.asarray(getattr(model, "classes_", np.unique(pred)))
+    Z = np.searchsorted(classes, pred).reshape(g0.shape)
+    levels = np.arange(len(classes) + 1) - 0.5
+    ax.contourf(g0, g1, Z, levels=levels, cmap=cmap, alpha=alpha)
+    if y is not None:
+        codes = np.searchsorted(classes, np.asarray(y))
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=codes,
+            cmap=cmap,
+            vmin=0,
+            vmax=max(len(classes) - 1, 1),
+            s=20 if sizes is None else sizes,
+            edgecolors="k",
+            linewidths=0.4,
+        )
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    return ax

@@ -416,3 +416,45 @@ def test_pruning_categorical_tree():
     assert pruned.get_n_leaves() == tree.get_n_leaves()
     path = reduced_error_pruning_path(tree, tennis.X, tennis.y)
     assert [round(s.val_accuracy, 4) for s in path] == sorted(round(s.val_accuracy, 4) for s in path)[::-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The two chapter-9 figures
+# ---------------------------------------------------------------------------------------------
+def test_plot_tree_draws_one_box_per_node():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tennis = lib.data.play_tennis()
+    tree = DecisionTreeClassifier().fit(tennis.X, tennis.y)
+    fig, ax = plt.subplots()
+    lib.tree.plot_tree(ax, tree, tennis.feature_names)
+    boxes = [t for t in ax.texts if t.get_bbox_patch() is not None and t.get_text() in {"outlook", "wind", "humidity"}]
+    assert len(boxes) == 3
+    leaves = [t.get_text() for t in ax.texts if t.get_text().startswith(("yes\n", "no\n"))]
+    assert sorted(leaves) == sorted(["yes\n(4)", "no\n(2)", "yes\n(3)", "no\n(3)", "yes\n(2)"])
+    assert len(ax.lines) == 7  # one edge per non-root node
+    with pytest.raises(ValueError, match="feature_names must contain 4 elements"):
+        lib.tree.plot_tree(ax, tree, ["a"])
+    plt.close(fig)
+
+
+def test_plot_decision_regions_colours_the_predicted_class():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X, y = datasets.make_moons(100, noise=0.2, random_state=0)
+    tree = DecisionTreeClassifier(max_depth=1).fit(X, y)
+    fig, ax = plt.subplots()
+    lib.tree.plot_decision_regions(ax, tree, X, y, resolution=50)
+    assert ax.get_xlim()[0] < X[:, 0].min() and ax.get_ylim()[1] > X[:, 1].max()
+    scattered = [c for c in ax.collections if len(getattr(c, "get_offsets", lambda: [])()) == 100]
+    assert len(scattered) == 1  # the samples
+    np.testing.assert_array_equal(scattered[0].get_array(), y)  # coloured by their class index
+    with pytest.raises(ValueError, match="X must have 2 columns"):
+        lib.tree.plot_decision_regions(ax, tree, np.zeros((3, 3)))
+    plt.close(fig)
