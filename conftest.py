@@ -14,16 +14,20 @@ import collections
 import json
 import os
 import pathlib
+import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent
 NOTEBOOK_BUDGET_S = 60.0
 REPORT = ROOT / "_build" / "reports" / "notebook-times.json"
 
-# Kernels started by nbval inherit this environment: fixed hashing, inline figures, and a private
-# matplotlib config dir (so no font-cache warning is written to stderr on a fresh machine).
-os.environ.setdefault("PYTHONHASHSEED", "0")
-os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+# Kernels started by nbval inherit this environment: the same one tools/nb.py executes notebooks in
+# (hashing, inline figures, one thread), and a private matplotlib config dir (so that no font-cache
+# warning is written to stderr on a fresh machine).
+sys.path.insert(0, str(ROOT / "tools"))
+from nb import KERNEL_ENV  # noqa: E402
+
+os.environ.update(KERNEL_ENV)
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "mlbook-mplconfig"))
 
 _durations: dict[str, float] = collections.defaultdict(float)

@@ -31,6 +31,18 @@ SECTION_RE = re.compile(r"^\d\d_[a-z0-9_]+\.md$")
 SETUP_MARKER = "# 运行环境设置"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
+# The environment of every kernel that executes a notebook, here and under nbval (conftest.py imports it):
+# fixed string hashing, inline figures, and one BLAS/OpenMP/torch thread. One thread makes the floating-point
+# reduction order, and so every printed digit, independent of the machine's core count; CI runs two
+# notebooks at a time on two cores, so nothing is lost there.
+KERNEL_ENV = {
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # Which files
@@ -143,8 +155,7 @@ def execute(md: pathlib.Path, timeout: int = 600) -> tuple[str, float, str | Non
     from nbclient.exceptions import CellExecutionError
 
     nb = read_md(md)
-    env_overrides = {"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    os.environ.update(env_overrides)
+    os.environ.update(KERNEL_ENV)
     client = NotebookClient(
         nb,
         timeout=timeout,
