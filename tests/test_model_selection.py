@@ -306,3 +306,18 @@ def test_bias_variance_errors():
         bias_variance_decomposition(
             PolynomialRegression(1), sample, lambda X: np.zeros(2), np.zeros((3, 1)), noise_std=0.1
         )
+
+
+def test_noisy_sine_data_of_chapter_7():
+    data = lib.data.noisy_sine(2000, noise_std=0.3, rng=4)
+    assert data.X.shape == (2000, 1) and np.all((data.X >= 0) & (data.X <= 1))
+    residual = data.y - lib.data.sine_function(data.X)
+    assert abs(residual.mean()) < 4 * 0.3 / np.sqrt(2000)  # zero-mean noise, within 4 standard errors
+    assert residual.std() == pytest.approx(0.3, rel=0.05)
+    again = lib.data.noisy_sine(2000, noise_std=0.3, rng=4)
+    np.testing.assert_array_equal(data.y, again.y)  # reproducible
+    np.testing.assert_allclose(lib.data.sine_function(np.array([0.25, 0.5, 0.75])), [1.0, 0.0, -1.0], atol=1e-15)
+    with pytest.raises(ValueError, match="exactly one column"):
+        lib.data.sine_function(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="noise_std must be >= 0"):
+        lib.data.noisy_sine(5, noise_std=-1.0)
