@@ -328,6 +328,8 @@ def test_blocks_shapes_and_extra_parameters():
     assert BasicBlock(8, 16, stride=2)(x).shape == (2, 16, 3, 3)
     assert ResNet((8, 16), (1, 1), se_reduction=4)(torch.randn(3, 1, 8, 8)).shape == (3, 10)
     assert InceptionNet()(torch.randn(3, 1, 8, 8)).shape == (3, 10)
+    assert InceptionNet(batch_norm=True)(torch.randn(3, 1, 8, 8)).shape == (3, 10)
+    assert InceptionBlock(8, 4, 4, 6, 2, 3, 5, batch_norm=True)(x).shape == (2, 18, 6, 6)
     assert GlobalAvgPool2d()(x).shape == (2, 8)
     dsc = DepthwiseSeparableConv2d(8, 16, 3, padding=1, bias=False)
     assert count_parameters(dsc) == 3 * 3 * 8 + 8 * 16

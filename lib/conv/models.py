@@ -309,20 +309,24 @@ class InceptionBlock(nn.Module):
     r"""Inception 模块（GoogLeNet，15.7 节）：四路并行，在通道维上拼接，输出 ``c1 + c3 + c5 + pool_proj`` 个通道。
 
     1×1 卷积；1×1 降维到 ``c3_reduce`` → 3×3；1×1 降维到 ``c5_reduce`` → 5×5；3×3 最大池化（步长 1）→ 1×1。
-    每个卷积后接 ReLU，所有分支保持空间大小不变。
+    每个卷积后接 ReLU（``batch_norm=True`` 时先接 BN，如 Inception v2），所有分支保持空间大小不变。
     """
 
-    def __init__(self, in_channels, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, *, method: str = "im2col"):
+    def __init__(
+        self, in_channels, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, batch_norm: bool = False, *, method="im2col"
+    ):
         super().__init__()
-        m = {"method": method}
-        self.branch1 = nn.Sequential(Conv2d(in_channels, c1, 1, **m), nn.ReLU())
-        self.branch3 = nn.Sequential(
-            Conv2d(in_channels, c3_reduce, 1, **m), nn.ReLU(), Conv2d(c3_reduce, c3, 3, padding=1, **m), nn.ReLU()
-        )
-        self.branch5 = nn.Sequential(
-            Conv2d(in_channels, c5_reduce, 1, **m), nn.ReLU(), Conv2d(c5_reduce, c5, 5, padding=2, **m), nn.ReLU()
-        )
-        self.branch_pool = nn.Sequential(MaxPool2d(3, 1, 1), Conv2d(in_channels, pool_proj, 1, **m), nn.ReLU())
+
+        def conv(c_in, c_out, k):
+            layers = [Conv2d(c_in, c_out, k, padding=k // 2, bias=not batch_norm, method=method)]
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(c_out))
+            return [*layers, nn.ReLU()]
+
+        self.branch1 = nn.Sequential(*conv(in_channels, c1, 1))
+        self.branch3 = nn.Sequential(*conv(in_channels, c3_reduce, 1), *conv(c3_reduce, c3, 3))
+        self.branch5 = nn.Sequential(*conv(in_channels, c5_reduce, 1), *conv(c5_reduce, c5, 5))
+        self.branch_pool = nn.Sequential(MaxPool2d(3, 1, 1), *conv(in_channels, pool_proj, 1))
         self.out_channels = c1 + c3 + c5 + pool_proj
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -332,12 +336,24 @@ class InceptionBlock(nn.Module):
 class InceptionNet(nn.Module):
     """小型 GoogLeNet（15.7 节）：3×3 卷积 → Inception → 2×2 最大池化 → Inception → 全局平均池化 → 全连接。
 
-    与 GoogLeNet 一样，最后没有大的全连接层。"""
+    与 GoogLeNet 一样，最后没有大的全连接层。``batch_norm=True`` 时每个卷积后接 BN。
+    """
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, stem_channels: int = 16, *, method: str = "im2col"):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        stem_channels: int = 16,
+        batch_norm: bool = False,
+        *,
+        method: str = "im2col",
+    ):
         super().__init__()
-        m = {"method": method}
-        self.stem = nn.Sequential(Conv2d(in_channels, stem_channels, 3, padding=1, **m), nn.ReLU())
+        m = {"batch_norm": batch_norm, "method": method}
+        stem = [Conv2d(in_channels, stem_channels, 3, padding=1, bias=not batch_norm, method=method)]
+        if batch_norm:
+            stem.append(nn.BatchNorm2d(stem_channels))
+        self.stem = nn.Sequential(*stem, nn.ReLU())
         self.block1 = InceptionBlock(stem_channels, 8, 8, 16, 4, 8, 8, **m)  # -> 40 channels
         self.pool = MaxPool2d(2)
         self.block2 = InceptionBlock(self.block1.out_channels, 16, 16, 24, 4, 8, 8, **m)  # -> 56 channels
