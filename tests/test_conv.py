@@ -642,3 +642,32 @@ def test_conv_errors():
         conv2d_params(4, 6, 3, groups=3)
     with pytest.raises(ValueError, match="reduction=3 must divide channels=8"):
         SEBlock(8, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark helpers (section 15.5) and the committed CPU results
+# ---------------------------------------------------------------------------------------------
+def test_time_conv_and_results_table(tmp_path):
+    for method in lib.conv.BENCH_METHODS:
+        r = lib.conv.time_conv(method, (1, 2, 12, 12), (2, 1, 5, 5), padding=2, groups=2, backward=True, repeat=2)
+        assert r["median_s"] > 0 and len(r["times_s"]) == 2 and r["peak_mem_bytes"] is None
+    with pytest.raises(ValueError, match="method must be one of"):
+        lib.conv.time_conv("winograd", (1, 1, 4, 4), (1, 1, 3, 3))
+    data = lib.conv.load_results("cpu")  # the file committed with the book
+    assert data["environment"]["device"] == "cpu"
+    suites = {r["suite"] for r in data["results"]}
+    assert suites == {"resnet", "large_kernel", "long_1d"}
+    for r in data["results"]:
+        assert r["method"] in lib.conv.BENCH_METHODS
+        assert r.get("skipped") or (r["forward_s"] > 0 and r["forward_backward_s"] > 0)
+    rows = lib.conv.results_rows(data, suite="large_kernel")
+    assert [row["k"] for row in rows] == [7, 15, 31, 63]
+    assert all(row["torch_forward_ms"] > 0 and row["fft_forward_ratio"] > 0 for row in rows)
+    with pytest.raises(FileNotFoundError, match="run `python benchmarks/conv.py`"):
+        lib.conv.load_results(path=tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"results": []}', encoding="utf-8")
+    with pytest.raises(ValueError, match="missing key 'environment'"):
+        lib.conv.load_results(path=bad)
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda'"):
+        lib.conv.results_path("tpu")
