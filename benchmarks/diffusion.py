@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import sys
 
@@ -120,7 +121,9 @@ def measure_sampling(model, diffusion, reference, classifier, device, n, full) -
     for row in sampler_grid(full):
         holder: dict = {}
         run = make_sampler(model, diffusion, row, n, device, holder)
+        load_before = os.getloadavg()[0]
         timing = lib.utils.benchmark(run, repeat=3 if full else 1, warmup=1 if full else 0, device=device)
+        load_after = os.getloadavg()[0]
         quality = digits_quality(holder["x"].cpu(), reference, classifier)
         entry = dict(row)
         entry.update(
@@ -129,6 +132,8 @@ def measure_sampling(model, diffusion, reference, classifier, device, n, full) -
                 "network_evaluations": row["steps"],
                 "seconds": timing.median,
                 "ms_per_image": 1e3 * timing.median / n,
+                "seconds_per_network_evaluation": timing.median / row["steps"],
+                "load_average_before_after": [round(load_before, 2), round(load_after, 2)],
                 "fdd": quality.fdd,
                 "coverage": quality.coverage,
                 "class_shares": [round(s, 4) for s in quality.shares.tolist()],
@@ -168,6 +173,7 @@ def main(argv=None) -> None:
 
     env = lib.utils.environment_info(device)
     env["threads"] = torch.get_num_threads()
+    env["load_average_at_start"] = round(os.getloadavg()[0], 2)
     baselines = {
         "real_vs_real": digits_quality(x_train[:n], reference, classifier).as_dict(),
         "noise_vs_real": digits_quality(
