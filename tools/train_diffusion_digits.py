@@ -16,8 +16,9 @@ authoring machine (no GPU) with
 
 (one thread: the machine was shared, and two OpenMP threads contending for busy cores were 5x slower):
 3000 steps of batch 128 took 1127 s (19 min) plus 21 s for the classifier, on an AMD EPYC with 2 cores
-under a load average of about 9. The JSON records the wall time and device of that run. On a GPU the same command takes well under a minute;
-more steps (--steps 40000) give better digits.
+under a load average of about 9. The JSON records the wall time and device of that run.
+The same command runs on a GPU (--device cuda, mixed precision); no GPU run has been timed yet. More steps give
+better digits.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ FDD 小而覆盖率低，说明模型只会画几种数字（模式坍塌）。
 
 from __future__ import annotations
 
-import json
 import pathlib
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -221,8 +220,3 @@ def digits_quality(samples: torch.Tensor, reference: torch.Tensor, classifier: D
     labels = classifier.head(torch.as_tensor(fs, dtype=torch.float32)).argmax(dim=1).numpy()
     coverage, shares = class_coverage(labels, 10)
     return DigitsQuality(fdd=fdd, coverage=coverage, shares=shares, n=int(s.shape[0]))
-
-
-def load_json(name: str) -> dict:
-    """读 ``lib/checkpoints/<name>`` 中的 JSON 元数据。"""
-    return json.loads((CHECKPOINT_DIR / name).read_text(encoding="utf-8"))

@@ -133,9 +133,8 @@ def ddpm_sample(
     times, states = [T], [x.cpu()]
     with _EvalMode(model):
         for t in _progress(range(T, 0, -1), T, progress, "DDPM"):  # 2: for t = T, ..., 1
-            z = (
-                torch.randn(x.shape, generator=generator, device=device, dtype=dtype) if t > 1 else torch.zeros_like(x)
-            )  # 3
+            # 3: z ~ N(0, I) if t > 1, else z = 0
+            z = torch.randn(x.shape, generator=generator, device=device, dtype=dtype) if t > 1 else torch.zeros_like(x)
             with autocast(device, amp):
                 eps, _ = diffusion.predict(model, x, t, clip_x0=clip_x0)  # ε_θ(x_t, t)
             beta_t, abar_t = float(diffusion.betas[t]), float(diffusion.alpha_bars[t])
