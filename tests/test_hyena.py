@@ -442,6 +442,7 @@ def test_benchmark_mixers_runs_on_tiny_sizes():
     records = benchmark_mixers([16, 32], d_model=8, n_heads=2, device="cpu", repeat=1)
     assert len(records) == 2 * 2 * 2  # lengths x methods x passes
     assert {r["method"] for r in records} == {"hyena", "attention-default"}
-    assert all(r["status"] == "ok" and r["time_s"] > 0 and r["peak_mem_bytes"] is None for r in records)
+    for r in records:
+        assert r["status"] == "ok" and 0 < r["time_s"] <= r["time_median_s"] and r["peak_mem_bytes"] is None
     with pytest.raises(ValueError, match="attention_backends entries must be in"):
         benchmark_mixers([16], d_model=8, n_heads=2, device="cpu", attention_backends=["fast"])
