@@ -69,3 +69,17 @@ def pytest_sessionfinish(session, exitstatus):
                 tr.write_line(
                     f"FAILED (time budget): {path} took {seconds:.1f} s > {NOTEBOOK_BUDGET_S:.0f} s", red=True
                 )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `cuda` need a GPU: skip them, with the reason shown, where torch sees none."""
+    cuda_items = [item for item in items if item.get_closest_marker("cuda") is not None]
+    if not cuda_items:
+        return
+    import pytest
+    import torch
+
+    if not torch.cuda.is_available():
+        skip = pytest.mark.skip(reason="needs a CUDA device (torch.cuda.is_available() is False)")
+        for item in cuda_items:
+            item.add_marker(skip)

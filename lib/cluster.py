@@ -33,6 +33,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .base import BaseEstimator
 from .utils import check_array, check_is_fitted, check_random_state, check_scalar
 
 __all__ = [
@@ -115,7 +116,7 @@ def init_centers(X, n_clusters: int, method: str = "k-means++", rng=None) -> np.
     return X[idx].copy()
 
 
-class KMeans:
+class KMeans(BaseEstimator):
     r"""K-means（Lloyd 算法），接口同 ``sklearn.cluster.KMeans``（``fit``/``predict``/``transform``/``score``）。
 
     每次迭代：(1) 分配 :math:`r_{nk}=\mathbb 1[k=\arg\min_j\lVert\mathbf x_n-\boldsymbol\mu_j\rVert^2]`；
@@ -154,20 +155,6 @@ class KMeans:
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
-
-    def get_params(self) -> dict:
-        return {
-            "n_clusters": self.n_clusters,
-            "init": self.init,
-            "n_init": self.n_init,
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "random_state": self.random_state,
-        }
-
-    def __repr__(self) -> str:
-        params = {k: ("array" if isinstance(v, np.ndarray) else v) for k, v in self.get_params().items()}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
 
     def _initial(self, X: np.ndarray, rng) -> np.ndarray:
         if isinstance(self.init, str):
@@ -278,7 +265,7 @@ def soft_kmeans_objective(X, centers, beta: float) -> float:
     return float(-_logsumexp(-beta * squared_distances(X, centers), axis=1).sum() / beta)
 
 
-class SoftKMeans:
+class SoftKMeans(BaseEstimator):
     r"""软 K-means：分配 :math:`r_{nk}` 用 :func:`soft_assign`，
     中心 :math:`\boldsymbol\mu_k=\sum_nr_{nk}\mathbf x_n/\sum_nr_{nk}`。
 
@@ -308,16 +295,6 @@ class SoftKMeans:
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
-
-    def get_params(self) -> dict:
-        return {
-            "n_clusters": self.n_clusters,
-            "beta": self.beta,
-            "init": self.init,
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "random_state": self.random_state,
-        }
 
     def fit(self, X, y=None) -> SoftKMeans:
         X = check_array(X, "X", ndim=2)

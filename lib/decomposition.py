@@ -30,6 +30,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .base import BaseEstimator
 from .utils import check_array, check_is_fitted, check_scalar
 
 __all__ = ["svd_flip", "PCA", "reconstruction_error", "image_to_patches", "patches_to_image"]
@@ -49,7 +50,7 @@ def svd_flip(U, Vt) -> tuple[np.ndarray, np.ndarray]:
     return U * signs, Vt * signs[:, None]
 
 
-class PCA:
+class PCA(BaseEstimator):
     r"""主成分分析，接口同 ``sklearn.decomposition.PCA``。
 
     Parameters
@@ -73,12 +74,6 @@ class PCA:
         self.n_components = n_components
         self.method = method
         self.whiten = whiten
-
-    def get_params(self) -> dict:
-        return {"n_components": self.n_components, "method": self.method, "whiten": self.whiten}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     def _n_kept(self, ratio: np.ndarray, max_components: int) -> int:
         k = self.n_components

@@ -37,6 +37,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .base import BaseEstimator
 from .metrics import accuracy_score
 from .tree import DecisionTreeClassifier, _as_regular
 from .utils import check_array, check_is_fitted, check_random_state, check_scalar
@@ -121,7 +122,7 @@ def _check_Xy(X, y):
     return X, y
 
 
-class BaggingClassifier:
+class BaggingClassifier(BaseEstimator):
     r"""Bagging 分类器，接口同 ``sklearn.ensemble.BaggingClassifier``。
 
     对 :math:`k=1,\dots,K`：抽一份自助样本 :math:`S_k`（``max_samples`` 个，``bootstrap=False`` 时不放回），
@@ -155,20 +156,6 @@ class BaggingClassifier:
         self.voting = voting
         self.oob_score = oob_score
         self.random_state = random_state
-
-    def get_params(self) -> dict:
-        return {
-            "estimator": self.estimator,
-            "n_estimators": self.n_estimators,
-            "max_samples": self.max_samples,
-            "bootstrap": self.bootstrap,
-            "voting": self.voting,
-            "oob_score": self.oob_score,
-            "random_state": self.random_state,
-        }
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     def _base_estimator(self):
         return DecisionTreeClassifier() if self.estimator is None else self.estimator
@@ -299,19 +286,6 @@ class RandomForestClassifier(BaggingClassifier):
         self.min_samples_leaf = min_samples_leaf
         self.max_features = max_features
 
-    def get_params(self) -> dict:
-        return {
-            "n_estimators": self.n_estimators,
-            "criterion": self.criterion,
-            "max_depth": self.max_depth,
-            "min_samples_leaf": self.min_samples_leaf,
-            "max_features": self.max_features,
-            "bootstrap": self.bootstrap,
-            "voting": self.voting,
-            "oob_score": self.oob_score,
-            "random_state": self.random_state,
-        }
-
     def _base_estimator(self):
         return DecisionTreeClassifier(
             criterion=self.criterion,
@@ -324,19 +298,13 @@ class RandomForestClassifier(BaggingClassifier):
 # ---------------------------------------------------------------------------------------------
 # 9.4 AdaBoost
 # ---------------------------------------------------------------------------------------------
-class DecisionStump:
+class DecisionStump(BaseEstimator):
     r"""决策桩：只有一次划分的树 :math:`h(\mathbf x)=a` 若 :math:`x_j\le b`，否则 :math:`c`。
 
     与按信息增益划分的深度 1 的树不同，它直接选 **加权错误率** 最小的 :math:`(j,b,a,c)`——这正是 AdaBoost
     每一轮要的弱分类器。对每个属性排序后累加类别权重，一次算出所有阈值的错误率；左右两边各预测其中权重最大的类。
     并列时取编号最小的属性、最小的阈值。只接受数值属性。
     """
-
-    def get_params(self) -> dict:
-        return {}
-
-    def __repr__(self) -> str:
-        return "DecisionStump()"
 
     def fit(self, X, y, sample_weight=None) -> DecisionStump:
         X = check_array(X, "X", ndim=2)
@@ -404,7 +372,7 @@ def exponential_loss(y, F) -> float:
     return float(np.mean(np.exp(-y * F)))
 
 
-class AdaBoostClassifier:
+class AdaBoostClassifier(BaseEstimator):
     r"""AdaBoost，接口同 ``sklearn.ensemble.AdaBoostClassifier``（算法 SAMME；两类时就是讲义中的离散 AdaBoost）。
 
     1. 样本权重 :math:`w_n=1/N`；
@@ -431,12 +399,6 @@ class AdaBoostClassifier:
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.random_state = random_state
-
-    def get_params(self) -> dict:
-        return {"estimator": self.estimator, "n_estimators": self.n_estimators, "random_state": self.random_state}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     def fit(self, X, y) -> AdaBoostClassifier:
         X, y = _check_Xy(X, y)

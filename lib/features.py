@@ -25,8 +25,8 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import expit
 
+from .base import BaseEstimator, RegressorMixin
 from .linear.regression import LinearRegression, Ridge
-from .metrics import r2_score
 from .utils import check_array, check_is_fitted, check_scalar, check_X_y
 
 __all__ = [
@@ -39,15 +39,11 @@ __all__ = [
 ]
 
 
-class _Transformer:
+class _Transformer(BaseEstimator):
     """``fit_transform`` 与 ``__repr__`` 的共同部分；子类实现 ``get_params``、``fit`` 与 ``transform``。"""
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         return self.fit(X, y).transform(X)
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({params})"
 
     def _check_n_features(self, X) -> np.ndarray:
         X = check_array(X, "X", ndim=2)
@@ -80,9 +76,6 @@ class PolynomialFeatures(_Transformer):
         self.degree = degree
         self.interaction_only = interaction_only
         self.include_bias = include_bias
-
-    def get_params(self) -> dict:
-        return {"degree": self.degree, "interaction_only": self.interaction_only, "include_bias": self.include_bias}
 
     def fit(self, X, y=None) -> PolynomialFeatures:
         check_scalar(self.degree, "degree", Integral, min_val=0)
@@ -141,9 +134,6 @@ class _LocalBasis(_Transformer):
     def __init__(self, centers=10, width: float | None = None):
         self.centers = centers
         self.width = width
-
-    def get_params(self) -> dict:
-        return {"centers": self.centers, "width": self.width}
 
     def fit(self, X, y=None):
         X = check_array(X, "X", ndim=2)
@@ -238,7 +228,7 @@ def piecewise_linear_basis(x, knots) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # 多项式回归：第 7.2–7.4 节反复拟合的模型
 # ---------------------------------------------------------------------------------------------
-class PolynomialRegression:
+class PolynomialRegression(RegressorMixin, BaseEstimator):
     r"""一元或多元多项式回归：先 :class:`PolynomialFeatures`（不含常数列），再拟合带截距的线性模型。
 
     ``alpha = 0`` 时用最小二乘（:class:`lib.linear.LinearRegression`），``alpha > 0`` 时用岭回归
@@ -250,12 +240,6 @@ class PolynomialRegression:
     def __init__(self, degree: int = 1, alpha: float = 0.0):
         self.degree = degree
         self.alpha = alpha
-
-    def get_params(self) -> dict:
-        return {"degree": self.degree, "alpha": self.alpha}
-
-    def __repr__(self) -> str:
-        return f"PolynomialRegression(degree={self.degree!r}, alpha={self.alpha!r})"
 
     def fit(self, X, y) -> PolynomialRegression:
         check_scalar(self.degree, "degree", Integral, min_val=0)
@@ -282,8 +266,3 @@ class PolynomialRegression:
         if self.features_ is None:
             return np.full(X.shape[0], self.intercept_)
         return self.features_.transform(X) @ self.coef_ + self.intercept_
-
-    def score(self, X, y) -> float:
-        """:math:`R^2`，同 scikit-learn 回归器的 ``score``。"""
-        X, y = check_X_y(X, y)
-        return r2_score(y, self.predict(X))

@@ -33,10 +33,9 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
+from .base import BaseEstimator, ClassifierMixin, ConvergenceWarning
 from .kernels import KERNELS, get_kernel
-from .metrics import accuracy_score
 from .optim import InverseTimeDecay, gradient_descent
 from .utils import check_array, check_is_fitted, check_scalar
 
@@ -275,7 +274,7 @@ def smo(K, y, C: float = 1.0, *, tol: float = 1e-3, max_iter: int = -1, record: 
     return result
 
 
-class SVC:
+class SVC(ClassifierMixin, BaseEstimator):
     r"""支持向量分类器（二分类），接口、默认值与拟合出的属性同 ``sklearn.svm.SVC``，用 :func:`smo` 求解对偶问题。
 
     Parameters
@@ -314,14 +313,6 @@ class SVC:
         self.coef0 = coef0
         self.tol = tol
         self.max_iter = max_iter
-
-    def get_params(self) -> dict:
-        keys = ("C", "kernel", "degree", "gamma", "coef0", "tol", "max_iter")
-        return {k: getattr(self, k) for k in keys}
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"SVC({params})"
 
     def _resolve_gamma(self, X) -> float:
         if isinstance(self.gamma, str):
@@ -400,11 +391,6 @@ class SVC:
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
-
-    def score(self, X, y) -> float:
-        """分类正确率（同 scikit-learn 分类器的 ``score``）。"""
-        y = check_array(y, "y", ndim=1, dtype=None)
-        return accuracy_score(y, self.predict(X))
 
 
 # ---------------------------------------------------------------------------------------------

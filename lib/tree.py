@@ -34,6 +34,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .base import BaseEstimator
 from .metrics import accuracy_score
 from .utils import check_array, check_is_fitted, check_random_state, check_scalar
 
@@ -234,7 +235,7 @@ class _Split:
     codes: np.ndarray | None = None  # categorical split: the codes present in the node
 
 
-class DecisionTreeClassifier:
+class DecisionTreeClassifier(BaseEstimator):
     r"""决策树分类器，接口同 ``sklearn.tree.DecisionTreeClassifier``
     （``fit``/``predict``/``predict_proba``/``score``）。
 
@@ -285,21 +286,6 @@ class DecisionTreeClassifier:
         self.max_features = max_features
         self.categorical_features = categorical_features
         self.random_state = random_state
-
-    def get_params(self) -> dict:
-        return {
-            "criterion": self.criterion,
-            "max_depth": self.max_depth,
-            "min_samples_split": self.min_samples_split,
-            "min_samples_leaf": self.min_samples_leaf,
-            "min_impurity_decrease": self.min_impurity_decrease,
-            "max_features": self.max_features,
-            "categorical_features": self.categorical_features,
-            "random_state": self.random_state,
-        }
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     # -- input handling ----------------------------------------------------------------------
     def _check_params(self, n_features: int) -> None:

@@ -178,7 +178,10 @@ def test_section_anatomy(md):
 def test_equation_labels_are_unique_across_the_book():
     labels: dict[str, str] = {}
     for md in SECTIONS:
-        for label in re.findall(r"^\$\$\s*\((eq-[\w-]+)\)\s*$", md.read_text(encoding="utf-8"), re.M):
+        text = md.read_text(encoding="utf-8")
+        found = re.findall(r"^\s*\$\$\s*\((eq-[\w-]+)\)\s*$", text, re.M)
+        found += re.findall(r"^\s*:label:\s*(eq-[\w-]+)\s*$", text, re.M)  # {math} directives inside lists
+        for label in found:
             assert label not in labels, f"equation label {label} in {md.name} is also in {labels[label]}"
             labels[label] = md.name
 

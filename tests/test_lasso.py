@@ -5,11 +5,11 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import make_regression
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso as SkLasso
 from sklearn.linear_model import lasso_path as sk_lasso_path
 
 import lib
+from lib.base import ConvergenceWarning
 from lib.linear import Lasso, lasso_coordinate_descent, lasso_duality_gap, lasso_objective, lasso_path, soft_threshold
 
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 from sklearn.datasets import load_breast_cancer, make_blobs, make_circles, make_moons
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import linear_kernel as sk_linear
 from sklearn.metrics.pairwise import polynomial_kernel as sk_poly
 from sklearn.metrics.pairwise import rbf_kernel as sk_rbf
 from sklearn.svm import SVC as SkSVC
 
 from lib import kernels, svm
+from lib.base import ConvergenceWarning
 from lib.svm import SVC
 
 

@@ -33,10 +33,10 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from ..metrics import r2_score
-from ..utils import check_array, check_is_fitted, check_scalar, check_X_y
+from ..base import ConvergenceWarning
+from ..utils import check_array, check_scalar, check_X_y
+from .regression import _LinearModel
 
 __all__ = [
     "soft_threshold",
@@ -174,7 +174,7 @@ def lasso_path(X, y, *, alphas=None, n_alphas: int = 100, eps: float = 1e-3, max
     return alphas, coefs, gaps
 
 
-class Lasso:
+class Lasso(_LinearModel):
     r"""Lasso 回归，接口与目标函数同 ``sklearn.linear_model.Lasso``（见模块说明中的 :math:`P(\mathbf w,b)`）。
 
     Attributes
@@ -189,13 +189,6 @@ class Lasso:
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
-
-    def get_params(self) -> dict:
-        return {"alpha": self.alpha, "fit_intercept": self.fit_intercept, "max_iter": self.max_iter, "tol": self.tol}
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"Lasso({params})"
 
     def fit(self, X, y) -> Lasso:
         check_scalar(self.alpha, "alpha", Real, min_val=0, include_min=False)
@@ -220,17 +213,3 @@ class Lasso:
                 stacklevel=2,
             )
         return self
-
-    def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.coef_.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but this model was fitted with {self.coef_.shape[0]} features"
-            )
-        return X @ self.coef_ + self.intercept_
-
-    def score(self, X, y) -> float:
-        """:math:`R^2`，同 scikit-learn 回归器的 ``score``。"""
-        X, y = check_X_y(X, y)
-        return r2_score(y, self.predict(X))

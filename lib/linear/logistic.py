@@ -55,7 +55,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ..metrics import accuracy_score
+from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning
 from ..optim import gradient_descent, newton
 from ..utils import check_array, check_is_fitted, check_scalar, check_X_y
 from .regression import add_bias
@@ -80,10 +80,6 @@ __all__ = [
     "LogisticRegression",
     "OneVsRestClassifier",
 ]
-
-
-class ConvergenceWarning(UserWarning):
-    """迭代求解器在 ``max_iter`` 步内没有达到 ``tol``（与 scikit-learn 的同名警告同义）。"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,7 +315,7 @@ def _check_labels(y) -> tuple[np.ndarray, np.ndarray]:
     return classes, codes
 
 
-class LogisticRegression:
+class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""逻辑回归（二分类）与 Softmax 回归（多分类），接口同 ``sklearn.linear_model.LogisticRegression``。
 
     两类时用一个权重向量与 sigmoid（``coef_`` 形状 ``(1, d)``）；三类及以上用 softmax 与 :math:`K` 个权重向量
@@ -369,20 +365,6 @@ class LogisticRegression:
         self.max_iter = max_iter
         self.tol = tol
         self.learning_rate = learning_rate
-
-    def get_params(self) -> dict:
-        return {
-            "C": self.C,
-            "fit_intercept": self.fit_intercept,
-            "solver": self.solver,
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "learning_rate": self.learning_rate,
-        }
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({params})"
 
     # -- parameters <-> theta ------------------------------------------------------------------
     def _check_params(self) -> float:
@@ -547,10 +529,6 @@ class LogisticRegression:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def score(self, X, y) -> float:
-        """正确率（与 scikit-learn 分类器的 ``score`` 相同）。"""
-        return accuracy_score(check_array(y, "y", ndim=1, dtype=None), self.predict(X))
-
     def objective(self, X, y) -> float:
         r"""当前参数在 ``(X, y)`` 上的目标函数值 :math:`J=\frac1n\sum_i\ell_i+\frac1{2Cn}\lVert W\rVert_F^2`。
 
@@ -567,7 +545,7 @@ class LogisticRegression:
         return float(data + 0.5 * inv_C / X.shape[0] * np.sum(self.coef_**2))
 
 
-class OneVsRestClassifier:
+class OneVsRestClassifier(ClassifierMixin, BaseEstimator):
     r"""一对其余（One-vs-All / One-vs-Rest），接口同 ``sklearn.multiclass.OneVsRestClassifier``（第 5.2 节）。
 
     对每个类 :math:`k` 训练一个二分类器 :math:`f_k`（“是 :math:`k`” 对 “不是 :math:`k`”），预测
@@ -582,12 +560,6 @@ class OneVsRestClassifier:
 
     def __init__(self, estimator):
         self.estimator = estimator
-
-    def get_params(self) -> dict:
-        return {"estimator": self.estimator}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(estimator={self.estimator!r})"
 
     def fit(self, X, y) -> OneVsRestClassifier:
         for method in ("get_params", "fit", "decision_function", "predict_proba"):
@@ -630,6 +602,3 @@ class OneVsRestClassifier:
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
-
-    def score(self, X, y) -> float:
-        return accuracy_score(check_array(y, "y", ndim=1, dtype=None), self.predict(X))

@@ -25,7 +25,7 @@ from numbers import Real
 
 import numpy as np
 
-from ..metrics import r2_score
+from ..base import BaseEstimator, RegressorMixin
 from ..utils import check_array, check_is_fitted, check_scalar, check_X_y
 
 __all__ = [
@@ -172,7 +172,7 @@ def hat_matrix(X) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # scikit-learn 风格的估计器
 # ---------------------------------------------------------------------------------------------
-class _LinearModel:
+class _LinearModel(RegressorMixin, BaseEstimator):
     """``predict``/``score`` 的共同部分；子类在 ``fit`` 中设置 ``coef_`` 与 ``intercept_``。"""
 
     def predict(self, X) -> np.ndarray:
@@ -183,15 +183,6 @@ class _LinearModel:
                 f"X has {X.shape[1]} features, but this model was fitted with {self.coef_.shape[0]} features"
             )
         return X @ self.coef_ + self.intercept_
-
-    def score(self, X, y) -> float:
-        """测试集上的 :math:`R^2`（与 scikit-learn 回归器的 ``score`` 相同）。"""
-        X, y = check_X_y(X, y)
-        return r2_score(y, self.predict(X))
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({params})"
 
 
 class LinearRegression(_LinearModel):
@@ -214,9 +205,6 @@ class LinearRegression(_LinearModel):
     def __init__(self, fit_intercept: bool = True, solver: str = "lstsq"):
         self.fit_intercept = fit_intercept
         self.solver = solver
-
-    def get_params(self) -> dict:
-        return {"fit_intercept": self.fit_intercept, "solver": self.solver}
 
     def fit(self, X, y) -> LinearRegression:
         if self.solver not in self._solvers:
@@ -251,9 +239,6 @@ class Ridge(_LinearModel):
     def __init__(self, alpha: float = 1.0, fit_intercept: bool = True):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
-
-    def get_params(self) -> dict:
-        return {"alpha": self.alpha, "fit_intercept": self.fit_intercept}
 
     def fit(self, X, y) -> Ridge:
         check_scalar(self.alpha, "alpha", Real, min_val=0)
