@@ -18,7 +18,7 @@ Every measurement starts with one warm-up call; calls slower than --slow seconds
 `repeat` times (median). A method is skipped (and recorded as skipped, with the reason) where it would take
 minutes (direct: the Python loop over output positions) or where its workspace exceeds the memory budget
 (im2col: the column matrix).
-The results and the environment (lib.utils.environment_info) go to benchmarks/results/conv-{cpu,cuda}.json,
+The results and the environment (lib.utils.environment_info) go to lib/results/conv-{cpu,cuda}.json,
 which section 15.5 reads.
 """
 
@@ -137,7 +137,7 @@ def main(argv=None) -> int:
         torch.backends.cudnn.benchmark = True
     suites = args.suites.split(",")
     cfg = SIZES[size]
-    out_path = args.out or ROOT / "benchmarks" / "results" / f"conv-{device.type}.json"
+    out_path = args.out or lib.utils.results_path(f"conv-{device.type}")
 
     env = lib.utils.environment_info(device)
     env.update({"torch_threads": torch.get_num_threads(), "tf32": bool(args.tf32) if device.type == "cuda" else None})

@@ -1,7 +1,7 @@
 """Benchmark of lib.diffusion (section 28.6): training throughput, and sampling time against sample quality.
 
-    python benchmarks/diffusion.py                    # CPU, small: writes benchmarks/results/diffusion-cpu.json
-    python benchmarks/diffusion.py --device cuda      # GPU, full sizes: writes benchmarks/results/diffusion-cuda.json
+    python benchmarks/diffusion.py                    # CPU, small: writes lib/results/diffusion-cpu.json
+    python benchmarks/diffusion.py --device cuda      # GPU, full sizes: writes lib/results/diffusion-cuda.json
 
 It measures; it is not a timed test. The model is the digits U-Net shipped in lib/checkpoints (made by
 tools/train_diffusion_digits.py). For every sampler -- DDPM ancestral sampling over all T = 1000 steps (Algorithm 2)
@@ -154,7 +154,7 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--n", type=int, default=None, help="samples per sampler (default: the 449 test images)")
     parser.add_argument(
-        "--out", type=pathlib.Path, default=None, help="output JSON (default: results/diffusion-<device>.json)"
+        "--out", type=pathlib.Path, default=None, help="output JSON (default: lib/results/diffusion-<device>.json)"
     )
     args = parser.parse_args(argv)
 
@@ -162,7 +162,7 @@ def main(argv=None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     full = device.type == "cuda"
-    out = args.out or ROOT / "benchmarks" / "results" / f"diffusion-{device.type}.json"
+    out = args.out or lib.utils.results_path(f"diffusion-{device.type}")
 
     model, diffusion, meta = load_digits_model()
     model = model.to(device)

@@ -17,7 +17,7 @@ raw records, the time ratios attention / Hyena per length, and the fitted scalin
 sequence lengths, for each of a few learning rates, and records the accuracy at the query position, the
 parameter counts and the wall time; `best_lr` names the best learning rate of each model at each length.
 
-Results go to benchmarks/results/hyena-<device>.json and hyena-recall-<device>.json (commit them).
+Results go to lib/results/hyena-<device>.json and hyena-recall-<device>.json (commit them).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import lib  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = lib.utils.RESULTS_DIR
 CUDA_LENGTHS = [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072]
 CPU_LENGTHS = [256, 512, 1024, 2048, 4096, 8192, 16384]
 
@@ -177,7 +177,7 @@ def main(argv=None) -> int:
         p.add_argument("--device", choices=["auto", "cpu"], default="auto", help="auto = CUDA when available")
         p.add_argument("--lengths", type=int, nargs="*", help="sequence lengths")
         p.add_argument("--threads", type=int, help="torch.set_num_threads (CPU)")
-        p.add_argument("--out", type=pathlib.Path, help="output JSON (default benchmarks/results/...)")
+        p.add_argument("--out", type=pathlib.Path, help="output JSON (default lib/results/...)")
     sp = sub.choices["speed"]
     sp.add_argument("--d-model", type=int, default=768)
     sp.add_argument("--n-heads", type=int, default=12)

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Callable
+from numbers import Integral
 
 import matplotlib as mpl
 import numpy as np
 from matplotlib import font_manager
 
-__all__ = ["FONT_PATH", "FONT_FAMILY", "use_book_style", "PALETTE", "loss_contour", "trajectory"]
+from .utils import check_array, check_scalar
+
+__all__ = ["FONT_PATH", "FONT_FAMILY", "use_book_style", "PALETTE", "loss_contour", "trajectory", "decision_regions"]
 
 FONT_PATH = pathlib.Path(__file__).with_name("fonts") / "BookSansSC-Regular.otf"
 FONT_FAMILY = "Book Sans SC"
@@ -115,3 +118,50 @@ def trajectory(ax, path, *, color: str | None = None, label: str | None = None, 
     ax.plot(*path[0], "o", markerfacecolor="white", markeredgecolor=line.get_color(), markersize=7)
     ax.plot(*path[-1], "*", color=line.get_color(), markersize=11)
     return line
+
+
+def decision_regions(
+    ax,
+    model,
+    X,
+    y=None,
+    *,
+    resolution: int = 200,
+    margin: float = 0.3,
+    alpha: float = 0.25,
+    sizes=None,
+    cmap: str = "coolwarm",
+):
+    """二维数据上任一分类器的决策区域（第 9 章起）：在网格上调用 ``model.predict`` 并着色，再画出样本点。
+
+    ``sizes`` 可以给每个点一个大小（例如 AdaBoost 的样本权重）。
+
+    ``model`` 是任何有 ``predict`` 的已训练分类器；类别按 ``model.classes_`` 的顺序编号着色。返回 ``ax``。
+    """
+    X = check_array(X, "X", ndim=2)
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have 2 columns to draw decision regions, got {X.shape[1]}")
+    check_scalar(resolution, "resolution", Integral, min_val=2)
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    pred = model.predict(np.c_[g0.ravel(), g1.ravel()])
+    classes = np.asarray(getattr(model, "classes_", np.unique(pred)))
+    Z = np.searchsorted(classes, pred).reshape(g0.shape)
+    levels = np.arange(len(classes) + 1) - 0.5
+    ax.contourf(g0, g1, Z, levels=levels, cmap=cmap, alpha=alpha)
+    if y is not None:
+        codes = np.searchsorted(classes, np.asarray(y))
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=codes,
+            cmap=cmap,
+            vmin=0,
+            vmax=max(len(classes) - 1, 1),
+            s=20 if sizes is None else sizes,
+            edgecolors="k",
+            linewidths=0.4,
+        )
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    return ax

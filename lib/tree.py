@@ -22,7 +22,6 @@ r"""第 9.1–9.2 节 决策树：熵、条件熵、信息增益，ID3/CART 式�
 ``reduced_error_pruning_path``  在验证集上贪心剪枝直到只剩根结点，记录每一步（9.2）
 ``reduced_error_prune``         剪枝到“再剪就会降低验证集准确率”为止（9.2）
 ``plot_tree``                   把树画成结点与连线（9.2）
-``plot_decision_regions``       二维数据上任一分类器的决策区域（9.2–9.4）
 =============================  ===================================================================
 """
 
@@ -54,7 +53,6 @@ __all__ = [
     "reduced_error_pruning_path",
     "reduced_error_prune",
     "plot_tree",
-    "plot_decision_regions",
 ]
 
 _CRITERIA = ("entropy", "gini")
@@ -773,49 +771,4 @@ def plot_tree(ax, tree: DecisionTreeClassifier, feature_names=None, *, fontsize:
     ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
     ax.set_ylim(-tree.get_depth() - 0.5, 0.5)
     ax.axis("off")
-    return ax
-
-
-def plot_decision_regions(
-    ax,
-    model,
-    X,
-    y=None,
-    *,
-    resolution: int = 200,
-    margin: float = 0.3,
-    alpha: float = 0.25,
-    sizes=None,
-    cmap: str = "coolwarm",
-):
-    """二维数据上的决策区域：在网格上调用 ``model.predict`` 并着色，再画出样本点（``sizes`` 可给每个点的大小）。
-
-    ``model`` 是任何有 ``predict`` 的已训练分类器；类别按 ``model.classes_`` 的顺序编号着色。返回 ``ax``。
-    """
-    X = check_array(X, "X", ndim=2)
-    if X.shape[1] != 2:
-        raise ValueError(f"X must have 2 columns to draw decision regions, got {X.shape[1]}")
-    check_scalar(resolution, "resolution", Integral, min_val=2)
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    pred = model.predict(np.c_[g0.ravel(), g1.ravel()])
-    classes = np.asarray(getattr(model, "classes_", np.unique(pred)))
-    Z = np.searchsorted(classes, pred).reshape(g0.shape)
-    levels = np.arange(len(classes) + 1) - 0.5
-    ax.contourf(g0, g1, Z, levels=levels, cmap=cmap, alpha=alpha)
-    if y is not None:
-        codes = np.searchsorted(classes, np.asarray(y))
-        ax.scatter(
-            X[:, 0],
-            X[:, 1],
-            c=codes,
-            cmap=cmap,
-            vmin=0,
-            vmax=max(len(classes) - 1, 1),
-            s=20 if sizes is None else sizes,
-            edgecolors="k",
-            linewidths=0.4,
-        )
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
     return ax

@@ -7,12 +7,15 @@ lib 里每个公开函数都先用它们检查参数，出错时抛出 ``ValueEr
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,10 @@ __all__ = [
     "Timer",
     "benchmark",
     "environment_info",
+    "RESULTS_DIR",
+    "results_path",
+    "load_results",
+    "save_results",
     "numerical_grad",
     "check_array",
     "check_X_y",
@@ -194,6 +201,35 @@ def environment_info(device: Any = None) -> dict:
         "python": platform.python_version(),
         "date": datetime.date.today().isoformat(),
     }
+
+
+# Measured benchmark results ship inside lib (lib/results/*.json, package data), so that a page opened
+# alone in Colab shows the same measured table as the book. benchmarks/*.py write them; pages read them.
+RESULTS_DIR = Path(__file__).with_name("results")
+
+
+def results_path(name: str) -> Path:
+    """结果文件 ``lib/results/{name}.json`` 的路径，``name`` 形如 ``"conv-cpu"``、``"hyena-cuda"``。"""
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise ValueError(f"name must be lower-case letters, digits, '-' or '_' (e.g. 'conv-cpu'), got {name!r}")
+    return RESULTS_DIR / f"{name}.json"
+
+
+def load_results(name: str) -> dict | None:
+    """读取基准脚本写下的结果；文件不存在（例如还没有 GPU 上的测量）时返回 ``None``。"""
+    path = results_path(name)
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def save_results(name: str, data: dict) -> Path:
+    """把结果写进 ``lib/results/{name}.json``（缩进、保留中文），返回路径。"""
+    path = results_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 # ---------------------------------------------------------------------------------------------

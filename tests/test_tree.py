@@ -450,11 +450,11 @@ def test_plot_decision_regions_colours_the_predicted_class():
     X, y = datasets.make_moons(100, noise=0.2, random_state=0)
     tree = DecisionTreeClassifier(max_depth=1).fit(X, y)
     fig, ax = plt.subplots()
-    lib.tree.plot_decision_regions(ax, tree, X, y, resolution=50)
+    lib.plot.decision_regions(ax, tree, X, y, resolution=50)
     assert ax.get_xlim()[0] < X[:, 0].min() and ax.get_ylim()[1] > X[:, 1].max()
     scattered = [c for c in ax.collections if len(getattr(c, "get_offsets", lambda: [])()) == 100]
     assert len(scattered) == 1  # the samples
     np.testing.assert_array_equal(scattered[0].get_array(), y)  # coloured by their class index
     with pytest.raises(ValueError, match="X must have 2 columns"):
-        lib.tree.plot_decision_regions(ax, tree, np.zeros((3, 3)))
+        lib.plot.decision_regions(ax, tree, np.zeros((3, 3)))
     plt.close(fig)

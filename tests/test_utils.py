@@ -115,3 +115,23 @@ def test_environment_info_records_versions():
     info = lib.utils.environment_info("cpu")
     assert info["device"] == "cpu" and info["torch"] == torch.__version__ and info["cpu_count"] >= 1
     assert set(info) >= {"device_name", "numpy", "python", "date"}
+
+
+def test_results_round_trip_and_shipped_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(lib.utils, "RESULTS_DIR", tmp_path)
+    assert lib.utils.load_results("demo-cpu") is None
+    path = lib.utils.save_results("demo-cpu", {"environment": {"device": "cpu"}, "rows": [1, 2]})
+    assert path == tmp_path / "demo-cpu.json"
+    assert lib.utils.load_results("demo-cpu") == {"environment": {"device": "cpu"}, "rows": [1, 2]}
+    with pytest.raises(ValueError, match="name must be lower-case"):
+        lib.utils.results_path("../escape")
+
+
+def test_committed_benchmark_results_carry_their_environment():
+    """Every measured table the book shows records where and when it was measured."""
+    files = sorted(lib.utils.RESULTS_DIR.glob("*.json"))
+    assert files, "no benchmark results in lib/results"
+    for path in files:
+        data = lib.utils.load_results(path.stem)
+        env = data.get("environment", {})
+        assert {"device", "device_name", "torch", "date"} <= set(env), f"{path.name}: incomplete environment"

@@ -11,7 +11,7 @@ r"""卷积神经网络的计算核心（第 15 章，全书三个 GPU 核心之�
                               ``DepthwiseSeparableConv2d``——与 ``torch.nn`` 同名层可互换
 ``lib.conv.arithmetic``       输出大小、感受野、参数量、乘加次数、网络结构表（15.2、15.3、15.6、15.7 节）
 ``lib.conv.models``           LeNet-5、AlexNet、VGG、ResNet、Inception、SE 模块，以及手写数字上的训练工具（15.7 节）
-``lib.conv.bench``            读取 ``benchmarks/results/conv-*.json`` 中的基准测试结果（15.5 节）
+``lib.conv.bench``            读取 ``lib/results/conv-*.json`` 中的基准测试结果（15.5 节）
 ============================  ==============================================================================
 
 约定：卷积指 **互相关**（与 PyTorch 相同），``flip=True`` 给出数学上的卷积。所有实现只用 PyTorch 的张量运算，

@@ -2,7 +2,7 @@ r"""卷积基准测试的测量与读取（第 15.5 节；脚本是 ``benchmarks
 
 :func:`time_conv` 测一种实现在一个形状上的前向时间和“前向 + 反向”时间（用 :func:`lib.utils.benchmark`，CUDA 上同步并记录
 峰值显存）；``method='torch'`` 是基准 ``torch.nn.functional.conv2d``（CUDA 上即 cuDNN）。
-:func:`load_results` 读取脚本写下的 ``benchmarks/results/conv-{device}.json``，:func:`results_rows` 把它整理成表格的行。
+:func:`load_results` 读取脚本写下的 ``lib/results/conv-{device}.json``，:func:`results_rows` 把它整理成表格的行。
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from numbers import Integral
 import torch
 import torch.nn.functional as F
 
+from .. import utils
 from ..utils import benchmark, check_scalar
 from .functional import METHODS, conv2d
 
@@ -73,21 +74,21 @@ def time_conv(
 
 
 def results_path(device: str = "cpu") -> pathlib.Path:
-    """仓库中基准结果文件的位置 ``benchmarks/results/conv-{device}.json``（以 lib 所在的仓库为根）。"""
+    """基准结果文件的位置 ``lib/results/conv-{device}.json``（随 lib 一起发行，见 ``lib.utils.results_path``）。"""
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
-    return pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "results" / f"conv-{device}.json"
+    return utils.results_path(f"conv-{device}")
 
 
 def load_results(device: str = "cpu", path=None) -> dict:
     """读取 ``benchmarks/conv.py`` 写下的结果（``environment``、``config``、``results``）。
 
-    文件只存在于仓库的检出中（例如本地或 CI）；从 PyPI/git 安装的 lib 里没有它，这时抛出 ``FileNotFoundError``。
+    文件随 lib 一起发行；还没有测量过的设备（例如尚无 GPU 的结果）抛出 ``FileNotFoundError``。
     """
     p = pathlib.Path(path) if path is not None else results_path(device)
     if not p.exists():
         raise FileNotFoundError(
-            f"no benchmark results at {p}; run `python benchmarks/conv.py` in a checkout of the repo"
+            f"no benchmark results at {p}; run `python benchmarks/conv.py` (with --device cuda for a GPU run)"
         )
     with open(p, encoding="utf-8") as f:
         data = json.load(f)
