@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 
 from .metrics import accuracy_score, r2_score
-from .utils import check_X_y
+from .utils import check_array, check_is_fitted, check_X_y
 
 __all__ = ["BaseEstimator", "RegressorMixin", "ClassifierMixin", "ConvergenceWarning"]
 
@@ -48,6 +48,22 @@ class BaseEstimator:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
+
+    # -- 预测前的输入检查 ---------------------------------------------------------------------------
+    def _check_n_features(self, n_features: int) -> None:
+        """预测时的特征数必须与 ``fit`` 时相同（``fit`` 设置 ``n_features_in_``）；报错信息与 scikit-learn 相同。"""
+        if n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+
+    def _validate_X(self, X, fitted: str):
+        """``predict``/``transform`` 的输入：确认已 ``fit``（属性 ``fitted`` 存在），转成二维浮点数组并核对特征数。"""
+        check_is_fitted(self, fitted)
+        X = check_array(X, "X", ndim=2)
+        self._check_n_features(X.shape[1])
+        return X
 
 
 class RegressorMixin:

@@ -220,27 +220,20 @@ class KMeans(BaseEstimator):
         inertia = float(D[np.arange(len(X)), labels].sum())
         return centers, labels, inertia, n_iter, history, center_history
 
-    def _check_predict_X(self, X) -> np.ndarray:
-        check_is_fitted(self, "cluster_centers_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but KMeans was fitted with {self.n_features_in_}")
-        return X
-
     def predict(self, X) -> np.ndarray:
         """最近中心的编号。"""
-        return assign_clusters(self._check_predict_X(X), self.cluster_centers_)
+        return assign_clusters(self._validate_X(X, "cluster_centers_"), self.cluster_centers_)
 
     def fit_predict(self, X, y=None) -> np.ndarray:
         return self.fit(X).labels_
 
     def transform(self, X) -> np.ndarray:
         """到各中心的（欧氏）距离，形状 ``(N, K)``。"""
-        return np.sqrt(squared_distances(self._check_predict_X(X), self.cluster_centers_))
+        return np.sqrt(squared_distances(self._validate_X(X, "cluster_centers_"), self.cluster_centers_))
 
     def score(self, X, y=None) -> float:
         """:math:`-J`（越大越好，与 scikit-learn 相同）。"""
-        return -kmeans_objective(self._check_predict_X(X), self.cluster_centers_)
+        return -kmeans_objective(self._validate_X(X, "cluster_centers_"), self.cluster_centers_)
 
 
 def _logsumexp(A: np.ndarray, axis: int) -> np.ndarray:

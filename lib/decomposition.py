@@ -118,16 +118,9 @@ class PCA(BaseEstimator):
         self.n_samples_, self.n_features_in_ = N, D
         return self
 
-    def _check_X(self, X) -> np.ndarray:
-        check_is_fitted(self, "components_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but PCA was fitted with {self.n_features_in_}")
-        return X
-
     def transform(self, X) -> np.ndarray:
         r"""主成分得分 :math:`a_{ni}=\mathbf u_i^\top(\mathbf x_n-\bar{\mathbf x})`，形状 ``(N, M)``。"""
-        Z = (self._check_X(X) - self.mean_) @ self.components_.T
+        Z = (self._validate_X(X, "components_") - self.mean_) @ self.components_.T
         return Z / np.sqrt(np.maximum(self.explained_variance_, 1e-300)) if self.whiten else Z
 
     def fit_transform(self, X, y=None) -> np.ndarray:

@@ -223,8 +223,7 @@ class BaggingClassifier(BaseEstimator):
     def _aggregate(self, X, n_estimators: int | None = None) -> np.ndarray:
         check_is_fitted(self, "estimators_")
         X = _check_X(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this ensemble was fitted with {self.n_features_in_}")
+        self._check_n_features(X.shape[1])
         ests = self.estimators_[: n_estimators or len(self.estimators_)]
         return sum(self._contribution(est, X) for est in ests) / len(ests)
 
@@ -343,10 +342,7 @@ class DecisionStump(BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "feature_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this stump was fitted with {self.n_features_in_}")
+        X = self._validate_X(X, "feature_")
         return np.where(X[:, self.feature_] <= self.threshold_, self.left_class_, self.right_class_)
 
 
@@ -447,8 +443,7 @@ class AdaBoostClassifier(BaseEstimator):
     def _check_predict_X(self, X):
         check_is_fitted(self, "estimators_")
         X = _check_X(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this model was fitted with {self.n_features_in_}")
+        self._check_n_features(X.shape[1])
         return X
 
     def staged_decision_function(self, X):

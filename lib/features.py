@@ -45,15 +45,6 @@ class _Transformer(BaseEstimator):
     def fit_transform(self, X, y=None) -> np.ndarray:
         return self.fit(X, y).transform(X)
 
-    def _check_n_features(self, X) -> np.ndarray:
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but this {type(self).__name__} was fitted with "
-                f"{self.n_features_in_} features"
-            )
-        return X
-
 
 # ---------------------------------------------------------------------------------------------
 # 多项式特征
@@ -98,8 +89,7 @@ class PolynomialFeatures(_Transformer):
 
     def transform(self, X) -> np.ndarray:
         r""":math:`\Phi_{ik}=\prod_j X_{ij}^{p_{kj}}`，形状 ``(n_samples, n_output_features_)``。"""
-        check_is_fitted(self, "powers_")
-        X = self._check_n_features(X)
+        X = self._validate_X(X, "powers_")
         Phi = np.ones((X.shape[0], self.n_output_features_))
         for k, p in enumerate(self.powers_):
             for j in np.flatnonzero(p):
@@ -161,8 +151,7 @@ class _LocalBasis(_Transformer):
         return self
 
     def transform(self, X) -> np.ndarray:
-        check_is_fitted(self, "centers_")
-        X = self._check_n_features(X)
+        X = self._validate_X(X, "centers_")
         # Z[i, j, k] = (x_ij - mu_jk) / s_j
         Z = (X[:, :, None] - self.centers_[None]) / self.widths_[None, :, None]
         return self._bump(Z).reshape(X.shape[0], -1)
@@ -259,10 +248,7 @@ class PolynomialRegression(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this model was fitted with {self.n_features_in_}")
+        X = self._validate_X(X, "coef_")
         if self.features_ is None:
             return np.full(X.shape[0], self.intercept_)
         return self.features_.transform(X) @ self.coef_ + self.intercept_

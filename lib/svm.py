@@ -381,10 +381,7 @@ class SVC(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         r""":math:`h(\mathbf x)=\sum_{n\in\mathcal S}a_ny_nk(\mathbf x_n,\mathbf x)+b`，只用到支持向量。"""
-        check_is_fitted(self, "dual_coef_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this SVC was fitted with {self.n_features_in_}")
+        X = self._validate_X(X, "dual_coef_")
         if self.support_.shape[0] == 0:
             return np.full(X.shape[0], self.intercept_[0])
         return self._kernel_fn(X, self.support_vectors_) @ self.dual_coef_[0] + self.intercept_[0]

@@ -330,8 +330,8 @@ class DecisionTreeClassifier(BaseEstimator):
             self.categorical_ = self._categorical_mask(columns)
             self.n_features_in_ = len(columns)
             self.categories_ = {}
-        elif len(columns) != self.n_features_in_:
-            raise ValueError(f"X has {len(columns)} features, but this tree was fitted with {self.n_features_in_}")
+        else:
+            self._check_n_features(len(columns))
         out = np.empty((len(columns[0]), len(columns)), dtype=float)
         for j, col in enumerate(columns):
             if self.categorical_[j]:

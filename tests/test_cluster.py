@@ -185,5 +185,5 @@ def test_cluster_errors():
     with pytest.raises(RuntimeError, match="not fitted"):
         KMeans(3).predict(X)
     km = KMeans(3, n_init=1).fit(X)
-    with pytest.raises(ValueError, match="X has 3 features, but KMeans was fitted with 2"):
+    with pytest.raises(ValueError, match="X has 3 features, but KMeans is expecting 2 features"):
         km.predict(np.zeros((2, 3)))

@@ -156,7 +156,7 @@ def test_pca_errors():
     with pytest.raises(RuntimeError, match="not fitted"):
         PCA(2).transform(X)
     pca = PCA(2).fit(X)
-    with pytest.raises(ValueError, match="X has 2 features, but PCA was fitted with 3"):
+    with pytest.raises(ValueError, match="X has 2 features, but PCA is expecting 3 features"):
         pca.transform(X[:, :2])
     with pytest.raises(ValueError, match="Z must have n_components_=2 columns, got 3"):
         pca.inverse_transform(X)

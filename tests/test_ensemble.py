@@ -140,7 +140,7 @@ def test_bagging_errors():
     with pytest.raises(RuntimeError, match="not fitted"):
         RandomForestClassifier().predict(X)
     rf = RandomForestClassifier(3).fit(X, y)
-    with pytest.raises(ValueError, match="X has 1 features, but this ensemble was fitted with 2"):
+    with pytest.raises(ValueError, match="X has 1 features, but RandomForestClassifier is expecting 2 features"):
         rf.predict(X[:, :1])
 
 

@@ -93,7 +93,7 @@ def test_polynomial_features_errors():
     with pytest.raises(RuntimeError, match="not fitted"):
         PolynomialFeatures(2).transform(np.zeros((2, 1)))
     poly = PolynomialFeatures(2).fit(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="X has 2 features, but this PolynomialFeatures was fitted with 3"):
+    with pytest.raises(ValueError, match="X has 2 features, but PolynomialFeatures is expecting 3 features"):
         poly.transform(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="X must be 2-D"):
         poly.transform(np.zeros(3))
@@ -147,7 +147,7 @@ def test_local_basis_errors():
     with pytest.raises(ValueError, match="centers must be 1-D"):
         SigmoidFeatures(centers=[[0.0, 1.0]]).fit(np.ones((3, 1)))
     fitted = GaussianFeatures(3).fit(np.arange(6.0).reshape(3, 2))
-    with pytest.raises(ValueError, match="fitted with 2 features"):
+    with pytest.raises(ValueError, match="GaussianFeatures is expecting 2 features"):
         fitted.transform(np.zeros((2, 3)))
 
 

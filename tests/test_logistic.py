@@ -438,7 +438,7 @@ def test_convergence_warning_and_parameter_errors():
     with pytest.raises(RuntimeError, match="not fitted"):
         LogisticRegression().predict(X)
     model = LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match="X has 3 features, but this model was fitted with 30 features"):
+    with pytest.raises(ValueError, match="X has 3 features, but LogisticRegression is expecting 30 features"):
         model.predict_proba(X[:, :3])
     with pytest.raises(ValueError, match="labels not seen in fit"):
         model.objective(X, y + 5)

@@ -358,7 +358,7 @@ def test_tree_input_errors():
     with pytest.raises(ValueError, match="categorical_features must be column indices in \\[0, 4\\)"):
         DecisionTreeClassifier(categorical_features=[4]).fit(X, y)
     tree = DecisionTreeClassifier().fit(X, y)
-    with pytest.raises(ValueError, match="X has 3 features, but this tree was fitted with 4"):
+    with pytest.raises(ValueError, match="X has 3 features, but DecisionTreeClassifier is expecting 4 features"):
         tree.predict(X[:, :3])
     with pytest.raises(ValueError, match="feature_names must contain 4 elements, got 2"):
         export_text(tree, ["a", "b"])

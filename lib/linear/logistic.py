@@ -57,7 +57,7 @@ import numpy as np
 
 from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning
 from ..optim import gradient_descent, newton
-from ..utils import check_array, check_is_fitted, check_scalar, check_X_y
+from ..utils import check_array, check_scalar, check_X_y
 from .regression import add_bias
 
 __all__ = [
@@ -498,13 +498,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # -- predict ---------------------------------------------------------------------------------
     def _check_X(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but this model was fitted with {self.n_features_in_} features"
-            )
-        return X
+        return self._validate_X(X, "coef_")
 
     def decision_function(self, X) -> np.ndarray:
         r"""得分 :math:`\mathbf xW^\top+\mathbf b`：二分类时形状 ``(n,)``（正类的对数几率），多分类时 ``(n, K)``。"""
@@ -576,13 +570,7 @@ class OneVsRestClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _check_X(self, X) -> np.ndarray:
-        check_is_fitted(self, "estimators_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but this model was fitted with {self.n_features_in_} features"
-            )
-        return X
+        return self._validate_X(X, "estimators_")
 
     def decision_function(self, X) -> np.ndarray:
         """每个二分类器的得分 :math:`f_k(\\mathbf x)`，形状 ``(n, K)``（两类时 ``(n,)``）。"""

@@ -26,7 +26,7 @@ from numbers import Real
 import numpy as np
 
 from ..base import BaseEstimator, RegressorMixin
-from ..utils import check_array, check_is_fitted, check_scalar, check_X_y
+from ..utils import check_array, check_scalar, check_X_y
 
 __all__ = [
     "add_bias",
@@ -176,12 +176,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
     """``predict``/``score`` 的共同部分；子类在 ``fit`` 中设置 ``coef_`` 与 ``intercept_``。"""
 
     def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.coef_.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but this model was fitted with {self.coef_.shape[0]} features"
-            )
+        X = self._validate_X(X, "coef_")
         return X @ self.coef_ + self.intercept_
 
 
