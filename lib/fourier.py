@@ -467,6 +467,22 @@ def _crop(y: torch.Tensor, lx: int, lk: int, mode: str, dim: int) -> torch.Tenso
     return y.narrow(dim, lk - 1, lx - lk + 1)  # valid
 
 
+def _check_signal_kernel(x, k, ndim: int):
+    """``x`` 与 ``k`` 在最后 ``ndim`` 维之前的维度要能广播、在同一设备上；返回 (输出 dtype, FFT 计算 dtype)。"""
+    import torch
+
+    try:
+        torch.broadcast_shapes(x.shape[:-ndim], k.shape[:-ndim])
+    except RuntimeError:
+        raise ValueError(
+            f"leading dimensions of x {tuple(x.shape[:-ndim])} and k {tuple(k.shape[:-ndim])} do not broadcast"
+        ) from None
+    if x.device != k.device:
+        raise ValueError(f"x and k must be on the same device, got {x.device} and {k.device}")
+    out_dtype = torch.promote_types(x.dtype, k.dtype) if x.is_floating_point() else torch.float32
+    return out_dtype, _compute_dtype(out_dtype)
+
+
 def fft_conv(x, k, *, mode: str = "full"):
     r"""沿最后一维计算线性卷积 :math:`y[t]=\sum_s k[s]\,x[t-s]`（真正的卷积，不是互相关）。
 
@@ -489,16 +505,7 @@ def fft_conv(x, k, *, mode: str = "full"):
     lx, lk = x.shape[-1], k.shape[-1]
     if mode == "valid" and lk > lx:
         raise ValueError(f"mode='valid' needs the kernel (length {lk}) to fit in x (length {lx})")
-    try:
-        torch.broadcast_shapes(x.shape[:-1], k.shape[:-1])
-    except RuntimeError:
-        raise ValueError(
-            f"leading dimensions of x {tuple(x.shape[:-1])} and k {tuple(k.shape[:-1])} do not broadcast"
-        ) from None
-    if x.device != k.device:
-        raise ValueError(f"x and k must be on the same device, got {x.device} and {k.device}")
-    out_dtype = torch.promote_types(x.dtype, k.dtype) if x.is_floating_point() else torch.float32
-    cdtype = _compute_dtype(out_dtype)
+    out_dtype, cdtype = _check_signal_kernel(x, k, 1)
     n = fft_size(lx + lk - 1)
     xf = torch.fft.rfft(x.to(cdtype), n=n)
     kf = torch.fft.rfft(k.to(cdtype), n=n)
@@ -523,16 +530,7 @@ def fft_conv2d(x, k, *, mode: str = "full"):
     (hx, wx), (hk, wk) = x.shape[-2:], k.shape[-2:]
     if mode == "valid" and (hk > hx or wk > wx):
         raise ValueError(f"mode='valid' needs the kernel ({hk}x{wk}) to fit in x ({hx}x{wx})")
-    try:
-        torch.broadcast_shapes(x.shape[:-2], k.shape[:-2])
-    except RuntimeError:
-        raise ValueError(
-            f"leading dimensions of x {tuple(x.shape[:-2])} and k {tuple(k.shape[:-2])} do not broadcast"
-        ) from None
-    if x.device != k.device:
-        raise ValueError(f"x and k must be on the same device, got {x.device} and {k.device}")
-    out_dtype = torch.promote_types(x.dtype, k.dtype) if x.is_floating_point() else torch.float32
-    cdtype = _compute_dtype(out_dtype)
+    out_dtype, cdtype = _check_signal_kernel(x, k, 2)
     s = (fft_size(hx + hk - 1), fft_size(wx + wk - 1))
     y = torch.fft.irfft2(torch.fft.rfft2(x.to(cdtype), s=s) * torch.fft.rfft2(k.to(cdtype), s=s), s=s)
     y = _crop(_crop(y, hx, hk, mode, -2), wx, wk, mode, -1).to(out_dtype)
