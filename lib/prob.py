@@ -36,7 +36,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import rel_entr, xlogy
 
-from .linear.regression import min_norm_solution, ridge_solution
+from .linear.regression import _check_Xyw, min_norm_solution, ridge_solution
 from .utils import check_array, check_scalar, check_X_y
 
 __all__ = [
@@ -217,14 +217,6 @@ def kl_divergence(p, q) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # 线性–高斯模型：最大似然与最大后验
 # ---------------------------------------------------------------------------------------------
-def _check_Xyw(X, y, w):
-    X, y = check_X_y(X, y)
-    w = check_array(w, "w", ndim=1)
-    if w.shape[0] != X.shape[1]:
-        raise ValueError(f"w must have one entry per column of X ({X.shape[1]}), got {w.shape[0]}")
-    return X, y, w
-
-
 def gaussian_loglik_regression(X, y, w, var) -> float:
     r"""线性–高斯模型 :math:`p(y\mid\mathbf x;\mathbf w)=\mathcal N(y;\mathbf x\mathbf w,\sigma^2)` 下
     :math:`n` 个独立样本的对数似然
