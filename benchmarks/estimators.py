@@ -53,10 +53,10 @@ def standardised_split(X, y, seed=0):
 
 
 def logistic_objective(est, X, y, C):
-    """C · Σ log-loss + ½‖w‖² (scikit-learn's scaling), for a binary model with 0/1 labels."""
-    z = X @ np.ravel(est.coef_) + float(np.ravel(est.intercept_)[0])
-    s = np.where(y == 1, 1.0, -1.0)
-    return float(C * np.logaddexp(0, -s * z).sum() + 0.5 * np.ravel(est.coef_) @ np.ravel(est.coef_))
+    """C · Σ log-loss + ½‖w‖² (scikit-learn's scaling) of a fitted binary model (0/1 labels), via lib.linear."""
+    w = np.ravel(est.coef_)
+    theta = np.concatenate([np.ravel(est.intercept_)[:1], w])
+    return float(C * len(y) * lib.linear.logistic_loss(lib.linear.add_bias(X), y, theta) + 0.5 * w @ w)
 
 
 def ridge_objective(est, X, y, alpha):
