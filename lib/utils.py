@@ -36,6 +36,7 @@ __all__ = [
     "check_scalar",
     "check_random_state",
     "check_is_fitted",
+    "show_source",
 ]
 
 
@@ -334,3 +335,36 @@ def check_is_fitted(estimator: Any, attribute: str) -> None:
     """在 ``predict`` 之前确认 ``fit`` 已经调用过（检查 ``fit`` 设置的属性）。"""
     if not hasattr(estimator, attribute):
         raise RuntimeError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")
+
+
+# ---------------------------------------------------------------------------------------------
+# 在书页上展示 lib 的源码
+# ---------------------------------------------------------------------------------------------
+def show_source(obj: Any, *, start: str | None = None, stop: str | None = None):
+    """把 lib 中一个函数、类或方法的源码作为带高亮的代码块显示在页面上（书中"算法的核心"用它展示）。
+
+    页面上展示的就是被测试、被调用的那份代码，不是第二份抄本。``start``/``stop`` 是源码中的两段文字：
+    只显示从含 ``start`` 的第一行到其后含 ``stop`` 的第一行（含）之间的部分，用来截取长函数的核心循环。
+    返回 ``IPython.display.Markdown``（Jupyter Book 与 Colab 都把它渲染成代码块）。
+    """
+    import inspect
+    import textwrap
+
+    from IPython.display import Markdown
+
+    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj) or inspect.ismodule(obj)):
+        raise TypeError(f"obj must be a function, class, method or module, got {type(obj).__name__}")
+    lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+    first, last = 0, len(lines) - 1
+    if start is not None:
+        hits = [i for i, line in enumerate(lines) if start in line]
+        if not hits:
+            raise ValueError(f"start={start!r} does not occur in the source of {obj.__qualname__}")
+        first = hits[0]
+    if stop is not None:
+        hits = [i for i, line in enumerate(lines) if stop in line and i >= first]
+        if not hits:
+            raise ValueError(f"stop={stop!r} does not occur after start in the source of {obj.__qualname__}")
+        last = hits[0]
+    body = textwrap.dedent("\n".join(lines[first : last + 1]))
+    return Markdown(f"```python\n{body}\n```")

@@ -135,3 +135,19 @@ def test_committed_benchmark_results_carry_their_environment():
         data = lib.utils.load_results(path.stem)
         env = data.get("environment", {})
         assert {"device", "device_name", "torch", "date"} <= set(env), f"{path.name}: incomplete environment"
+
+
+def test_show_source_renders_the_real_source_and_slices_it():
+    md = lib.utils.show_source(lib.utils.numerical_grad)
+    text = md.data
+    assert text.startswith("```python\ndef numerical_grad(") and text.endswith("```")
+    assert "gflat[j] = (f_plus - f_minus) / (2 * eps)" in text
+    part = lib.utils.show_source(lib.utils.numerical_grad, start="for j in", stop="gflat[j] =").data
+    lines = part.splitlines()
+    assert lines[1].startswith("for j in range(flat.size)") and lines[-2].startswith("    gflat[j] =")
+    with pytest.raises(ValueError, match="start"):
+        lib.utils.show_source(lib.utils.numerical_grad, start="no such text")
+    with pytest.raises(ValueError, match="stop"):
+        lib.utils.show_source(lib.utils.numerical_grad, start="for j in", stop="def numerical_grad")
+    with pytest.raises(TypeError, match="obj"):
+        lib.utils.show_source(42)
