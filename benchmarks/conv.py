@@ -119,6 +119,12 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per measurement (default 10 CUDA, 3 CPU)")
     parser.add_argument("--tf32", action="store_true", help="allow TF32 in cuDNN and in matmul (default: off for both)")
     parser.add_argument("--suites", default="resnet,large_kernel,long_1d")
+    parser.add_argument(
+        "--methods",
+        default=None,
+        help="comma-separated subset of " + ",".join(BENCH_METHODS) + " (default: all on the CPU; all but the "
+        "Python-loop 'direct' on CUDA, where it adds minutes and says nothing new)",
+    )
     parser.add_argument("--slow", type=float, default=1.0, help="seconds per call above which one timed run is enough")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("--out", type=pathlib.Path, default=None)
@@ -136,6 +142,10 @@ def main(argv=None) -> int:
         torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32
         torch.backends.cudnn.benchmark = True
     suites = args.suites.split(",")
+    default_methods = [m for m in BENCH_METHODS if device.type == "cpu" or m != "direct"]
+    methods = args.methods.split(",") if args.methods else default_methods
+    if "torch" not in methods or any(m not in BENCH_METHODS for m in methods):
+        parser.error(f"--methods must include 'torch' and come from {BENCH_METHODS}, got {methods}")
     cfg = SIZES[size]
     out_path = args.out or lib.utils.results_path(f"conv-{device.type}")
 
@@ -155,7 +165,7 @@ def main(argv=None) -> int:
         n, c, h, w = x_shape
         params = dict(params, macs=n * conv2d_macs(c, w_shape[0], w_shape[2:], (h, w), groups))
         base = {}
-        for method in BENCH_METHODS:
+        for method in methods:
             row = {"suite": suite, "case": name, "method": method, "params": params}
             reason = skip_reason(method, x_shape, w_shape, groups, cfg, torch.tensor([], dtype=dtype).element_size())
             if reason:
@@ -196,6 +206,9 @@ def main(argv=None) -> int:
             "slow_s": args.slow,
             "timing": "median of `repeat` timed runs after one warm-up run; a single run where one call takes > slow_s",
             "suites": suites,
+            "methods": methods,
+            "fft": "channels contracted in the frequency domain; 'fft' reuses the kernel spectrum of a frozen weight "
+            "(forward: requires_grad=False), 'fft-nocache' transforms the kernels on every call",
             "sizes": {k: v for k, v in cfg.items()},
             "loss": "sum of the output; backward computes the gradients of the input and of the kernel",
             "elapsed_s": round(elapsed, 1),

@@ -23,6 +23,7 @@ import os
 import pathlib
 import sys
 
+import numpy as np
 import torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -31,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 import lib  # noqa: E402
 from lib.diffusion import (  # noqa: E402
     UNet,
-    autocast,
     ddim_sample,
     ddpm_sample,
     digits_quality,
@@ -61,7 +61,7 @@ def make_train_step(model, diffusion, data, batch_size, device, amp):
 
     def step():
         idx = torch.randint(0, data.shape[0], (batch_size,), generator=generator, device=device)
-        with autocast(device, amp):
+        with lib.diffusion.autocast(device, amp):
             loss = diffusion.loss(model, data[idx], generator=generator)
         optimizer.zero_grad(set_to_none=True)
         if scaler is not None:
@@ -99,52 +99,76 @@ def measure_training(meta: dict, data: torch.Tensor, device: torch.device, full:
     return results
 
 
-def make_sampler(model, diffusion, row: dict, n: int, device, holder: dict):
+def make_sampler(model, diffusion, row: dict, n: int, device, holder: dict, *, seed=SEED, graph=None, amp=False):
     """A closure that draws n digits with the sampler described by ``row`` and keeps them in ``holder``."""
 
     def run():
+        common = dict(seed=seed, device=device, clip_x0=(-1, 1), cuda_graph=graph, amp=amp)
         if row["sampler"] == "DDPM":
-            holder["x"] = ddpm_sample(
-                model, diffusion, (n, 1, 8, 8), variance=row["variance"], seed=SEED, device=device, clip_x0=(-1, 1)
-            )
+            holder["x"] = ddpm_sample(model, diffusion, (n, 1, 8, 8), variance=row["variance"], **common)
         else:
-            holder["x"] = ddim_sample(
-                model, diffusion, (n, 1, 8, 8), steps=row["steps"], eta=row["eta"], seed=SEED, device=device,
-                clip_x0=(-1, 1),
-            )  # fmt: skip
+            holder["x"] = ddim_sample(model, diffusion, (n, 1, 8, 8), steps=row["steps"], eta=row["eta"], **common)
 
     return run
 
 
-def measure_sampling(model, diffusion, reference, classifier, device, n, full) -> list[dict]:
+def _name(row: dict) -> str:
+    return f"{row['sampler']}-{row['steps']}" + (f" eta={row['eta']}" if row["eta"] is not None else "")
+
+
+def measure_sampling(model, diffusion, reference, classifier, device, n, full, seeds) -> list[dict]:
+    """Time of each sampler (on CUDA: captured in a CUDA graph, step by step, and with AMP) and its quality as
+    mean and standard deviation of the FDD over ``seeds`` (one seed per run of n samples)."""
     results = []
+    cuda = device.type == "cuda"
     for row in sampler_grid(full):
         holder: dict = {}
-        run = make_sampler(model, diffusion, row, n, device, holder)
         load_before = os.getloadavg()[0]
-        timing = lib.utils.benchmark(run, repeat=3 if full else 1, warmup=1 if full else 0, device=device)
+        timings = {}
+        variants = (
+            {"graph": (True, False), "eager": (False, False), "graph+amp": (True, True)}
+            if cuda
+            else {"eager": (None, False)}
+        )
+        for label, (graph, amp) in variants.items():
+            run = make_sampler(model, diffusion, row, n, device, holder, graph=graph, amp=amp)
+            slow = label == "eager" and cuda  # the step-by-step path only needs one timed run to make the point
+            timing = lib.utils.benchmark(run, repeat=1 if slow or not full else 3, warmup=0 if slow else int(full),
+                                         device=device)  # fmt: skip
+            timings[label] = timing.median
         load_after = os.getloadavg()[0]
-        quality = digits_quality(holder["x"].cpu(), reference, classifier)
+        fdds, coverages, shares = [], [], []
+        for seed in seeds:
+            make_sampler(model, diffusion, row, n, device, holder, seed=seed, graph=True if cuda else None)()
+            q = digits_quality(holder["x"].cpu(), reference, classifier)
+            fdds.append(q.fdd)
+            coverages.append(q.coverage)
+            shares.append([round(v, 4) for v in q.shares.tolist()])
+        main_label = "graph" if cuda else "eager"
         entry = dict(row)
         entry.update(
             {
                 "n": n,
                 "network_evaluations": row["steps"],
-                "seconds": timing.median,
-                "ms_per_image": 1e3 * timing.median / n,
-                "seconds_per_network_evaluation": timing.median / row["steps"],
+                "seconds": timings[main_label],
+                "seconds_by_path": timings,
+                "ms_per_image": 1e3 * timings[main_label] / n,
+                "seconds_per_network_evaluation": timings[main_label] / row["steps"],
                 "load_average_before_after": [round(load_before, 2), round(load_after, 2)],
-                "fdd": quality.fdd,
-                "coverage": quality.coverage,
-                "class_shares": [round(s, 4) for s in quality.shares.tolist()],
+                "seeds": list(seeds),
+                "fdd": fdds[0],
+                "fdd_by_seed": fdds,
+                "fdd_mean": float(np.mean(fdds)),
+                "fdd_std": float(np.std(fdds, ddof=1)) if len(fdds) > 1 else None,
+                "coverage": coverages[0],
+                "coverage_mean": float(np.mean(coverages)),
+                "class_shares": shares[0],
             }
         )
         results.append(entry)
-        name = f"{row['sampler']}-{row['steps']}" + (f" eta={row['eta']}" if row["eta"] is not None else "")
-        print(
-            f"sample {name:16s}: {timing.median:8.2f} s for {n}, FDD {quality.fdd:7.3f}, "
-            f"coverage {quality.coverage:.0%}"
-        )
+        sd = f" ± {entry['fdd_std']:.2f}" if entry["fdd_std"] is not None else ""
+        paths = ", ".join(f"{k} {v:.3f} s" for k, v in timings.items())
+        print(f"sample {_name(row):16s}: {paths} for {n}; FDD {entry['fdd_mean']:.2f}{sd} over {len(seeds)} seed(s)")
     return results
 
 
@@ -153,6 +177,7 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--n", type=int, default=None, help="samples per sampler (default: the 449 test images)")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per sampler for the FDD (default 5 CUDA, 1 CPU)")
     parser.add_argument(
         "--out", type=pathlib.Path, default=None, help="output JSON (default: lib/results/diffusion-<device>.json)"
     )
@@ -194,10 +219,15 @@ def main(argv=None) -> None:
             "measure": "Frechet digits distance on the 32-d features of lib.diffusion.DigitsClassifier",
             "reference": f"the {n} test images of lib.diffusion.digits_split()",
             "n": n,
+            "seeds": "FDD of each sampler for seeds 0, 1, ...; fdd_mean and fdd_std (sample standard deviation)",
         },
+        "timing": "CUDA: whole sampling run, 'graph' = one step captured in a CUDA graph and replayed (the default), "
+        "'eager' = step by step, 'graph+amp' = the graph under bfloat16 autocast; CPU: step by step",
         "baselines": baselines,
         "training": measure_training(meta, x_train.to(device), device, full),
-        "sampling": measure_sampling(model, diffusion, reference, classifier, device, n, full),
+        "sampling": measure_sampling(
+            model, diffusion, reference, classifier, device, n, full, range(args.seeds or (5 if full else 1))
+        ),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

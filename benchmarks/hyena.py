@@ -42,24 +42,146 @@ CPU_LENGTHS = [256, 512, 1024, 2048, 4096, 8192, 16384]
 
 
 def summarise_speed(records: list[dict], fit_last: int) -> dict:
-    """Ratios attention / Hyena at each length, and the scaling exponent fitted on the `fit_last` longest lengths."""
+    """Ratios attention / Hyena at each length (for the default "hyena" and for every Hyena variant), and the
+    scaling exponent fitted on the `fit_last` longest lengths."""
     ok = [r for r in records if r["status"] == "ok"]
     table = {}
     for r in ok:
         table.setdefault((r["method"], r["pass"]), {})[r["L"]] = r["time_s"]
-    ratios = {}
+    ratios, by_variant = {}, {}
     exponents = {}
+    variants = sorted({m for m, _ in table if m.startswith("hyena")})
     for (method, passes), times in table.items():
-        if method != "hyena" and ("hyena", passes) in table:
-            hy = table[("hyena", passes)]
-            ratios[f"{method}/{passes}"] = {str(L): t / hy[L] for L, t in times.items() if L in hy}
+        if method.startswith("hyena"):
+            continue
+        for variant in variants:
+            if (variant, passes) not in table:
+                continue
+            hy = table[(variant, passes)]
+            r = {str(L): t / hy[L] for L, t in times.items() if L in hy}
+            by_variant.setdefault(variant, {})[f"{method}/{passes}"] = r
+            if variant == "hyena":
+                ratios[f"{method}/{passes}"] = r
+    for (method, passes), times in table.items():
         lengths = sorted(times)[-fit_last:]
         if len(lengths) >= 2:
             exponents[f"{method}/{passes}"] = {
                 "p": lib.hyena.scaling_exponent(lengths, [times[L] for L in lengths]),
                 "lengths": lengths,
             }
-    return {"ratios": ratios, "exponents": exponents}
+    return {"ratios": ratios, "ratios_by_variant": by_variant, "exponents": exponents}
+
+
+def _cuda_median_ms(fn, repeat: int = 20, warmup: int = 5) -> float:
+    """Median time of ``fn()`` in milliseconds, timed with CUDA events after a warm-up."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return float(np.median(times))
+
+
+def run_breakdown(lengths, d_model: int, n_heads: int) -> dict:
+    """Where the time of one Hyena forward goes (CUDA, bfloat16, batch 1): each stage of the fast path alone."""
+    out = {}
+    for L in lengths:
+        out[str(L)] = _breakdown_at(L, d_model, n_heads)
+        print(f"breakdown L={L}: " + ", ".join(f"{k.split(',')[0]} {v}" for k, v in out[str(L)].items()), flush=True)
+    return out
+
+
+@torch.no_grad()
+def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
+    from lib.fourier import causal_fft_conv
+
+    device, dtype = torch.device("cuda"), torch.bfloat16
+    torch.manual_seed(0)
+    op = lib.hyena.HyenaOperator(d_model, L, 2, 64, emb_dim=33).to(device, dtype)
+    u = torch.randn(1, L, d_model, device=device, dtype=dtype)
+    attn = lib.attention.MultiHeadAttention(d_model, n_heads, causal=True, backend="sdpa").to(device, dtype)
+    W, b_in, w_s, b_s = op.in_proj.weight, op.in_proj.bias, op.short_filter.weight, op.short_filter.bias
+    z = torch.matmul(W, u.transpose(1, 2))
+    v = lib.hyena.short_causal_conv(z, w_s, b_in, b_s)[:, -d_model:]
+    spec32 = op.filter_spectra(L)[0]
+    op.fft_dtype = torch.float16
+    spec16 = op.filter_spectra(L)[0]
+    op.fft_dtype = None
+    y, D = v.contiguous(), op.filter_fn.bias[0]
+    stages = {
+        "operator forward, fast path (filter spectra cached)": lambda: op(u),
+        "operator forward, reference path": lambda: _ref(op, u),
+        "in_proj (one matmul, output (B, 3D, L))": lambda: torch.matmul(W, u.transpose(1, 2)),
+        "short causal conv + in_proj bias (Triton)": lambda: lib.hyena.short_causal_conv(z, w_s, b_in, b_s),
+        "one long convolution, float32 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec32),
+        "one long convolution, float16 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec16),
+        "gating x * y": lambda: v * y,
+        "filter generation + spectra (uncached)": lambda: _uncached_spectra(op, L),
+        "out_proj": lambda: torch.nn.functional.linear(y.transpose(1, 2), op.out_proj.weight, op.out_proj.bias),
+        "attention layer forward (SDPA, PyTorch's choice: flash)": lambda: attn(u),
+    }
+    rows = {name: round(_cuda_median_ms(fn), 4) for name, fn in stages.items()}
+    key = "operator forward, fast path, replayed as a CUDA graph"
+    try:  # the whole fast forward captured in one CUDA graph: how much of it is launch overhead?
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            op(u)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            op(u)
+        rows[key] = round(_cuda_median_ms(graph.replay), 4)
+    except Exception as err:  # noqa: BLE001 - recorded, not fatal
+        rows[key] = f"failed: {type(err).__name__}: {err}"
+    return rows
+
+
+def _ref(op, u):
+    op.fused = False
+    try:
+        return op(u)
+    finally:
+        op.fused = None
+
+
+def _uncached_spectra(op, L):
+    op.cache_filters = False
+    try:
+        return op.filter_spectra(L)
+    finally:
+        op.cache_filters = True
+
+
+def run_accuracy(lengths, d_model: int) -> dict:
+    """Relative L2 error of each bfloat16 Hyena variant against the float64 reference path (same weights and input)."""
+    device = torch.device("cuda")
+    out = {}
+    for L in lengths:
+        torch.manual_seed(0)
+        ref_op = lib.hyena.HyenaOperator(d_model, L, 2, 64, emb_dim=33, fused=False).to(device, torch.float64)
+        u = torch.randn(1, L, d_model, device=device, dtype=torch.float64)
+        with torch.no_grad():
+            ref = ref_op(u)
+            row = {}
+            for name, opts in lib.hyena.HYENA_VARIANTS.items():
+                op = lib.hyena.HyenaOperator(d_model, L, 2, 64, emb_dim=33, **opts)
+                op.load_state_dict(ref_op.state_dict())
+                y = op.to(device, torch.bfloat16)(u.bfloat16()).double()
+                row[name] = float((y - ref).norm() / ref.norm())
+            row["bfloat16 rounding of the reference output"] = float(
+                (ref.bfloat16().double() - ref).norm() / ref.norm()
+            )
+        out[str(L)] = row
+        print(f"accuracy L={L}: " + ", ".join(f"{k} {v:.2e}" for k, v in row.items()), flush=True)
+        del ref_op, u, ref
+        torch.cuda.empty_cache()
+    return out
 
 
 def run_speed(args) -> dict:
@@ -88,7 +210,10 @@ def run_speed(args) -> dict:
             "n_heads": args.n_heads,
             "batch": args.batch,
             "dtype": str(dtype).removeprefix("torch."),
-            "hyena": "HyenaOperator(order=2, filter_order=64, emb_dim=33), FFT convolution from lib.fourier",
+            "hyena": "HyenaOperator(order=2, filter_order=64, emb_dim=33), FFT convolution from lib.fourier; "
+            "variants (CUDA): " + "; ".join(f"{k}: {v or 'defaults'}" for k, v in lib.hyena.HYENA_VARIANTS.items()),
+            "forward": "under torch.no_grad(); the fast path then reuses the filter spectra (cached per parameter "
+            "version), hyena-nocache regenerates them on every call; forward+backward always regenerates them",
             "attention": "MultiHeadAttention (qkv + out projections) with torch SDPA, causal",
             "repeat": args.repeat,
             "statistic": "time_s = fastest of `repeat` calls (other processes on a shared machine only add time); "
@@ -96,6 +221,14 @@ def run_speed(args) -> dict:
         },
         "records": records,
         **summarise_speed(records, args.fit_last),
+        **(
+            {
+                "breakdown_ms": run_breakdown([8192, 65536], args.d_model, args.n_heads),
+                "accuracy_vs_float64": run_accuracy([8192, 65536], args.d_model),
+            }
+            if device.type == "cuda" and not args.no_extras
+            else {}
+        ),
         "wall_time_s": time.perf_counter() - start,
         "paper_headline": "Poli et al. (2023): Hyena operators are 2x faster than highly optimised attention "
         "at sequence length 8K and 100x faster at 64K (GPU)",
@@ -186,6 +319,7 @@ def main(argv=None) -> int:
     sp.add_argument("--backends", nargs="*", help="SDPA backends: flash efficient math default")
     sp.add_argument("--repeat", type=int, default=3)
     sp.add_argument("--fit-last", type=int, default=3, help="fit the exponent on this many longest lengths")
+    sp.add_argument("--no-extras", action="store_true", help="CUDA: skip the per-stage breakdown and accuracy check")
     rp = sub.choices["recall"]
     rp.add_argument("--steps", type=int, default=2000)
     rp.add_argument("--batch-size", type=int, default=32)

@@ -20,7 +20,7 @@ r"""Hyena：用隐式参数化的长卷积和数据控制的门控代替注意�
 窗口是逐通道的指数衰减 :math:`e^{-|\delta_c|t}`。参数量与 :math:`L` 无关。
 
 =============================  =============================================================================
-``fftconv``                    :math:`y=h*u+D\odot u`（因果，FFT；调用 ``lib.fourier.fft_conv``）
+``fftconv``                    :math:`y=h*u+D\odot u`（因果，FFT；调用 ``lib.fourier.causal_fft_conv``）
 ``PositionalEmbedding``        截断傅里叶基位置编码 :math:`z_t\in\mathbb R^{D_e}`
 ``Sin``                        :math:`\sin(\omega\odot x)`，:math:`\omega` 可学习
 ``ExponentialModulation``      逐通道指数衰减窗
@@ -52,12 +52,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import triton_kernels
 from .attention import MultiHeadAttention
-from .fourier import causal_toeplitz, fft_conv
+from .fourier import KernelSpectrum, causal_fft_conv, causal_toeplitz, kernel_spectrum
 from .utils import check_random_state, check_scalar
 
 __all__ = [
     "fftconv",
+    "short_causal_conv",
     "PositionalEmbedding",
     "Sin",
     "ExponentialModulation",
@@ -70,6 +72,7 @@ __all__ = [
     "fit_sequence_model",
     "recall_accuracy",
     "benchmark_mixers",
+    "HYENA_VARIANTS",
     "scaling_exponent",
     "CONVENTIONS",
 ]
@@ -88,7 +91,7 @@ def fftconv(u: torch.Tensor, k: torch.Tensor, D: torch.Tensor | None = None) -> 
     r"""逐通道的因果长卷积加跳连：:math:`y_{c,t}=\sum_{s=0}^{t}k_{c,s}\,u_{c,t-s}+D_c\,u_{c,t}`（第 18.3、18.4 节）。
 
     ``u`` 形状 ``(..., H, L)``（批量、通道、时间），``k`` 形状 ``(H, L_k)``（每通道一个核，前面的维度按广播对齐），
-    ``D`` 形状 ``(H,)`` 或 ``None``。卷积由 ``lib.fourier.fft_conv(u, k, mode="causal")`` 完成：两者补零到不小于
+    ``D`` 形状 ``(H,)`` 或 ``None``。卷积由 ``lib.fourier.causal_fft_conv`` 完成：两者补零到不小于
     :math:`L+L_k-1` 的 FFT 长度（对 :math:`L_k=L` 即“补零到 :math:`2L`”），逐点相乘、逆变换、取前 :math:`L` 个。
     不补零则是 *循环* 卷积，末尾的值会绕回来污染开头，也就不再因果。输出与 ``u`` 同类型
     （半精度输入在 float32 中做 FFT）。时间 :math:`O(HL\log L)`，直接求和是 :math:`O(HL^2)`。
@@ -100,12 +103,44 @@ def fftconv(u: torch.Tensor, k: torch.Tensor, D: torch.Tensor | None = None) -> 
         raise ValueError(f"u must have shape (..., channels, length), got {tuple(u.shape)}")
     if k.dim() < 1 or (k.dim() >= 2 and k.shape[-2] not in (1, u.shape[-2])):
         raise ValueError(f"k must have shape (channels={u.shape[-2]}, length), got {tuple(k.shape)}")
-    y = fft_conv(u, k, mode="causal")
-    if D is not None:
-        if not isinstance(D, torch.Tensor) or D.shape not in ((u.shape[-2],), (1,)):
-            raise ValueError(f"D must be a tensor of shape ({u.shape[-2]},), got {getattr(D, 'shape', type(D))}")
-        y = y + u * D.unsqueeze(-1)
-    return y.to(u.dtype)
+    if D is not None and (not isinstance(D, torch.Tensor) or D.shape not in ((u.shape[-2],), (1,))):
+        raise ValueError(f"D must be a tensor of shape ({u.shape[-2]},), got {getattr(D, 'shape', type(D))}")
+    return causal_fft_conv(u, k, D)
+
+
+class _ShortConv(torch.autograd.Function):
+    """Hyena 的短因果深度卷积 ``Σ_j w[j]·(z + b_in)[t-(K-1)+j] + b_conv``，用 Triton 核函数做前向与反向（GPU）。"""
+
+    @staticmethod
+    def forward(ctx, z, weight, bias_in, bias_conv):
+        ctx.save_for_backward(z, weight, bias_in)
+        ctx.has_bias = (bias_in is not None, bias_conv is not None)
+        return triton_kernels.short_conv_fwd(z, weight.reshape(weight.shape[0], -1), bias_in, bias_conv)
+
+    @staticmethod
+    def backward(ctx, g):
+        z, weight, bias_in = ctx.saved_tensors
+        gz, gw, gbi, gbc = triton_kernels.short_conv_bwd(g, z, weight.reshape(weight.shape[0], -1), bias_in)
+        return (
+            gz,
+            gw.reshape(weight.shape).to(weight.dtype),
+            gbi.to(bias_in.dtype) if ctx.has_bias[0] else None,
+            gbc.to(weight.dtype) if ctx.has_bias[1] else None,
+        )
+
+
+def short_causal_conv(z: torch.Tensor, weight: torch.Tensor, bias_in=None, bias_conv=None) -> torch.Tensor:
+    r"""短的因果深度卷积 :math:`y_{c,t}=\sum_{j=0}^{K-1}w_{c,j}\,(z+b^{\text{in}})_{c,\,t-K+1+j}+b^{\text{conv}}_c`
+    （越界处为 0），即 ``nn.Conv1d(C, C, K, padding=K-1, groups=C)`` 作用在 ``z + bias_in`` 上再取前 :math:`L` 个。
+
+    ``z`` 形状 ``(B, C, L)``，``weight`` 形状 ``(C, 1, K)``。把输入投影的偏置 ``bias_in`` 挪到这里，投影就是一次
+    不带偏置的矩阵乘法；GPU 上整个短卷积是一个 Triton 核函数（读一遍、写一遍），CPU 上用 ``F.conv1d``。
+    """
+    if triton_kernels.enabled(z, weight):
+        return _ShortConv.apply(z, weight, bias_in, bias_conv)
+    K = weight.shape[-1]
+    x = z if bias_in is None else z + bias_in.unsqueeze(-1)
+    return F.conv1d(x, weight, bias_conv, padding=K - 1, groups=z.shape[1])[..., : z.shape[-1]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,6 +330,16 @@ class HyenaOperator(nn.Module):
     5. 输出投影 ``out_proj``：:math:`\mathbb R^D\to\mathbb R^D`。
 
     代价：投影 :math:`O(NLD^2)`，长卷积 :math:`O(NDL\log L)`；注意力是 :math:`O(L^2D)`。
+
+    **两条计算路径，结果相同**（``fused``；``None`` 时 CUDA 上走快速路径，CPU 上走逐步写出的参照路径）：
+
+    * 参照路径（:meth:`project`、:meth:`filters`、:meth:`recurrence`）逐行对应上面的公式，书中展示的就是它；
+    * 快速路径（:meth:`forward_fused`）算的是同一个函数，但按显存往返来安排：输入投影直接写成
+      ``(B, (N+1)D, L)`` 的布局（FFT 沿连续的最后一维做，不再转置拷贝），其偏置并进短卷积
+      （:func:`short_causal_conv`，GPU 上一个核函数）；长卷积用 :func:`lib.fourier.causal_fft_conv`（手写反向传播）；
+      不需要对滤波器求导时（推理），滤波器与它的频谱只在参数改变后重算一次（:meth:`filter_spectra`；
+      ``cache_filters=False`` 时每次调用都重算）。
+      ``fft_dtype=torch.float16`` 时长卷积的前向 FFT 用半精度（仅 CUDA）。
     """
 
     def __init__(
@@ -310,9 +355,19 @@ class HyenaOperator(nn.Module):
         num_inner_mlps: int = 2,
         w: float = 1.0,
         dropout: float = 0.0,
+        fused: bool | None = None,
+        fft_dtype: torch.dtype | None = None,
+        cache_filters: bool = True,
         **modulation_args,
     ):
         super().__init__()
+        self.cache_filters = bool(cache_filters)
+        if fused is not None and not isinstance(fused, bool):
+            raise TypeError(f"fused must be True, False or None, got {fused!r}")
+        if fft_dtype not in (None, torch.float16, torch.float32, torch.float64):
+            raise ValueError(f"fft_dtype must be None, torch.float16, torch.float32 or torch.float64, got {fft_dtype}")
+        self.fused, self.fft_dtype = fused, fft_dtype
+        self._spectra_cache: tuple | None = None
         self.d_model = _check_int(d_model, "d_model", 1)
         self.l_max = _check_int(l_max, "l_max", 1)
         self.order = _check_int(order, "order", 1)
@@ -347,6 +402,12 @@ class HyenaOperator(nn.Module):
             raise TypeError(f"u must be a torch.Tensor, got {type(u).__name__}")
         if u.dim() != 3 or u.shape[-1] != self.d_model:
             raise ValueError(f"u must have shape (batch, length, d_model={self.d_model}), got {tuple(u.shape)}")
+        p = self.in_proj.weight
+        if (u.dtype != p.dtype and not torch.is_autocast_enabled(u.device.type)) or u.device != p.device:
+            raise ValueError(
+                f"u is {u.dtype} on {u.device} but the operator's parameters are {p.dtype} on {p.device}; "
+                f"convert one of them (e.g. op.to(u.device, u.dtype))"
+            )
         L = u.shape[1]
         if L > self.l_max:
             raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {L}")
@@ -378,10 +439,65 @@ class HyenaOperator(nn.Module):
         return xs[0] * v
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
+        if self.fused if self.fused is not None else (isinstance(u, torch.Tensor) and u.is_cuda):
+            return self.forward_fused(u)
         xs, v = self.project(u)
         h, bias = self.filters(u.shape[1])
         y = self.recurrence(xs, v, h, bias)
         return self.out_proj(y.transpose(1, 2))
+
+    # -----------------------------------------------------------------------------------------
+    # 快速路径：同一个函数，按显存往返安排（GPU）
+    # -----------------------------------------------------------------------------------------
+    def _filter_state(self) -> tuple:
+        tensors = [*self.filter_fn.parameters(), *self.filter_fn.buffers()]
+        return tuple((id(t), t.data_ptr(), t._version, t.dtype, t.device) for t in tensors)
+
+    def filter_spectra(self, L: int) -> list[KernelSpectrum]:
+        """推理时用的长滤波器频谱（每阶一个 :class:`lib.fourier.KernelSpectrum`），参数不变时直接取缓存。
+
+        缓存的键是滤波器网络每个参数与缓冲区的身份、存储地址与版本号（``optimizer.step()``、``load_state_dict``
+        都会改变版本号），以及 ``L`` 与 ``fft_dtype``：参数一变就重算，不会用到过期的频谱。
+        """
+        key = (int(L), self.fft_dtype, self._filter_state())
+        if self.cache_filters and self._spectra_cache is not None and self._spectra_cache[0] == key:
+            return self._spectra_cache[1]
+        with torch.no_grad():
+            spec = kernel_spectrum(self.filter_fn(L), L, fft_dtype=self.fft_dtype)
+        spectra = [spec._replace(spectrum=spec.spectrum[n]) for n in range(spec.spectrum.shape[0])]
+        self._spectra_cache = (key, spectra) if self.cache_filters else None
+        return spectra
+
+    def forward_fused(self, u: torch.Tensor) -> torch.Tensor:
+        """快速路径的前向（CPU、CUDA 都能用；``fused=None`` 时只在 CUDA 上自动选用）。"""
+        L = self._check_input(u)
+        z = torch.matmul(self.in_proj.weight, u.transpose(1, 2))  # (B, (N+1)D, L)：FFT 沿连续的一维
+        z = short_causal_conv(z, self.short_filter.weight, self.in_proj.bias, self.short_filter.bias)
+        *xs, v = z.split(self.d_model, dim=1)
+        bias = self.filter_fn.bias
+        needs_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self.filter_fn.parameters())
+        if needs_grad:
+            h = self.filter_fn(L)
+
+            def conv(x, n):
+                return causal_fft_conv(x, h[n], bias[n], fft_dtype=self.fft_dtype)
+
+        else:
+            spectra = self.filter_spectra(L)
+
+            def conv(x, n):
+                return causal_fft_conv(x, D=bias[n], spectrum=spectra[n])
+
+        if self.convention == "paper":
+            y = v
+            for n, x in enumerate(xs):  # z^{n+1} = x^n ⊙ (h^n * z^n + b^n z^n)
+                y = self.dropout(x * conv(y, n))
+        else:
+            y = v
+            for o, x in enumerate(reversed(xs[1:])):
+                y = conv(self.dropout(y * x), o)
+            y = xs[0] * y
+        return F.linear(y.transpose(1, 2), self.out_proj.weight, self.out_proj.bias)
 
     def extra_repr(self) -> str:
         return f"d_model={self.d_model}, l_max={self.l_max}, order={self.order}, convention={self.convention!r}"
@@ -595,6 +711,15 @@ def fit_sequence_model(
 # ---------------------------------------------------------------------------------------------
 # 基准测试：Hyena 算子 vs SDPA 注意力（benchmarks/hyena.py 调用；第 18.6 节展示结果）
 # ---------------------------------------------------------------------------------------------
+# Variants of the Hyena operator that benchmark_mixers times side by side on CUDA (name -> HyenaOperator kwargs).
+HYENA_VARIANTS = {
+    "hyena": {},  # the fast path (fused on CUDA), float32 FFTs, filter spectra cached for inference
+    "hyena-fft16": {"fft_dtype": torch.float16},  # the same with half-precision forward FFTs
+    "hyena-nocache": {"cache_filters": False},  # the fast path, filters regenerated on every call
+    "hyena-reference": {"fused": False},  # the step-by-step path the book shows (the code before this change)
+}
+
+
 def _one_call(module: nn.Module, u: torch.Tensor, passes: str, kernel):
     """一次前向（``passes="fwd"``，不建计算图）或前向 + 反向；``kernel`` 是 SDPA 后端，``None`` 由 PyTorch 选。"""
     from torch.nn.attention import sdpa_kernel
@@ -624,6 +749,7 @@ def benchmark_mixers(
     device=None,
     dtype: torch.dtype | None = None,
     attention_backends: Sequence[str] | None = None,
+    hyena_variants: dict | None = None,
     repeat: int = 3,
     min_time: float = 0.0,
     skip_after_oom: bool = True,
@@ -635,6 +761,8 @@ def benchmark_mixers(
     Hyena 的 FFT 长卷积 :math:`O(DL\log L)` vs 注意力的 :math:`O(L^2D)`。注意力用
     ``torch.nn.functional.scaled_dot_product_attention``，``attention_backends`` 从 ``"flash"``、``"efficient"``、
     ``"math"``、``"default"``（PyTorch 自选）中取；CUDA 上默认 ``("flash", "efficient")``，CPU 上默认 ``("default",)``。
+    ``hyena_variants`` 把方法名映射到 :class:`HyenaOperator` 的额外参数；CUDA 上默认是 :data:`HYENA_VARIANTS`
+    （快速路径、参照路径、半精度 FFT、不缓存滤波器），CPU 上只有 ``{"hyena": {}}``。
     某个长度上内存不足（OOM）时记为 ``"oom"``，之后更长的长度不再尝试该方法。返回一条条记录（可写成 JSON）：
     ``time_s`` 是 ``repeat`` 次测量中最短的一次（共享的机器上其他进程只会让时间变长，最短时间最接近算子本身的代价），
     ``time_median_s`` 是中位数，``peak_mem_bytes`` 是 CUDA 上的峰值显存（CPU 上为 ``None``）。
@@ -657,7 +785,12 @@ def benchmark_mixers(
         if b not in (*kernels, "default"):
             raise ValueError(f"attention_backends entries must be in {(*kernels, 'default')}, got {b!r}")
     lengths = [_check_int(L, "lengths[i]", 1) for L in lengths]
-    methods = ["hyena", *(f"attention-{b}" for b in attention_backends)]
+    if hyena_variants is None:
+        hyena_variants = dict(HYENA_VARIANTS) if device.type == "cuda" else {"hyena": {}}
+    for name in hyena_variants:
+        if not str(name).startswith("hyena"):
+            raise ValueError(f"hyena_variants keys must start with 'hyena', got {name!r}")
+    methods = [*hyena_variants, *(f"attention-{b}" for b in attention_backends)]
     dead: set[str] = set()
     records = []
     for L in lengths:
@@ -671,8 +804,8 @@ def benchmark_mixers(
                     continue
                 try:
                     torch.manual_seed(0)
-                    if method == "hyena":
-                        module = HyenaOperator(d_model, L, order, 64, emb_dim=33)
+                    if method in hyena_variants:
+                        module = HyenaOperator(d_model, L, order, 64, emb_dim=33, **hyena_variants[method])
                     else:
                         module = MultiHeadAttention(d_model, n_heads, causal=True, backend="sdpa")
                     module = module.to(device=device, dtype=dtype)

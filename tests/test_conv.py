@@ -671,3 +671,46 @@ def test_time_conv_and_results_table(tmp_path):
         lib.conv.load_results(path=bad)
     with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda'"):
         lib.conv.results_path("tpu")
+
+
+# ---------------------------------------------------------------------------------------------
+# The FFT path: channels contracted in the frequency domain, kernel spectra cached for frozen weights
+# ---------------------------------------------------------------------------------------------
+def test_fft_kernel_spectrum_is_cached_for_frozen_weights_and_invalidated_by_in_place_updates():
+    from lib.conv.functional import _SPECTRUM_CACHE
+
+    gen = torch.Generator().manual_seed(21)
+    x = torch.randn(2, 4, 9, 9, generator=gen, dtype=F64)
+    w = torch.randn(6, 4, 3, 3, generator=gen, dtype=F64)
+    y1 = conv2d(x, w, padding=1, method="fft")
+    assert id(w) in _SPECTRUM_CACHE
+    spec = _SPECTRUM_CACHE[id(w)][2]
+    y2 = conv2d(x, w, padding=1, method="fft")
+    assert _SPECTRUM_CACHE[id(w)][2] is spec and torch.equal(y1, y2)
+    with torch.no_grad():
+        w.mul_(2.0)  # an in-place update bumps the version counter: the cached spectrum must not be used
+    torch.testing.assert_close(conv2d(x, w, padding=1, method="fft"), F.conv2d(x, w, padding=1), atol=1e-12, rtol=0)
+    assert _SPECTRUM_CACHE[id(w)][2] is not spec
+    with lib.conv.spectrum_cache(False):
+        w2 = torch.randn(6, 4, 3, 3, generator=gen, dtype=F64)
+        conv2d(x, w2, padding=1, method="fft")
+        assert id(w2) not in _SPECTRUM_CACHE
+    w3 = w.clone().requires_grad_()  # weights that need a gradient are transformed on every call
+    conv2d(x, w3, padding=1, method="fft").sum().backward()
+    assert id(w3) not in _SPECTRUM_CACHE and w3.grad is not None
+    with pytest.raises(TypeError, match="enabled"):
+        lib.conv.spectrum_cache("no")
+
+
+def test_fft_path_matches_torch_for_large_depthwise_and_long_1d_kernels():
+    gen = torch.Generator().manual_seed(22)
+    x = torch.randn(1, 3, 20, 20, generator=gen, dtype=F64)
+    w = torch.randn(3, 1, 15, 15, generator=gen, dtype=F64)
+    torch.testing.assert_close(
+        conv2d(x, w, padding=7, groups=3, method="fft"), F.conv2d(x, w, padding=7, groups=3), atol=1e-10, rtol=0
+    )
+    u = torch.randn(2, 4, 128, generator=gen, dtype=F64)
+    k = torch.randn(4, 1, 127, generator=gen, dtype=F64)
+    torch.testing.assert_close(
+        conv1d(u, k, padding=63, groups=4, method="fft"), F.conv1d(u, k, padding=63, groups=4), atol=1e-10, rtol=0
+    )

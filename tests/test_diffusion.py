@@ -537,7 +537,7 @@ def test_diffusion_errors():
         linear_beta_schedule(10.0)
     d = GaussianDiffusion(linear_beta_schedule(10))
     x = torch.zeros(4, 2)
-    with pytest.raises(ValueError, match=r"t must lie in \[0, 10\] \(T = 10\), got values in \[11, 11\]"):
+    with pytest.raises(ValueError, match=r"t must lie in \[0, 10\] \(T = 10\), got 11"):
         d.q_sample(x, 11)
     with pytest.raises(ValueError, match=r"t must lie in \[1, 10\] \(T = 10\), got values in \[0, 3\]"):
         d.q_posterior(x, x, torch.tensor([0, 1, 2, 3]))
@@ -678,3 +678,52 @@ def test_toy_distributions_have_their_geometry():
         lib.data.two_moons(10, noise=-1.0)
     with pytest.raises(ValueError, match="radius must be > 0"):
         lib.data.eight_gaussians(10, radius=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The static form of the samplers (the path that is captured in a CUDA graph on a GPU)
+# ---------------------------------------------------------------------------------------------
+def test_step_schedules_reproduce_algorithm_2_and_ddim():
+    from lib.diffusion.samplers import ddim_schedule, ddpm_schedule
+
+    d = GaussianDiffusion(linear_beta_schedule(50))
+    s = ddpm_schedule(d, "beta")
+    t = 17
+    k = d.T - t
+    beta, abar = d.betas[t], d.alpha_bars[t]
+    assert s.t[k] == t and s.noise[k] and not s.noise[-1]
+    np.testing.assert_allclose(s.coef[k], [1 / math.sqrt(1 - beta), -beta / math.sqrt(1 - abar) / math.sqrt(1 - beta),
+                                           0.0, math.sqrt(beta)], rtol=1e-14)  # fmt: skip
+    s2 = ddim_schedule(d, [1, 10, 30, 50], eta=0.0)
+    assert list(s2.t) == [50, 30, 10, 1] and not s2.noise.any()
+    np.testing.assert_allclose(s2.coef[1], [0.0, math.sqrt(1 - d.alpha_bars[10]), math.sqrt(d.alpha_bars[10]), 0.0])
+
+
+@pytest.mark.parametrize("sampler", ["ddpm-beta_tilde", "ddpm-beta", "ddim-0", "ddim-0.5", "ddim-1"])
+def test_static_sampler_equals_the_step_by_step_sampler(sampler):
+    from lib.diffusion.samplers import _run_static, _start, ddim_schedule, ddim_timesteps, ddpm_schedule
+
+    d = GaussianDiffusion(linear_beta_schedule(60))
+    torch.manual_seed(0)
+    net = UNet(base_channels=8, channel_mults=(1, 2), attention_levels=(1,), groups=4).eval()
+    kind, arg = sampler.split("-")
+    x, gen, _ = _start((4, 1, 8, 8), 5, None, None, torch.float64)
+    net = net.double()
+    if kind == "ddpm":
+        ref = ddpm_sample(net, d, (4, 1, 8, 8), variance=arg, seed=5, clip_x0=(-1, 1), dtype=torch.float64)
+        out = _run_static(net, d, x, gen, ddpm_schedule(d, arg), (-1, 1), False, True, graph=False)
+    else:
+        eta = float(arg)
+        ref = ddim_sample(net, d, (4, 1, 8, 8), steps=12, eta=eta, seed=5, clip_x0=(-1, 1), dtype=torch.float64)
+        sched = ddim_schedule(d, ddim_timesteps(d.T, 12), eta)
+        out = _run_static(net, d, x, gen, sched, (-1, 1), False, eta > 0, graph=False)
+    torch.testing.assert_close(out, ref, atol=1e-10, rtol=0)
+
+
+def test_cuda_graph_option_is_checked():
+    d = GaussianDiffusion(linear_beta_schedule(10))
+    oracle = GaussianOptimalDenoiser(d, 0.0, 1.0)
+    with pytest.raises(ValueError, match="needs a CUDA device"):
+        ddpm_sample(oracle, d, (2, 1), cuda_graph=True)
+    with pytest.raises(TypeError, match="cuda_graph must be"):
+        ddim_sample(oracle, d, (2, 1), steps=5, cuda_graph="yes")

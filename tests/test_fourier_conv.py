@@ -6,6 +6,7 @@ import scipy.linalg
 import scipy.signal
 import torch
 
+import lib
 from lib.fourier import causal_toeplitz, circulant, dft_matrix, fft_conv, fft_conv2d, fft_size, toeplitz
 
 
@@ -127,3 +128,111 @@ def test_toeplitz_matches_scipy_and_causal_toeplitz_is_causal_conv():
     np.testing.assert_allclose(T @ x, fft_conv(x, k, mode="causal"), atol=1e-12)
     with pytest.raises(ValueError, match="non-empty 1-D"):
         circulant(np.ones((2, 2)))
+
+
+# ---------------------------------------------------------------------------------------------
+# causal_fft_conv (Hyena's long convolution with a hand-written backward) and the multichannel 2-D FFT convolution
+# ---------------------------------------------------------------------------------------------
+from lib.fourier import (  # noqa: E402
+    KernelSpectrum,
+    _small_kernel_rfft2,
+    causal_fft_conv,
+    fft_conv2d_multichannel,
+    kernel_spectrum,
+    multichannel_spectrum,
+)
+
+
+@pytest.mark.parametrize("k_shape", [(3, 40), (3, 7), (1, 3, 40), (2, 3, 40), (40,), (1, 40)])
+def test_causal_fft_conv_equals_the_direct_sum_and_its_gradients_pass_gradcheck(k_shape):
+    g = torch.Generator().manual_seed(3)
+    u = torch.randn(2, 3, 40, generator=g, dtype=torch.float64, requires_grad=True)
+    k = torch.randn(*k_shape, generator=g, dtype=torch.float64, requires_grad=True)
+    D = torch.randn(3, generator=g, dtype=torch.float64, requires_grad=True)
+    y = causal_fft_conv(u, k, D)
+    kb = k.detach().expand(2, 3, k_shape[-1]) if k.dim() > 1 else k.detach().expand(2, 3, k_shape[-1])
+    direct = torch.zeros(2, 3, 40, dtype=torch.float64)
+    for t in range(40):
+        for s in range(min(t + 1, k_shape[-1])):
+            direct[..., t] += kb[..., s] * u.detach()[..., t - s]
+    torch.testing.assert_close(y.detach(), direct + D.detach()[:, None] * u.detach(), atol=1e-12, rtol=0)
+    assert torch.autograd.gradcheck(lambda a, b, c: causal_fft_conv(a, b, c), (u, k, D))
+
+
+def test_causal_fft_conv_with_a_precomputed_spectrum():
+    g = torch.Generator().manual_seed(4)
+    u = torch.randn(2, 5, 33, generator=g, dtype=torch.float64, requires_grad=True)
+    k = torch.randn(5, 33, generator=g, dtype=torch.float64)
+    D = torch.randn(5, generator=g, dtype=torch.float64, requires_grad=True)
+    spec = kernel_spectrum(k, 33)
+    assert isinstance(spec, KernelSpectrum) and spec.n == lib.fourier.fft_size(65) and spec.scale == 1.0
+    assert not spec.spectrum.requires_grad
+    torch.testing.assert_close(causal_fft_conv(u, D=D, spectrum=spec), causal_fft_conv(u, k, D), atol=0, rtol=0)
+    assert torch.autograd.gradcheck(lambda a, c: causal_fft_conv(a, D=c, spectrum=spec), (u, D))
+
+
+def test_causal_fft_conv_float32_is_bitwise_the_reference_path():
+    g = torch.Generator().manual_seed(5)
+    u, k, D = torch.randn(2, 4, 64, generator=g), torch.randn(4, 64, generator=g), torch.randn(4, generator=g)
+    assert torch.equal(causal_fft_conv(u, k, D), fft_conv(u, k, mode="causal") + u * D[:, None])
+
+
+def test_causal_fft_conv_rejects_bad_input():
+    u, k = torch.randn(2, 3, 10), torch.randn(3, 10)
+    with pytest.raises(ValueError, match="exactly one of k"):
+        causal_fft_conv(u)
+    with pytest.raises(ValueError, match="exactly one of k"):
+        causal_fft_conv(u, k, spectrum=kernel_spectrum(k, 10))
+    with pytest.raises(TypeError, match="u must be a real floating-point"):
+        causal_fft_conv(torch.arange(30).reshape(1, 3, 10), k)
+    with pytest.raises(ValueError, match="channels=3"):
+        causal_fft_conv(u, torch.randn(4, 10))
+    with pytest.raises(ValueError, match="made for signals of length 12"):
+        causal_fft_conv(u, spectrum=kernel_spectrum(k, 12))
+    with pytest.raises(ValueError, match="D must be a tensor of shape"):
+        causal_fft_conv(u, k, torch.randn(2))
+    with pytest.raises(ValueError, match="needs a CUDA device"):
+        causal_fft_conv(u, k, fft_dtype=torch.float16)
+    with pytest.raises(ValueError, match="fft_dtype must be"):
+        causal_fft_conv(u, k, fft_dtype=torch.int32)
+
+
+def test_small_kernel_dft_equals_the_padded_fft():
+    g = torch.Generator().manual_seed(6)
+    for kh, kw, shape in [(3, 3, (30, 30)), (1, 7, (1, 64)), (5, 2, (9, 16)), (7, 7, (60, 31))]:
+        k = torch.randn(4, 2, kh, kw, generator=g, dtype=torch.float64)
+        torch.testing.assert_close(_small_kernel_rfft2(k, shape), torch.fft.rfft2(k, s=shape), atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("mode", ["valid", "same", "full"])
+@pytest.mark.parametrize("groups,c_in,c_out,k", [(1, 3, 4, 3), (2, 4, 6, (2, 5)), (4, 4, 8, 9), (1, 1, 1, 4)])
+def test_fft_conv2d_multichannel_sums_channel_convolutions(mode, groups, c_in, c_out, k):
+    g = torch.Generator().manual_seed(7)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    x = torch.randn(2, c_in, 11, 12, generator=g, dtype=torch.float64)
+    w = torch.randn(c_out, c_in // groups, kh, kw, generator=g, dtype=torch.float64)
+    y = fft_conv2d_multichannel(x, w, groups=groups, mode=mode)
+    og, cg = c_out // groups, c_in // groups
+    ref = []
+    for o in range(c_out):
+        grp = o // og
+        ref.append(sum(fft_conv2d(x[:, grp * cg + c], w[o, c], mode=mode) for c in range(cg)))
+    torch.testing.assert_close(y, torch.stack(ref, dim=1), atol=1e-10, rtol=0)
+    spec = multichannel_spectrum(w, lib.fourier._conv2d_fft_shape((11, 12), (kh, kw), mode), groups=groups)
+    torch.testing.assert_close(fft_conv2d_multichannel(x, groups=groups, mode=mode, spectrum=spec), y, atol=0, rtol=0)
+
+
+def test_fft_conv2d_multichannel_gradcheck_and_errors():
+    g = torch.Generator().manual_seed(8)
+    x = torch.randn(1, 4, 6, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 2, 3, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda a, b: fft_conv2d_multichannel(a, b, groups=2, mode="valid"), (x, w))
+    with pytest.raises(ValueError, match="mode must be"):
+        fft_conv2d_multichannel(x, w, groups=2, mode="causal")
+    with pytest.raises(ValueError, match="kernel"):
+        fft_conv2d_multichannel(x, torch.randn(6, 2, 9, 2, dtype=torch.float64), groups=2)
+    with pytest.raises(ValueError, match="channels"):
+        fft_conv2d_multichannel(x, w, groups=1)
+    spec = multichannel_spectrum(w.detach(), (6, 5), groups=2)
+    with pytest.raises(ValueError, match="FFT size"):
+        fft_conv2d_multichannel(x, groups=2, mode="full", spectrum=spec)

@@ -446,3 +446,69 @@ def test_benchmark_mixers_runs_on_tiny_sizes():
         assert r["status"] == "ok" and 0 < r["time_s"] <= r["time_median_s"] and r["peak_mem_bytes"] is None
     with pytest.raises(ValueError, match="attention_backends entries must be in"):
         benchmark_mixers([16], d_model=8, n_heads=2, device="cpu", attention_backends=["fast"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path (forward_fused): the same function as the reference path, arranged for the GPU
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("convention,order", [("paper", 1), ("paper", 2), ("paper", 3), ("safari", 2), ("safari", 3)])
+def test_fused_path_equals_the_reference_path_with_gradients(convention, order):
+    torch.manual_seed(0)
+    op = HyenaOperator(8, 40, order=order, filter_order=8, convention=convention, short_filter_size=4).double()
+    u = torch.randn(3, 33, 8, dtype=torch.float64, requires_grad=True)
+    op.fused = False
+    y0 = op(u)
+    g0 = torch.autograd.grad((y0 * y0.detach().sin()).sum(), [u, *op.parameters()])
+    op.fused = True
+    y1 = op(u)
+    g1 = torch.autograd.grad((y1 * y0.detach().sin()).sum(), [u, *op.parameters()])
+    torch.testing.assert_close(y1, y0, atol=1e-12, rtol=0)
+    for a, b in zip(g1, g0):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+
+
+def test_fused_inference_caches_filter_spectra_until_the_parameters_change():
+    torch.manual_seed(1)
+    op = HyenaOperator(8, 32, order=2, filter_order=8, fused=True).double()
+    u = torch.randn(2, 32, 8, dtype=torch.float64)
+    with torch.no_grad():
+        y_first = op(u)
+        spectra = op.filter_spectra(32)
+        assert op.filter_spectra(32) is spectra  # cache hit
+        assert torch.equal(op(u), y_first)
+    opt = torch.optim.SGD(op.parameters(), lr=0.1)
+    op(u).square().sum().backward()  # training: filters are regenerated, the gradient reaches them
+    assert op.filter_fn.implicit_filter[0].weight.grad.abs().sum() > 0
+    opt.step()
+    with torch.no_grad():
+        assert op.filter_spectra(32) is not spectra  # the step changed the parameters' versions
+        y_new = op(u)
+        op.fused = False
+        torch.testing.assert_close(y_new, op(u), atol=1e-12, rtol=0)
+    op.cache_filters = False
+    with torch.no_grad():
+        assert op.filter_spectra(32) is not op.filter_spectra(32)
+
+
+def test_short_causal_conv_is_conv1d_on_the_biased_input():
+    from lib.hyena import short_causal_conv
+
+    g = torch.Generator().manual_seed(2)
+    z = torch.randn(2, 6, 17, generator=g, dtype=torch.float64)
+    w, b_in, b_cv = (torch.randn(*s, generator=g, dtype=torch.float64) for s in ((6, 1, 3), (6,), (6,)))
+    ref = torch.nn.functional.conv1d(z + b_in[:, None], w, b_cv, padding=2, groups=6)[..., :17]
+    torch.testing.assert_close(short_causal_conv(z, w, b_in, b_cv), ref, atol=1e-13, rtol=0)
+    # causal: position t sees z[t-2..t] only
+    z2 = z.clone()
+    z2[..., 10:] += 1.0
+    torch.testing.assert_close(short_causal_conv(z2, w, b_in, b_cv)[..., :10], ref[..., :10], atol=0, rtol=0)
+
+
+def test_operator_rejects_input_of_another_dtype_with_a_clear_message():
+    op = HyenaOperator(8, 16, filter_order=8)
+    with pytest.raises(ValueError, match=r"u is torch.float64 .* parameters are torch.float32"):
+        op(torch.randn(1, 16, 8, dtype=torch.float64))
+    with pytest.raises(TypeError, match="fused must be"):
+        HyenaOperator(8, 16, fused="yes")
+    with pytest.raises(ValueError, match="fft_dtype must be"):
+        HyenaOperator(8, 16, fft_dtype=torch.int8)

@@ -8,6 +8,7 @@ holds on the GPU, and that the benchmark helper runs with the FlashAttention and
 import pytest
 import torch
 
+import lib
 from lib.attention import MultiHeadAttention, scaled_dot_product_attention
 from lib.hyena import HyenaOperator, LanguageModel, benchmark_mixers, fftconv
 
@@ -89,5 +90,45 @@ def test_language_models_train_one_step_in_bfloat16():
 
 def test_benchmark_mixers_on_cuda_records_memory():
     records = benchmark_mixers([512, 1024], d_model=64, n_heads=4, device=CUDA, repeat=1)
-    assert {r["method"] for r in records} == {"hyena", "attention-flash", "attention-efficient"}
+    variants = set(lib.hyena.HYENA_VARIANTS)
+    assert {r["method"] for r in records} == variants | {"attention-flash", "attention-efficient"}
     assert all(r["status"] == "ok" and r["time_s"] > 0 and r["peak_mem_bytes"] > 0 for r in records)
+
+
+@pytest.mark.parametrize("convention", ["paper", "safari"])
+def test_fused_path_on_cuda_equals_the_reference_path(convention):
+    torch.manual_seed(0)
+    op = HyenaOperator(64, 2048, order=2, filter_order=32, convention=convention).to(CUDA)
+    u = torch.randn(2, 2048, 64, device=CUDA, requires_grad=True)
+    op.fused = False
+    y0 = op(u)
+    g0 = torch.autograd.grad(y0.square().sum(), [u, *op.parameters()])
+    op.fused = True
+    y1 = op(u)
+    g1 = torch.autograd.grad(y1.square().sum(), [u, *op.parameters()])
+    assert rel_err(y1, y0) < 1e-5
+    assert all(rel_err(a, b) < 1e-4 for a, b in zip(g1, g0))
+    with torch.no_grad():  # inference: cached filter spectra
+        assert rel_err(op(u), y0) < 1e-5
+
+
+def test_half_precision_ffts_are_within_bfloat16_accuracy():
+    torch.manual_seed(0)
+    L = 8192
+    ref_op = HyenaOperator(64, L, order=2, filter_order=32, emb_dim=33).double().to(CUDA)
+    u = torch.randn(1, L, 64, device=CUDA, dtype=torch.float64)
+    with torch.no_grad():
+        ref = ref_op(u)
+        op = HyenaOperator(64, L, order=2, filter_order=32, emb_dim=33, fft_dtype=torch.float16)
+        op.load_state_dict(ref_op.state_dict())
+        op = op.to(CUDA, torch.bfloat16)
+        y16 = op(u.bfloat16())
+        op.fft_dtype = None
+        y32 = op(u.bfloat16())
+    assert torch.isfinite(y16.float()).all()
+    assert rel_err(y16, ref) < 2e-2 and rel_err(y32, ref) < 2e-2
+
+
+def test_fftconv_int_input_is_rejected_on_cuda():
+    with pytest.raises(TypeError, match="real floating-point"):
+        fftconv(torch.arange(8, device=CUDA).reshape(1, 1, 8), torch.ones(1, 8, device=CUDA))

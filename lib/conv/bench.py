@@ -16,11 +16,12 @@ import torch.nn.functional as F
 
 from .. import utils
 from ..utils import benchmark, check_scalar
-from .functional import METHODS, conv2d
+from .functional import METHODS, conv2d, spectrum_cache
 
 __all__ = ["BENCH_METHODS", "time_conv", "results_path", "load_results", "results_rows"]
 
-BENCH_METHODS = ("torch", *METHODS)
+# "fft-nocache": the FFT path with the kernel-spectrum cache switched off (the kernels are transformed on every call)
+BENCH_METHODS = ("torch", *METHODS, "fft-nocache")
 
 
 def time_conv(
@@ -57,6 +58,9 @@ def time_conv(
     def forward():
         if method == "torch":
             return F.conv2d(x, w, None, stride, padding, dilation, groups)
+        if method == "fft-nocache":
+            with spectrum_cache(False):
+                return conv2d(x, w, None, stride, padding, dilation, groups, method="fft")
         return conv2d(x, w, None, stride, padding, dilation, groups, method=method)
 
     def step():
@@ -112,7 +116,7 @@ def results_rows(data: dict, suite: str | None = None) -> list[dict]:
     for row in rows.values():
         for phase in ("forward", "forward_backward"):
             base = row.get(f"torch_{phase}_ms")
-            for m in METHODS:
+            for m in BENCH_METHODS[1:]:
                 t = row.get(f"{m}_{phase}_ms")
                 row[f"{m}_{phase}_ratio"] = None if (t is None or not base) else t / base
     return list(rows.values())

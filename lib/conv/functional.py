@@ -15,8 +15,9 @@ r"""卷积与池化的函数式接口（第 15.1–15.5 节），签名与 ``tor
 ==========  ======================================================================================
 ``direct``  逐个输出位置取出窗口、与卷积核做内积——定义的直译；Python 循环 :math:`H_{out}W_{out}` 次，只适合小输入
 ``im2col``  把所有窗口展开成矩阵的列（:func:`im2col`），卷积变成一次矩阵乘法（GEMM）；框架的经典做法
-``fft``     卷积定理：调用 :func:`lib.fourier.fft_conv2d`（全书唯一的 FFT 卷积），步长靠对稠密结果抽样，
-            空洞靠在卷积核中插零；代价几乎与卷积核大小无关
+``fft``     卷积定理：调用 :func:`lib.fourier.fft_conv2d_multichannel`（全书唯一的 FFT 卷积），对输入通道的
+            求和在频域里完成；步长靠对稠密结果抽样，空洞靠在卷积核中插零；代价几乎与卷积核大小无关，
+            推理时卷积核的频谱只算一次（缓存）
 ==========  ======================================================================================
 
 三种实现都只由可求导的 PyTorch 运算组成，因此反向传播由 autograd 自动完成；``explicit_backward=True`` 时
@@ -30,16 +31,18 @@ r"""卷积与池化的函数式接口（第 15.1–15.5 节），签名与 ``tor
 from __future__ import annotations
 
 import math
+import weakref
 from numbers import Integral
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..fourier import fft_conv2d, fft_size
+from ..fourier import _conv2d_fft_shape, fft_conv2d_multichannel, multichannel_spectrum
 
 __all__ = [
     "METHODS",
+    "spectrum_cache",
     "conv2d",
     "conv1d",
     "conv_transpose2d",
@@ -53,9 +56,9 @@ __all__ = [
 
 METHODS = ("direct", "im2col", "fft")
 
-# The FFT path materialises one spatial map per (sample, output channel, input channel) triple; it is
-# processed in chunks of output channels so that a chunk holds at most this many FFT points.
-_FFT_CHUNK_POINTS = 1 << 24
+# Kernel spectra of the FFT path, per weight tensor (see _fft_kernel_spectrum): id -> (weakref, key, spectrum).
+_SPECTRUM_CACHE: dict[int, tuple] = {}
+_SPECTRUM_CACHE_SIZE = 16
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,27 +347,60 @@ def _conv2d_im2col(xp, w, stride, dilation, groups, out_hw):
     return out.reshape(c_out, n, *out_hw).transpose(0, 1)
 
 
+class spectrum_cache:
+    """上下文管理器：``with lib.conv.spectrum_cache(False):`` 里 FFT 卷积不使用卷积核频谱的缓存（基准测试用它
+    测“每次调用都变换卷积核”的时间）。默认开启。"""
+
+    enabled = True
+
+    def __init__(self, enabled: bool):
+        if not isinstance(enabled, bool):
+            raise TypeError(f"enabled must be a bool, got {enabled!r}")
+        self._new = enabled
+
+    def __enter__(self):
+        self._old, spectrum_cache.enabled = spectrum_cache.enabled, self._new
+        return self
+
+    def __exit__(self, *exc):
+        spectrum_cache.enabled = self._old
+
+
+def _fft_kernel_spectrum(kernel, shape, groups, source, key_extra):
+    """卷积核频谱的缓存：不求导的权重张量（``requires_grad=False``，推理时冻结的权重）只变换一次。
+
+    推理时权重不变，每次调用都把 :math:`C_{out}C_{in}` 个卷积核重新做 FFT 是白费的。要求导的权重（训练、
+    ``gradcheck``）每次都重算，梯度经由 FFT 传回权重。缓存只认用户传入的那个张量本身（弱引用）及其存储地址、
+    形状与版本号：原地修改（``w.add_(…)``、``w.copy_(…)``）会改变版本号，缓存随之失效。
+    """
+    if not spectrum_cache.enabled or source.requires_grad or source.is_inference():
+        return multichannel_spectrum(kernel, shape, groups=groups)
+    key = (source.data_ptr(), source._version, tuple(source.shape), source.dtype, source.device, shape, key_extra)
+    entry = _SPECTRUM_CACHE.get(id(source))
+    if entry is not None and entry[0]() is source and entry[1] == key:
+        return entry[2]
+    spec = multichannel_spectrum(kernel.detach(), shape, groups=groups)
+    if len(_SPECTRUM_CACHE) >= _SPECTRUM_CACHE_SIZE:
+        _SPECTRUM_CACHE.pop(next(iter(_SPECTRUM_CACHE)))
+    _SPECTRUM_CACHE[id(source)] = (weakref.ref(source), key, spec)
+    return spec
+
+
 def _conv2d_fft(xp, w, stride, dilation, groups, out_hw, flip):
-    """卷积定理：互相关 = 与旋转 180° 的核做真卷积；真卷积由 lib.fourier.fft_conv2d 在频域完成。
+    """卷积定理：互相关 = 与旋转 180° 的核做真卷积；多通道的真卷积由 :func:`lib.fourier.fft_conv2d_multichannel`
+    在频域完成——对输入通道的求和在逆变换之前，每个频率一次复矩阵乘法。
 
     空洞：把核“插零”膨胀；步长：先算步长为 1 的稠密结果（'valid' 模式），再每隔 s 取一个。
     """
-    n, c, hp, wp = xp.shape
-    c_out, cg, kh, kw = w.shape
-    og = c_out // groups
     kernel = _dilate(w, dilation)
     if not flip:  # cross-correlation with w is convolution with rot180(w)
         kernel = torch.flip(kernel, dims=(-2, -1))
     keh, kew = kernel.shape[-2:]
-    x6 = xp.reshape(n, groups, 1, cg, hp, wp)  # broadcast over the output channels of a group
-    k6 = kernel.reshape(groups, og, cg, keh, kew)
-    points = n * groups * cg * fft_size(hp + keh - 1) * fft_size(wp + kew - 1)
-    chunk = max(1, _FFT_CHUNK_POINTS // max(points, 1))
-    parts = []
-    for o0 in range(0, og, chunk):
-        dense = fft_conv2d(x6, k6[:, o0 : o0 + chunk], mode="valid")  # (N, G, og_chunk, C/G, Hp-keh+1, Wp-kew+1)
-        parts.append(dense.sum(dim=3))  # sum over the input channels of the group
-    dense = torch.cat(parts, dim=2).reshape(n, c_out, hp - keh + 1, wp - kew + 1)
+    hp, wp = xp.shape[-2:]
+    shape = _conv2d_fft_shape((hp, wp), (keh, kew), "valid")
+    spec = _fft_kernel_spectrum(kernel, shape, groups, w, (dilation, flip, groups))
+    dense = fft_conv2d_multichannel(xp, groups=groups, mode="valid", spectrum=spec)
+    dense = dense.to(torch.promote_types(xp.dtype, w.dtype))  # (N, C_out, Hp-keh+1, Wp-kew+1)
     return dense[:, :, :: stride[0], :: stride[1]][:, :, : out_hw[0], : out_hw[1]]
 
 
@@ -509,7 +545,7 @@ def conv_transpose2d(
       正是 im2col 卷积的转置；
     * ``direct``：在输入的相邻像素之间插入 s−1 个零，四周补 d(k−1) 个零，
       再与旋转 180° 的核做步长为 1 的 ``direct`` 卷积；
-    * ``fft``：插零后的输入与（膨胀的）核做 ``full`` 模式的真卷积（:func:`lib.fourier.fft_conv2d`）。
+    * ``fft``：插零后的输入与（膨胀的）核做 ``full`` 模式的真卷积（:func:`lib.fourier.fft_conv2d_multichannel`）。
     """
     method = _check_method(method)
     x, x_np = _as_tensor(input, "input")
@@ -538,10 +574,10 @@ def conv_transpose2d(
         full = _fold_padded(cols.reshape(n, c_out * kh * kw, h * wd), (full_h, full_w), kernel, dilation, stride)
     else:
         x_up = _dilate(x, stride)  # zero insertion
-        if method == "fft":
-            k6 = _dilate(w, dilation).reshape(groups, cig, og, *_dilated_hw(kernel, dilation))
-            x6 = x_up.reshape(n, groups, cig, 1, *x_up.shape[-2:])
-            full = fft_conv2d(x6, k6, mode="full").sum(dim=2).reshape(n, c_out, full_h, full_w)
+        if method == "fft":  # a full true convolution with the kernel, channels (C_in, og) swapped to (og, C_in)
+            kd = _dilate(w, dilation)
+            k_t = kd.reshape(groups, cig, og, *kd.shape[-2:]).transpose(1, 2).reshape(c_out, cig, *kd.shape[-2:])
+            full = fft_conv2d_multichannel(x_up, k_t, groups=groups, mode="full")
         else:
             w_conv = torch.flip(w, dims=(-2, -1)).reshape(groups, cig, og, kh, kw).transpose(1, 2)
             w_conv = w_conv.reshape(groups * og, cig, kh, kw)

@@ -108,8 +108,13 @@ class GaussianDiffusion:
         return table[t].to(dtype).reshape(-1, *([1] * (x.ndim - 1)))
 
     def timesteps(self, t, batch: int, device, *, min_t: int = 1) -> torch.Tensor:
-        """把 ``t``（整数，或长度为 ``batch`` 的整数数组/张量）检查并变成 ``(batch,)`` 的 ``long`` 张量。"""
+        """把 ``t``（整数，或长度为 ``batch`` 的整数数组/张量）检查并变成 ``(batch,)`` 的 ``long`` 张量。
+
+        整数在主机上检查；CPU 张量检查后报出越界的值；CUDA 张量用 ``torch._assert_async`` 在设备上检查，
+        不让主机等待 GPU（采样的每一步都要调用这里，一次同步就会让 CPU 与 GPU 交替空转）。"""
         if isinstance(t, Integral) and not isinstance(t, bool):
+            if not min_t <= int(t) <= self.T:
+                raise ValueError(f"t must lie in [{min_t}, {self.T}] (T = {self.T}), got {int(t)}")
             t_ = torch.full((batch,), int(t), dtype=torch.long, device=device)
         else:
             t_ = torch.as_tensor(t, device=device)
@@ -122,9 +127,13 @@ class GaussianDiffusion:
                     f"t must be an int or have shape ({batch},) (one step per example), got {tuple(t_.shape)}"
                 )
             t_ = t_.long()
-        lo, hi = int(t_.min()), int(t_.max())
-        if lo < min_t or hi > self.T:
-            raise ValueError(f"t must lie in [{min_t}, {self.T}] (T = {self.T}), got values in [{lo}, {hi}]")
+            if t_.is_cuda:
+                # no host synchronisation on the sampling hot path: the check runs on the device, asynchronously
+                torch._assert_async(((t_ >= min_t) & (t_ <= self.T)).all(), f"t must lie in [{min_t}, {self.T}]")
+                return t_
+            lo, hi = int(t_.min()), int(t_.max())
+            if lo < min_t or hi > self.T:
+                raise ValueError(f"t must lie in [{min_t}, {self.T}] (T = {self.T}), got values in [{lo}, {hi}]")
         return t_
 
     @staticmethod

@@ -32,7 +32,17 @@ import torch
 from ..utils import check_scalar
 from .gaussian import VARIANCES, GaussianDiffusion, Model
 
-__all__ = ["Chain", "ddpm_sample", "ddim_sample", "ddim_timesteps", "ddim_invert", "autocast"]
+__all__ = [
+    "Chain",
+    "ddpm_sample",
+    "ddim_sample",
+    "ddim_timesteps",
+    "ddim_invert",
+    "autocast",
+    "StepSchedule",
+    "ddpm_schedule",
+    "ddim_schedule",
+]
 
 
 class Chain(NamedTuple):
@@ -45,10 +55,12 @@ class Chain(NamedTuple):
 
 
 def autocast(device: torch.device, amp: bool | None):
-    """CUDA 上的混合精度：支持 bfloat16 的卡用 bfloat16，否则用 float16；CPU 上（或 ``amp=False``）什么也不做。"""
+    """``amp=True`` 时在 CUDA 上用混合精度（支持 bfloat16 的卡用 bfloat16，否则用 float16）；CPU 上什么也不做。
+
+    默认（``None``）不用：本书的小 U-Net 在 8×8 图像上受限于核函数的启动次数而不是算术，autocast 插入的类型转换
+    只会让它更慢（``benchmarks/diffusion.py`` 在 GPU 上测量了训练与采样两种情形，结果见第 28.6 节）。
+    """
     device = torch.device(device)
-    if amp is None:
-        amp = device.type == "cuda"
     if not amp or device.type != "cuda":
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -117,6 +129,7 @@ def ddpm_sample(
     amp: bool | None = None,
     progress: bool | None = None,
     dtype: torch.dtype = torch.float32,
+    cuda_graph: bool | None = None,
 ):
     r"""DDPM 祖先采样（算法 2）。返回形状为 ``shape`` 的样本 :math:`\mathbf x_0`；
     ``return_chain=True`` 时返回 :class:`Chain`，
@@ -124,12 +137,16 @@ def ddpm_sample(
 
     ``variance``：:math:`\sigma_t^2=\tilde\beta_t`（``"beta_tilde"``，默认）或 :math:`\beta_t`（``"beta"``）。
     ``clip_x0=(lo, hi)`` 时每一步把 :math:`\hat{\mathbf x}_0` 截断到数据范围（图像常用 :math:`(-1,1)`）。
+    ``cuda_graph``（默认：CUDA 上且不要 ``return_chain`` 时开启）：把一步采样录成 CUDA 图反复重放，见
+    :func:`_run_static`；抽取的噪声与逐步执行时完全相同，结果只差浮点舍入。
     """
     if variance not in VARIANCES:
         raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
     chain_every = check_scalar(chain_every, "chain_every", Integral, min_val=1)
     T = diffusion.T
     x, generator, device = _start(shape, seed, device, x_T, dtype)  # 1: x_T ~ N(0, I)
+    if _use_graph(cuda_graph, device, return_chain):
+        return _run_static(model, diffusion, x, generator, ddpm_schedule(diffusion, variance), clip_x0, amp, True)
     times, states = [T], [x.cpu()]
     with _EvalMode(model):
         for t in _progress(range(T, 0, -1), T, progress, "DDPM"):  # 2: for t = T, ..., 1
@@ -183,15 +200,20 @@ def ddim_sample(
     amp: bool | None = None,
     progress: bool | None = None,
     dtype: torch.dtype = torch.float32,
+    cuda_graph: bool | None = None,
 ):
     r"""DDIM 采样（Song 等 2021，式 12）：沿子序列 ``steps``（见 :func:`ddim_timesteps`）从 :math:`T` 走到 0。
 
     ``eta`` 在 0（确定性，"DDIM"）与 1（每步方差等于 DDPM 的 :math:`\tilde\beta`）之间。``x_T`` 给定时从它出发
     （例如由 :func:`ddim_invert` 编码得到的噪声）。``return_chain=True`` 时返回 :class:`Chain`，保存子序列上的每个状态。
+    ``cuda_graph`` 同 :func:`ddpm_sample`。
     """
     eta = check_scalar(eta, "eta", Real, min_val=0, max_val=1)
     taus = ddim_timesteps(diffusion.T, steps)
     x, generator, device = _start(shape, seed, device, x_T, dtype)
+    if _use_graph(cuda_graph, device, return_chain):
+        schedule = ddim_schedule(diffusion, taus, eta)
+        return _run_static(model, diffusion, x, generator, schedule, clip_x0, amp, eta > 0)
     times, states = [taus[-1]], [x.cpu()]
     ab_table = diffusion.alpha_bars
     with _EvalMode(model):
@@ -239,3 +261,111 @@ def ddim_invert(
             ab_t = float(diffusion.alpha_bars[t])
             x = np.sqrt(ab_t) * x0_hat + np.sqrt(1 - ab_t) * eps
     return x
+
+
+# ---------------------------------------------------------------------------------------------
+# 同一个采样器的“静态”写法：每一步是同一串张量运算，可以录成 CUDA 图（第 28.6 节）
+# ---------------------------------------------------------------------------------------------
+class StepSchedule(NamedTuple):
+    r"""把一个采样器写成 :math:`K` 个形式相同的步骤：第 :math:`k` 步在时间步 ``t[k]`` 上调用网络，然后
+
+    .. math:: \mathbf x\leftarrow c_x[k]\,\mathbf x+c_\epsilon[k]\,\hat{\boldsymbol\epsilon}+c_0[k]\,\hat{\mathbf x}_0
+              +c_z[k]\,\mathbf z,
+
+    ``coef`` 的四列就是 :math:`(c_x,c_\epsilon,c_0,c_z)`（float64）。DDPM 的一步
+    :math:`(\mathbf x-\beta_t/\sqrt{1-\bar\alpha_t}\,\hat{\boldsymbol\epsilon})/\sqrt{1-\beta_t}+\sigma_t\mathbf z`
+    与 DDIM 的一步 :math:`\sqrt{\bar\alpha_s}\hat{\mathbf x}_0+\sqrt{1-\bar\alpha_s-\sigma^2}\hat{\boldsymbol\epsilon}
+    +\sigma\mathbf z` 都是这个形式，只是系数不同。``noise[k]`` 表示第 :math:`k` 步是否抽噪声。
+    """
+
+    t: np.ndarray
+    coef: np.ndarray
+    noise: np.ndarray
+
+
+def ddpm_schedule(diffusion: GaussianDiffusion, variance: str = "beta_tilde") -> StepSchedule:
+    """算法 2 的 :math:`T` 步写成 :class:`StepSchedule`（第 :math:`k` 步是 :math:`t=T-k`）。"""
+    if variance not in VARIANCES:
+        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+    t = np.arange(diffusion.T, 0, -1)
+    beta, abar = diffusion.betas[t], diffusion.alpha_bars[t]
+    sigma = np.sqrt(diffusion.posterior_variance[t] if variance == "beta_tilde" else beta)
+    c_x = 1.0 / np.sqrt(1.0 - beta)
+    c_eps = -beta / np.sqrt(1.0 - abar) * c_x
+    noise = t > 1
+    coef = np.stack([c_x, c_eps, np.zeros_like(c_x), np.where(noise, sigma, 0.0)], axis=1)
+    return StepSchedule(t, coef, noise)
+
+
+def ddim_schedule(diffusion: GaussianDiffusion, taus: Sequence[int], eta: float = 0.0) -> StepSchedule:
+    """DDIM 沿子序列 ``taus``（升序，见 :func:`ddim_timesteps`）的各步写成 :class:`StepSchedule`。"""
+    taus = ddim_timesteps(diffusion.T, list(taus))
+    eta = check_scalar(eta, "eta", Real, min_val=0, max_val=1)
+    t = np.array(taus[::-1])
+    s = np.array([*taus[-2::-1], 0])
+    ab_t, ab_s = diffusion.alpha_bars[t], diffusion.alpha_bars[s]
+    sigma = eta * np.sqrt((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s))
+    noise = (sigma > 0) & (s > 0)
+    coef = np.stack(
+        [np.zeros_like(ab_t), np.sqrt(np.maximum(1 - ab_s - sigma**2, 0.0)), np.sqrt(ab_s), np.where(noise, sigma, 0)],
+        axis=1,
+    )
+    return StepSchedule(t, coef, noise)
+
+
+def _use_graph(cuda_graph, device, return_chain) -> bool:
+    if cuda_graph is None:
+        return device.type == "cuda" and not return_chain
+    if not isinstance(cuda_graph, bool):
+        raise TypeError(f"cuda_graph must be True, False or None, got {cuda_graph!r}")
+    if cuda_graph and device.type != "cuda":
+        raise ValueError(f"cuda_graph=True needs a CUDA device, got {device}")
+    if cuda_graph and return_chain:
+        raise ValueError("cuda_graph=True cannot return the chain of intermediate states; pass return_chain=False")
+    return cuda_graph
+
+
+def _run_static(model, diffusion, x, generator, schedule: StepSchedule, clip_x0, amp, needs_noise, *, graph=None):
+    r"""按 ``schedule`` 走完全部步骤。每一步只用设备上的张量：当前步号 ``k`` 放在一个 0 维张量里，时间步与系数
+    从设备上的表里按 ``k`` 取出，没有任何主机与设备之间的同步。于是（``graph=True``，CUDA 上的默认）可以把
+    *一步* 录成 CUDA 图：之后每一步只是填入 ``k``、抽噪声、重放——一次启动代替 U-Net 的上百次核函数启动。
+    噪声在图外由同一个 ``generator`` 按与逐步执行相同的顺序抽取。``graph=False`` 时逐步执行同样的运算（CPU 可用）。
+    """
+    device, dtype = x.device, x.dtype
+    graph = device.type == "cuda" if graph is None else graph
+    B = x.shape[0]
+    t_tab = torch.as_tensor(schedule.t, dtype=torch.long, device=device)
+    c_tab = torch.as_tensor(schedule.coef, dtype=dtype if dtype == torch.float64 else torch.float32, device=device)
+    k_buf = torch.zeros((), dtype=torch.long, device=device)
+    x_buf, z_buf = x.clone(), torch.zeros_like(x)
+
+    def step():
+        t = t_tab[k_buf].expand(B)
+        with autocast(device, amp):
+            eps, x0 = diffusion.predict(model, x_buf, t, clip_x0=clip_x0)
+        c = c_tab[k_buf].to(dtype)
+        out = c[0] * x_buf + c[1] * eps.to(dtype) + c[2] * x0.to(dtype)
+        return out + c[3] * z_buf
+
+    with _EvalMode(model):
+        if graph:
+            side = torch.cuda.Stream(device)
+            side.wait_stream(torch.cuda.current_stream(device))
+            with torch.cuda.stream(side):  # warm-up outside the capture: cuDNN/cuBLAS handles, coefficient tables
+                for _ in range(2):
+                    step()
+            torch.cuda.current_stream(device).wait_stream(side)
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g):
+                x_buf.copy_(step())
+        for k in range(len(schedule.t)):
+            k_buf.fill_(k)
+            if schedule.noise[k]:
+                torch.randn(x.shape, generator=generator, device=device, dtype=dtype, out=z_buf)
+            elif needs_noise:
+                z_buf.zero_()
+            if graph:
+                g.replay()
+            else:
+                x_buf.copy_(step())
+    return x_buf

@@ -89,7 +89,7 @@ def train_diffusion(
     generator = torch.Generator(device=device).manual_seed(int(seed))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: min(1.0, (k + 1) / warmup) if warmup else 1.0)
-    use_fp16_scaler = device.type == "cuda" and amp is not False and not torch.cuda.is_bf16_supported()
+    use_fp16_scaler = device.type == "cuda" and bool(amp) and not torch.cuda.is_bf16_supported()
     scaler = torch.amp.GradScaler("cuda") if use_fp16_scaler else None
     ema = EMA(model, ema_decay) if ema_decay is not None else None
     losses = torch.empty(steps, device=device)

@@ -1,0 +1,262 @@
+r"""GPU 核心的几个融合核函数（Triton）：把 FFT 卷积与 Hyena 短卷积前后的逐点运算合成一次显存往返（第 15.5、18.6 节）。
+
+在 GPU 上，FFT 卷积和 Hyena 算子的时间主要花在 *搬运数据* 上，而不是算术：一次 ``x.to(float32)``、
+一次补零、一次乘以常数、一次截取，每一步都把整个张量从显存读一遍、写一遍。这里的每个核函数把这样的一串逐点运算
+合成一次读写，数学上与 PyTorch 的写法完全相同（``tests/test_triton_kernels.py`` 在 Triton 的 CPU 解释器里
+逐个与 PyTorch 参照比较，CUDA 上的测试再比一次）：
+
+===========================  ======================================================================
+``pad_scale``                ``out[..., :L] = s·x``、``out[..., L:n] = 0``，并转成 FFT 的精度（补零 + 缩放 + 类型转换）
+``complex_mul``              频域逐点乘积 :math:`A\odot B` 或 :math:`A\odot\bar B`（:math:`B` 沿批维广播）
+``crop_scale_skip``          ``y = c·full[..., :L] + D ⊙ u``，转回输出精度（截取 + 缩放 + 跳连）
+``short_conv``               Hyena 的短因果深度卷积（3 个抽头）连同输入投影的偏置，前向与反向
+===========================  ======================================================================
+
+Triton 只在 CUDA 上使用（:func:`enabled`）。CPU 上、或没有安装 Triton 时，调用方走等价的 PyTorch 写法，
+结果相同。环境变量 ``TRITON_INTERPRET=1`` 时 Triton 在 CPU 上解释执行这些核函数（只用于测试）。
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+try:  # Triton ships with CUDA builds of PyTorch; the CPU wheel has none
+    import triton
+    import triton.language as tl
+except ImportError:  # pragma: no cover - depends on the installation
+    triton = None
+    tl = None
+
+__all__ = ["HAVE_TRITON", "enabled", "pad_scale", "complex_mul", "crop_scale_skip", "short_conv_fwd", "short_conv_bwd"]
+
+HAVE_TRITON = triton is not None
+_INTERPRET = os.environ.get("TRITON_INTERPRET", "0") == "1"
+_BLOCK = 1024
+
+
+def enabled(*tensors: torch.Tensor) -> bool:
+    """这些张量能否交给 Triton：装了 Triton，并且都在 CUDA 上（解释模式下 CPU 张量也可以，只用于测试）。"""
+    if not HAVE_TRITON:
+        return False
+    return all(t.is_cuda or _INTERPRET for t in tensors)
+
+
+def _rows(x: torch.Tensor) -> tuple[torch.Tensor, int, int, int]:
+    """把 ``(..., C, L)`` 看成 ``(B, C, L)``，最后一维连续；返回 (张量, B, 批步长, 通道步长)。"""
+    if x.stride(-1) != 1:
+        x = x.contiguous()
+    x3 = x.reshape(-1, x.shape[-2], x.shape[-1]) if x.dim() != 3 else x
+    if x3.dim() != 3:
+        raise ValueError(f"expected a tensor of shape (..., C, L), got {tuple(x.shape)}")
+    return x3, x3.shape[0], x3.stride(0), x3.stride(1)
+
+
+if HAVE_TRITON:
+
+    @triton.jit
+    def _pad_scale_kernel(x_ptr, out_ptr, C, L, n, sxb, sxc, scale, BLOCK: tl.constexpr):
+        row = tl.program_id(0)
+        b = row // C
+        c = row % C
+        t = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        x = tl.load(x_ptr + b * sxb + c * sxc + t, mask=t < L, other=0.0).to(tl.float32)
+        tl.store(out_ptr + row * n + t, (x * scale).to(out_ptr.dtype.element_ty), mask=t < n)
+
+    @triton.jit
+    def _complex_mul_kernel(a_ptr, b_ptr, out_ptr, F, rows_b, CONJ: tl.constexpr, BLOCK: tl.constexpr):
+        # a, out: (rows, F, 2) real views of complex tensors; b: (rows_b, F, 2), row r of a uses row r % rows_b of b
+        row = tl.program_id(0)
+        f = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        m = f < F
+        ia = row * F * 2 + f * 2
+        ib = (row % rows_b) * F * 2 + f * 2
+        ar = tl.load(a_ptr + ia, mask=m, other=0.0).to(tl.float32)
+        ai = tl.load(a_ptr + ia + 1, mask=m, other=0.0).to(tl.float32)
+        br = tl.load(b_ptr + ib, mask=m, other=0.0).to(tl.float32)
+        bi = tl.load(b_ptr + ib + 1, mask=m, other=0.0).to(tl.float32)
+        if CONJ:
+            bi = -bi
+        tl.store(out_ptr + ia, (ar * br - ai * bi).to(out_ptr.dtype.element_ty), mask=m)
+        tl.store(out_ptr + ia + 1, (ar * bi + ai * br).to(out_ptr.dtype.element_ty), mask=m)
+
+    @triton.jit
+    def _crop_scale_skip_kernel(
+        full_ptr, u_ptr, d_ptr, out_ptr, C, L, n, sub, suc, c_scale, HAS_D: tl.constexpr, BLOCK: tl.constexpr
+    ):
+        row = tl.program_id(0)
+        b = row // C
+        ch = row % C
+        t = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        m = t < L
+        y = tl.load(full_ptr + row * n + t, mask=m, other=0.0).to(tl.float32) * c_scale
+        if HAS_D:
+            u = tl.load(u_ptr + b * sub + ch * suc + t, mask=m, other=0.0).to(tl.float32)
+            y += tl.load(d_ptr + ch).to(tl.float32) * u
+        tl.store(out_ptr + row * L + t, y.to(out_ptr.dtype.element_ty), mask=m)
+
+    @triton.jit
+    def _short_conv_fwd_kernel(
+        z_ptr,
+        w_ptr,
+        bin_ptr,
+        bconv_ptr,
+        out_ptr,
+        C,
+        L,
+        szb,
+        szc,
+        K: tl.constexpr,
+        HAS_BIN: tl.constexpr,
+        HAS_BCONV: tl.constexpr,
+        BLOCK: tl.constexpr,
+    ):
+        row = tl.program_id(0)
+        b = row // C
+        c = row % C
+        t = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        acc = tl.zeros([BLOCK], dtype=tl.float32)
+        for j in tl.static_range(K):
+            src = t - (K - 1) + j
+            m = (src >= 0) & (t < L)
+            x = tl.load(z_ptr + b * szb + c * szc + src, mask=m, other=0.0).to(tl.float32)
+            if HAS_BIN:
+                x = tl.where(m, x + tl.load(bin_ptr + c).to(tl.float32), 0.0)
+            acc += tl.load(w_ptr + c * K + j).to(tl.float32) * x
+        if HAS_BCONV:
+            acc += tl.load(bconv_ptr + c).to(tl.float32)
+        tl.store(out_ptr + row * L + t, acc.to(out_ptr.dtype.element_ty), mask=t < L)
+
+    @triton.jit
+    def _short_conv_bwd_kernel(
+        g_ptr,
+        z_ptr,
+        w_ptr,
+        bin_ptr,
+        gz_ptr,
+        part_ptr,
+        C,
+        L,
+        szb,
+        szc,
+        n_blocks,
+        K: tl.constexpr,
+        HAS_BIN: tl.constexpr,
+        BLOCK: tl.constexpr,
+    ):
+        # gz[s] = sum_j w[j] g[s + K-1 - j]; partial sums per block: sum_t g[t] x[t-(K-1)+j] (j < K) and sum_t g[t]
+        row = tl.program_id(0)
+        blk = tl.program_id(1)
+        b = row // C
+        c = row % C
+        s = blk * BLOCK + tl.arange(0, BLOCK)
+        ms = s < L
+        gz = tl.zeros([BLOCK], dtype=tl.float32)
+        for j in tl.static_range(K):
+            dst = s + (K - 1) - j
+            g = tl.load(g_ptr + row * L + dst, mask=dst < L, other=0.0).to(tl.float32)
+            gz += tl.load(w_ptr + c * K + j).to(tl.float32) * g
+        tl.store(gz_ptr + row * L + s, gz.to(gz_ptr.dtype.element_ty), mask=ms)
+        g_here = tl.load(g_ptr + row * L + s, mask=ms, other=0.0).to(tl.float32)
+        base = part_ptr + (row * n_blocks + blk) * (K + 2)
+        for j in tl.static_range(K):
+            src = s - (K - 1) + j
+            m = (src >= 0) & ms
+            x = tl.load(z_ptr + b * szb + c * szc + src, mask=m, other=0.0).to(tl.float32)
+            if HAS_BIN:
+                x = tl.where(m, x + tl.load(bin_ptr + c).to(tl.float32), 0.0)
+            tl.store(base + j, tl.sum(g_here * x, axis=0))
+        tl.store(base + K, tl.sum(g_here, axis=0))
+        tl.store(base + K + 1, tl.sum(tl.where(ms, gz, 0.0), axis=0))
+
+
+def pad_scale(x: torch.Tensor, n: int, scale: float, dtype: torch.dtype) -> torch.Tensor:
+    """``(..., C, L)`` → ``(..., C, n)`` 的 ``dtype`` 张量：前 ``L`` 个是 ``scale·x``，其余为 0。"""
+    x3, B, sb, sc = _rows(x)
+    C, L = x3.shape[-2:]
+    out = torch.empty((*x.shape[:-1], n), device=x.device, dtype=dtype)
+    grid = (B * C, triton.cdiv(n, _BLOCK))
+    _pad_scale_kernel[grid](x3, out, C, L, n, sb, sc, float(scale), BLOCK=_BLOCK)
+    return out
+
+
+def complex_mul(a: torch.Tensor, b: torch.Tensor, *, conj: bool = False, out: torch.Tensor | None = None):
+    """``a * b``（``conj=True`` 时 ``a * conj(b)``）：``a`` 形状 ``(..., F)``，``b`` 形状 ``(R, F)``，``a`` 的第
+    ``r`` 行乘 ``b`` 的第 ``r mod R`` 行（即 ``b`` 是 ``a`` 的尾部形状、沿前导维广播）。都是复数张量（complex64 或
+    complex32）；计算在 float32 中进行，结果与 ``a`` 同类型。"""
+    F = a.shape[-1]
+    if b.dim() != 2 or b.shape[-1] != F or (a.numel() // F) % b.shape[0] != 0:
+        raise ValueError(f"b must have shape (rows, F={F}) with rows dividing a's rows, got {tuple(b.shape)}")
+    a = a.contiguous()
+    b = b.contiguous()
+    out = torch.empty_like(a) if out is None else out
+    ar, br, outr = torch.view_as_real(a), torch.view_as_real(b), torch.view_as_real(out)
+    rows = a.numel() // F
+    grid = (rows, triton.cdiv(F, _BLOCK))
+    _complex_mul_kernel[grid](ar, br, outr, F, b.shape[0], CONJ=conj, BLOCK=_BLOCK)
+    return out
+
+
+def crop_scale_skip(full: torch.Tensor, L: int, c: float, u: torch.Tensor | None, D: torch.Tensor | None, dtype):
+    """``c·full[..., :L] + D[:, None]·u``，结果为 ``dtype``；``full`` 形状 ``(..., C, n)`` 且连续。"""
+    full = full.contiguous()
+    C, n = full.shape[-2:]
+    rows = full.numel() // n
+    out = torch.empty((*full.shape[:-1], L), device=full.device, dtype=dtype)
+    if D is not None:
+        u3, _, sb, sc = _rows(u)
+        d = D.contiguous()
+    else:
+        u3, sb, sc, d = full, 0, 0, full
+    grid = (rows, triton.cdiv(L, _BLOCK))
+    _crop_scale_skip_kernel[grid](full, u3, d, out, C, L, n, sb, sc, float(c), HAS_D=D is not None, BLOCK=_BLOCK)
+    return out
+
+
+def short_conv_fwd(z, weight, bias_in, bias_conv):
+    """``z`` ``(B, C, L)``（最后一维连续），``weight`` ``(C, K)``：因果深度卷积
+    ``out[t] = Σ_j w[j]·(z + bias_in)[t-(K-1)+j] + bias_conv``（越界的位置为 0）。"""
+    z3, B, sb, sc = _rows(z)
+    C, L = z3.shape[-2:]
+    K = weight.shape[-1]
+    out = torch.empty((B, C, L), device=z.device, dtype=z.dtype)
+    grid = (B * C, triton.cdiv(L, _BLOCK))
+    w = weight.reshape(C, K).contiguous()
+    b_in = bias_in.contiguous() if bias_in is not None else w
+    b_cv = bias_conv.contiguous() if bias_conv is not None else w
+    _short_conv_fwd_kernel[grid](
+        z3,
+        w,
+        b_in,
+        b_cv,
+        out,
+        C,
+        L,
+        sb,
+        sc,
+        K=K,
+        HAS_BIN=bias_in is not None,
+        HAS_BCONV=bias_conv is not None,
+        BLOCK=_BLOCK,
+    )
+    return out
+
+
+def short_conv_bwd(g, z, weight, bias_in):
+    """:func:`short_conv_fwd` 的反向：返回 ``(grad_z, grad_weight (C, K), grad_bias_in (C,), grad_bias_conv (C,))``。"""
+    z3, B, sb, sc = _rows(z)
+    C, L = z3.shape[-2:]
+    K = weight.shape[-1]
+    g = g.contiguous()
+    w = weight.reshape(C, K).contiguous()
+    n_blocks = triton.cdiv(L, _BLOCK)
+    gz = torch.empty((B, C, L), device=z.device, dtype=z.dtype)
+    part = torch.empty((B * C, n_blocks, K + 2), device=z.device, dtype=torch.float32)
+    b_in = bias_in.contiguous() if bias_in is not None else w
+    grid = (B * C, n_blocks)
+    _short_conv_bwd_kernel[grid](
+        g, z3, w, b_in, gz, part, C, L, sb, sc, n_blocks, K=K, HAS_BIN=bias_in is not None, BLOCK=_BLOCK
+    )
+    sums = part.reshape(B, C, n_blocks, K + 2).sum(dim=(0, 2))  # (C, K + 2)
+    return gz, sums[:, :K], sums[:, K + 1], sums[:, K]
