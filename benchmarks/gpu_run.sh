@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-lib/results}
 mkdir -p "$OUT"
-export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
+export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 LIB_TRITON=1  # Triton kernels on: this run verifies them
 log="$OUT/gpu-run.log"
 {
   date -u +"start %Y-%m-%dT%H:%M:%SZ"

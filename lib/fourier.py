@@ -41,6 +41,7 @@ float32 中做 FFT 再转回原类型（cuFFT 的半精度只支持 2 的幂长�
 
 from __future__ import annotations
 
+import functools
 import math
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, NamedTuple
@@ -795,26 +796,69 @@ def _conv2d_fft_shape(hw, khw, mode: str) -> tuple[int, int]:
     return fft_size(hw[0] + khw[0] - 1), fft_size(hw[1] + khw[1] - 1)
 
 
-# A kernel with at most this many taps is transformed by its (kh x P0) and (kw x P1/2+1) DFT matrices rather than
-# by an FFT of the zero-padded P0 x P1 grid: a 3 x 3 kernel has 9 nonzeros in a 30 x 30 grid.
-_SMALL_KERNEL_TAPS = 49
+# Kernels with at most this many taps get their spectrum from the DFT matrix restricted to the taps (one product of
+# a (P0·F1 x taps) matrix with all kernels at once, and its adjoint in the backward pass) instead of an FFT of each
+# kernel zero-padded to the whole P0 x P1 grid: a 3 x 3 kernel has 9 nonzeros in a 30 x 30 grid.
+_SMALL_KERNEL_TAPS = 25
 
 
-def _small_kernel_rfft2(k, shape):
-    r"""``rfft2(k, s=shape)`` 按定义计算：:math:`K[f_0,f_1]=\sum_{u<k_h}\sum_{v<k_w}k[u,v]\,
-    \omega_{P_0}^{f_0u}\omega_{P_1}^{f_1v}`，两次小矩阵乘法。卷积核很小（3×3）时，这比把它补零到整幅
-    :math:`P_0\times P_1` 再做 FFT 省得多——而训练时每一步都要变换 :math:`C_{out}C_{in}` 个卷积核。"""
+@functools.lru_cache(maxsize=32)
+def _dft_matrices(P0: int, P1: int, kh: int, kw: int, dtype, device):
+    r"""实部与虚部 ``(E_r, E_i)``，:math:`E[(f_0,f_1),(u,v)]=e^{-2\pi i(f_0u/P_0+f_1v/P_1)}`，
+    :math:`f_1\le P_1/2`（实数 FFT 只保留一半频率）。"""
     import torch
 
-    (P0, P1), (kh, kw) = shape, k.shape[-2:]
-    cdt = torch.complex128 if k.dtype == torch.float64 else torch.complex64
-    u = torch.arange(kh, device=k.device, dtype=torch.float64)
-    v = torch.arange(kw, device=k.device, dtype=torch.float64)
-    f0 = torch.arange(P0, device=k.device, dtype=torch.float64)
-    f1 = torch.arange(P1 // 2 + 1, device=k.device, dtype=torch.float64)
-    E0 = torch.exp(-2j * math.pi * torch.outer(f0, u) / P0).to(cdt)  # (P0, kh)
-    E1 = torch.exp(-2j * math.pi * torch.outer(v, f1) / P1).to(cdt)  # (kw, F1)
-    return E0 @ (k.to(cdt) @ E1)  # (..., P0, F1)
+    f0 = torch.arange(P0, dtype=torch.float64)[:, None, None, None]
+    f1 = torch.arange(P1 // 2 + 1, dtype=torch.float64)[None, :, None, None]
+    u = torch.arange(kh, dtype=torch.float64)[None, None, :, None]
+    v = torch.arange(kw, dtype=torch.float64)[None, None, None, :]
+    phase = (-2 * math.pi * (f0 * u / P0 + f1 * v / P1)).reshape(P0 * (P1 // 2 + 1), kh * kw)
+    return torch.cos(phase).to(device, dtype), torch.sin(phase).to(device, dtype)
+
+
+def _kernel_dft(kmat, Er, Ei):
+    """``(E_r + i E_i) @ kmat`` for a real ``kmat``, with the adjoint as its backward: dL/dk = Re(E^H g)."""
+    import torch
+
+    class KernelDFT(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, kmat):
+            return torch.complex(Er @ kmat, Ei @ kmat)
+
+        @staticmethod
+        def backward(ctx, g):
+            g = torch.view_as_real(g.resolve_conj())
+            return Er.T @ g[..., 0] + Ei.T @ g[..., 1]
+
+    return KernelDFT.apply(kmat)
+
+
+def _complex_bmm(a, b):
+    """``torch.bmm`` for complex batches whose backward hands bmm contiguous, conjugation-resolved operands.
+
+    Autograd's own backward of a complex bmm multiplies by conjugated, transposed views; the CPU kernel then copies
+    every matrix of the batch separately (tens of times slower for thousands of small matrices).
+    """
+    import torch
+
+    class ComplexBmm(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return torch.bmm(a, b)
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            g = g.contiguous()
+            ga = gb = None
+            if ctx.needs_input_grad[0]:  # dL/da = g b^H
+                ga = torch.bmm(g, b.transpose(1, 2).conj().resolve_conj().contiguous())
+            if ctx.needs_input_grad[1]:  # dL/db = a^H g
+                gb = torch.bmm(a.transpose(1, 2).conj().resolve_conj().contiguous(), g)
+            return ga, gb
+
+    return ComplexBmm.apply(a, b)
 
 
 def multichannel_spectrum(k, shape, *, groups: int = 1, dtype=None) -> MultichannelSpectrum:
@@ -830,15 +874,21 @@ def multichannel_spectrum(k, shape, *, groups: int = 1, dtype=None) -> Multichan
     c_out, cg, kh, kw = k.shape
     og = c_out // G
     cdtype = dtype or _compute_dtype(k.dtype)
-    if kh * kw <= _SMALL_KERNEL_TAPS:
-        Kf = _small_kernel_rfft2(k.to(cdtype), tuple(shape))
-    else:
-        Kf = torch.fft.rfft2(k.to(cdtype), s=tuple(shape))  # (C_out, cg, P0, F1)
+    P0, F1 = int(shape[0]), int(shape[1]) // 2 + 1
+    if kh * kw <= _SMALL_KERNEL_TAPS:  # K = E k with the (P0·F1 x kh·kw) DFT matrix restricted to the kernel's taps
+        kmat = k.to(cdtype).reshape(G, og, cg, kh * kw).permute(3, 0, 2, 1).reshape(kh * kw, -1)  # (T, G·cg·og)
+        Kf = _kernel_dft(kmat, *_dft_matrices(P0, int(shape[1]), kh, kw, cdtype, k.device))  # (P0·F1, G·cg·og)
+        if cg == 1:
+            Kf = Kf.reshape(P0, F1, G, og).permute(2, 3, 0, 1)  # (G, og, P0, F1)
+        else:
+            Kf = Kf.reshape(P0 * F1, G, cg, og).transpose(0, 1).contiguous()  # (G, F, cg, og)
+        return MultichannelSpectrum(Kf, tuple(int(s) for s in shape), (int(kh), int(kw)), G, int(cg), int(og))
+    Kf = torch.fft.rfft2(k.to(cdtype), s=tuple(shape))  # (C_out, cg, P0, F1)
     Kf = Kf.reshape(G, og, cg, *Kf.shape[-2:])
     if cg == 1:
         Kf = Kf[:, :, 0]  # (G, og, P0, F1): an elementwise product per channel
     else:
-        Kf = Kf.permute(0, 3, 4, 2, 1).reshape(G, -1, cg, og)  # (G, F, cg, og)
+        Kf = Kf.permute(0, 3, 4, 2, 1).contiguous().reshape(G, -1, cg, og)  # (G, F, cg, og), contiguous for bmm
     return MultichannelSpectrum(Kf, tuple(int(s) for s in shape), (int(kh), int(kw)), G, int(cg), int(og))
 
 
@@ -891,8 +941,10 @@ def fft_conv2d_multichannel(x, k=None, *, groups: int = 1, mode: str = "valid", 
         Yf = Xf * Kf  # (N, G, 1, P0, F1) * (G, og, P0, F1) -> (N, G, og, P0, F1)
     else:
         p0, f1 = Xf.shape[-2:]
-        Xm = Xf.permute(1, 3, 4, 0, 2).reshape(G * p0 * f1, n, cg)  # one (N x cg) matrix per (group, frequency)
-        Yf = torch.bmm(Xm, Kf.reshape(G * p0 * f1, cg, og))  # (bmm: several times faster than 4-D matmul on CPU)
+        # one (N x cg) matrix per (group, frequency), made contiguous: on the CPU a strided batch makes bmm copy
+        # every matrix separately (20x slower), and 4-D matmul is several times slower than bmm
+        Xm = Xf.permute(1, 3, 4, 0, 2).contiguous().reshape(G * p0 * f1, n, cg)
+        Yf = _complex_bmm(Xm, Kf.reshape(G * p0 * f1, cg, og))
         Yf = Yf.reshape(G, p0, f1, n, og).permute(3, 0, 4, 1, 2)  # (N, G, og, P0, F1)
     y = torch.fft.irfft2(Yf, s=P).reshape(n, G * og, *P)
     if mode == "valid":

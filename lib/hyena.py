@@ -339,7 +339,8 @@ class HyenaOperator(nn.Module):
       （:func:`short_causal_conv`，GPU 上一个核函数）；长卷积用 :func:`lib.fourier.causal_fft_conv`（手写反向传播）；
       不需要对滤波器求导时（推理），滤波器与它的频谱只在参数改变后重算一次（:meth:`filter_spectra`；
       ``cache_filters=False`` 时每次调用都重算）。
-      ``fft_dtype=torch.float16`` 时长卷积的前向 FFT 用半精度（仅 CUDA）。
+      ``fft_dtype=torch.float16`` 时长卷积的前向 FFT 用半精度（仅 CUDA）。GPU 上的逐点融合核函数见
+      :mod:`lib.triton_kernels`（显式打开后使用）。
     """
 
     def __init__(
@@ -713,9 +714,9 @@ def fit_sequence_model(
 # ---------------------------------------------------------------------------------------------
 # Variants of the Hyena operator that benchmark_mixers times side by side on CUDA (name -> HyenaOperator kwargs).
 HYENA_VARIANTS = {
-    "hyena": {},  # the fast path (fused on CUDA), float32 FFTs, filter spectra cached for inference
-    "hyena-fft16": {"fft_dtype": torch.float16},  # the same with half-precision forward FFTs
-    "hyena-nocache": {"cache_filters": False},  # the fast path, filters regenerated on every call
+    "hyena": {"fused": True},  # the fast path, float32 FFTs, filter spectra cached for inference
+    "hyena-fft16": {"fused": True, "fft_dtype": torch.float16},  # the same with half-precision forward FFTs
+    "hyena-nocache": {"fused": True, "cache_filters": False},  # the fast path, filters regenerated on every call
     "hyena-reference": {"fused": False},  # the step-by-step path the book shows (the code before this change)
 }
 

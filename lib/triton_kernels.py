@@ -12,8 +12,10 @@ r"""GPU 核心的几个融合核函数（Triton）：把 FFT 卷积与 Hyena 短
 ``short_conv``               Hyena 的短因果深度卷积（3 个抽头）连同输入投影的偏置，前向与反向
 ===========================  ======================================================================
 
-Triton 只在 CUDA 上使用（:func:`enabled`）。CPU 上、或没有安装 Triton 时，调用方走等价的 PyTorch 写法，
-结果相同。环境变量 ``TRITON_INTERPRET=1`` 时 Triton 在 CPU 上解释执行这些核函数（只用于测试）。
+Triton 只在 CUDA 上使用，而且要显式打开（:func:`enable`，或环境变量 ``LIB_TRITON=1``）：这些核函数在 Triton 的
+解释器里逐个验证过，但还没有在 GPU 上编译运行过（写它们的那次会话没有借到 GPU；``benchmarks/gpu_run.sh`` 会打开它们
+并运行 CUDA 测试）。关闭时（默认）、CPU 上、或没有安装 Triton 时，调用方走等价的 PyTorch 写法，结果相同。
+环境变量 ``TRITON_INTERPRET=1`` 时 Triton 在 CPU 上解释执行这些核函数（只用于测试，此时自动打开）。
 """
 
 from __future__ import annotations
@@ -29,16 +31,35 @@ except ImportError:  # pragma: no cover - depends on the installation
     triton = None
     tl = None
 
-__all__ = ["HAVE_TRITON", "enabled", "pad_scale", "complex_mul", "crop_scale_skip", "short_conv_fwd", "short_conv_bwd"]
+__all__ = [
+    "HAVE_TRITON",
+    "enable",
+    "enabled",
+    "pad_scale",
+    "complex_mul",
+    "crop_scale_skip",
+    "short_conv_fwd",
+    "short_conv_bwd",
+]
 
 HAVE_TRITON = triton is not None
 _INTERPRET = os.environ.get("TRITON_INTERPRET", "0") == "1"
+_ON = _INTERPRET or os.environ.get("LIB_TRITON", "0") == "1"
 _BLOCK = 1024
 
 
+def enable(on: bool = True) -> None:
+    """打开（或关闭）Triton 核函数。默认关闭，直到它们在 GPU 上验证过；环境变量 ``LIB_TRITON=1`` 也会打开。"""
+    global _ON
+    if not isinstance(on, bool):
+        raise TypeError(f"on must be a bool, got {on!r}")
+    _ON = on
+
+
 def enabled(*tensors: torch.Tensor) -> bool:
-    """这些张量能否交给 Triton：装了 Triton，并且都在 CUDA 上（解释模式下 CPU 张量也可以，只用于测试）。"""
-    if not HAVE_TRITON:
+    """这些张量能否交给 Triton：已打开（:func:`enable`）、装了 Triton，并且都在 CUDA 上
+    （解释模式下 CPU 张量也可以，只用于测试）。"""
+    if not (HAVE_TRITON and _ON):
         return False
     return all(t.is_cuda or _INTERPRET for t in tensors)
 

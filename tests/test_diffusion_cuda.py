@@ -115,12 +115,12 @@ def test_cuda_graph_sampler_equals_the_step_by_step_sampler(sampler):
         kw = {"clip_x0": (-1, 1)}
         a = ddpm_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, cuda_graph=False, **kw)
         b = ddpm_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, cuda_graph=True, **kw)
-        c = ddpm_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, **kw)  # the default on CUDA is the graph
+        c = ddpm_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, cuda_graph=True, **kw)  # replayed again
     else:
         kw = {"steps": 20, "eta": float(sampler.split("-")[1]), "clip_x0": (-1, 1)}
         a = ddim_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, cuda_graph=False, **kw)
         b = ddim_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, cuda_graph=True, **kw)
-        c = ddim_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, **kw)
+        c = ddim_sample(net, d, (16, 1, 8, 8), seed=1, device=CUDA, cuda_graph=True, **kw)
     assert torch.isfinite(b).all() and torch.equal(b, c)
     torch.testing.assert_close(b, a, atol=2e-4, rtol=0)
 

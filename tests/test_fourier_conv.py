@@ -135,7 +135,6 @@ def test_toeplitz_matches_scipy_and_causal_toeplitz_is_causal_conv():
 # ---------------------------------------------------------------------------------------------
 from lib.fourier import (  # noqa: E402
     KernelSpectrum,
-    _small_kernel_rfft2,
     causal_fft_conv,
     fft_conv2d_multichannel,
     kernel_spectrum,
@@ -195,13 +194,6 @@ def test_causal_fft_conv_rejects_bad_input():
         causal_fft_conv(u, k, fft_dtype=torch.float16)
     with pytest.raises(ValueError, match="fft_dtype must be"):
         causal_fft_conv(u, k, fft_dtype=torch.int32)
-
-
-def test_small_kernel_dft_equals_the_padded_fft():
-    g = torch.Generator().manual_seed(6)
-    for kh, kw, shape in [(3, 3, (30, 30)), (1, 7, (1, 64)), (5, 2, (9, 16)), (7, 7, (60, 31))]:
-        k = torch.randn(4, 2, kh, kw, generator=g, dtype=torch.float64)
-        torch.testing.assert_close(_small_kernel_rfft2(k, shape), torch.fft.rfft2(k, s=shape), atol=1e-12, rtol=0)
 
 
 @pytest.mark.parametrize("mode", ["valid", "same", "full"])

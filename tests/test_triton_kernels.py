@@ -28,6 +28,7 @@ def run_checks(device: str) -> list[str]:
     from lib.fourier import causal_fft_conv, fft_conv
     from lib.hyena import HyenaOperator
 
+    tk.enable(True)
     assert tk.enabled(torch.zeros(1, device=device)), "Triton is not usable on " + device
     done = []
     g = torch.Generator().manual_seed(0)
@@ -100,4 +101,22 @@ def test_triton_kernels_in_the_interpreter():
 
 @pytest.mark.cuda
 def test_triton_kernels_compiled_on_cuda():
-    assert "complex_mul torch.complex32" in run_checks("cuda")
+    from lib import triton_kernels
+
+    try:
+        assert "complex_mul torch.complex32" in run_checks("cuda")
+    finally:
+        triton_kernels.enable(False)
+
+
+def test_triton_kernels_are_off_unless_enabled(monkeypatch):
+    from lib import triton_kernels
+
+    monkeypatch.setattr(triton_kernels, "_ON", False)
+    monkeypatch.setattr(triton_kernels, "_INTERPRET", False)
+    assert not triton_kernels.enabled(torch.zeros(1))
+    triton_kernels.enable(True)
+    assert not triton_kernels.enabled(torch.zeros(1))  # on, but a CPU tensor outside the interpreter
+    triton_kernels.enable(False)
+    with pytest.raises(TypeError, match="on must be a bool"):
+        triton_kernels.enable("yes")
