@@ -14,7 +14,28 @@ lib 只写算法本身。约定与 scikit-learn 相同：
   聚类继承 :class:`ClusterMixin`（``fit_predict``）。Mixin 写在 ``BaseEstimator`` 之前。
 
 ``tests/test_sklearn_compat.py`` 对 lib 中每一个估计器运行 scikit-learn 自己的一致性检查
-:func:`sklearn.utils.estimator_checks.check_estimator`。
+:func:`sklearn.utils.estimator_checks.check_estimator`：它自动找出 lib 中所有
+``sklearn.base.BaseEstimator`` 的公开子类，新写的估计器不必登记（只有构造时必须给参数、
+或有说明理由的预期失败时，才在那里的两个小表中加一行）。
+一个新估计器的骨架::
+
+    class MyClassifier(ClassifierMixin, BaseEstimator):
+        def __init__(self, C=1.0):
+            self.C = C                                         # 只存超参数
+
+        def fit(self, X, y):
+            check_scalar(self.C, "C", Real, min_val=0)         # 超参数在 fit 里检查（lib.utils）
+            X, y = validate_data(self, X, y, dtype=np.float64)  # 形状、NaN、稀疏、n_features_in_、列名
+            self.classes_, codes = encode_labels(y)            # 分类器：标签（连续值被拒绝）
+            ...                                                # 算法本身：lib 自己的、可读的代码
+            return self
+
+        def predict(self, X):
+            X = self._validate_X(X, "classes_")                # 未 fit 时 NotFittedError；特征数、列名
+            ...
+
+不支持的输入在 ``__sklearn_tags__`` 里如实声明（默认已经声明：不接受稀疏矩阵、NaN、字符串）；支持更多时才改，
+例如决策树的 ``tags.input_tags.string = True``。
 """
 
 from __future__ import annotations

@@ -137,9 +137,9 @@ def clone(estimator, **params):
     if not hasattr(estimator, "get_params") or not hasattr(estimator, "fit"):
         raise TypeError(f"estimator must have fit and get_params methods, got {type(estimator).__name__}")
     try:
-        current = estimator.get_params(deep=False)  # scikit-learn estimators
+        current = estimator.get_params(deep=False)  # every scikit-learn estimator, lib's included
     except TypeError:
-        current = estimator.get_params()  # lib estimators
+        current = estimator.get_params()  # an object whose get_params takes no `deep`
     unknown = set(params) - set(current)
     if unknown:
         raise ValueError(

@@ -93,6 +93,8 @@ def _as_regular(x, name: str):
     flat = arr.ravel().tolist()
     if all(isinstance(v, str) for v in flat):
         return arr.astype(str)
+    if all(isinstance(v, (bool, np.bool_)) for v in flat):
+        return arr.astype(bool)
     if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in flat):
         return arr.astype(float)
     kinds = sorted({type(v).__name__ for v in flat})

@@ -9,7 +9,10 @@ estimator is checked without editing this file. Two small registries, keyed by c
 * ``CONSTRUCTOR_ARGS`` -- keyword arguments for estimators that cannot be built without arguments (meta-estimators)
   or whose defaults are needlessly slow on the checks' small data sets;
 * ``EXPECTED_FAILURES`` -- ``{check name: reason}`` for a check that cannot pass for a stated reason, at most
-  ``MAX_EXPECTED_FAILURES`` per estimator. An entry whose check passes is an error (the registry must not go stale).
+  ``MAX_EXPECTED_FAILURES`` per estimator. An entry whose check passes is an error (the registry must not go stale);
+* ``NOT_ARRAY_INPUT`` -- ``reason`` for an estimator whose input is not a 2-D array (its tags say
+  ``two_d_array=False``, e.g. raw text documents): scikit-learn's suite runs no check on it, so this file runs the
+  checks that need no data and the estimator's own tests must cover the rest.
 
 One check, ``check_array_api_input``, only runs when SciPy was imported with ``SCIPY_ARRAY_API=1``; that setting
 cannot change once SciPy is loaded, so scikit-learn skips it in this process and ``test_array_api_check`` runs it for
@@ -34,6 +37,7 @@ from functools import partial
 import numpy as np
 import pytest
 import sklearn.base
+from sklearn.utils import estimator_checks, get_tags
 from sklearn.utils.estimator_checks import check_estimator, estimator_checks_generator
 
 import lib
@@ -51,6 +55,20 @@ CONSTRUCTOR_ARGS: dict[str, dict] = {
 
 # {class name: {check name: reason}}; empty when every check passes.
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
+
+# {class name: reason} for estimators that take something other than a 2-D array (see the module docstring).
+NOT_ARRAY_INPUT: dict[str, str] = {}
+
+# scikit-learn's API checks that need no input data: the ones that still apply when the suite cannot run.
+DATA_FREE_CHECKS = (
+    "check_estimator_cloneable",
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+    "check_estimator_repr",
+    "check_no_attributes_set_in_init",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_mixin_order",
+)
 
 
 def lib_estimator_classes() -> dict[str, type]:
@@ -153,6 +171,8 @@ def test_discovery_finds_the_estimators_of_chapters_4_to_10():
 def test_registries_name_real_estimators_and_give_reasons():
     assert set(CONSTRUCTOR_ARGS) <= set(ESTIMATORS)
     assert set(EXPECTED_FAILURES) <= set(ESTIMATORS)
+    assert set(NOT_ARRAY_INPUT) <= set(ESTIMATORS) and not set(NOT_ARRAY_INPUT) & set(EXPECTED_FAILURES)
+    assert all(isinstance(r, str) and len(r) > 20 for r in NOT_ARRAY_INPUT.values())
     for name, reasons in EXPECTED_FAILURES.items():
         assert 1 <= len(reasons) <= MAX_EXPECTED_FAILURES, f"{name}: at most {MAX_EXPECTED_FAILURES} expected failures"
         assert all(isinstance(r, str) and len(r) > 20 for r in reasons.values()), f"{name}: state each reason"
@@ -163,6 +183,15 @@ def test_registries_name_real_estimators_and_give_reasons():
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_check_estimator(name):
+    if not get_tags(make_estimator(name)).input_tags.two_d_array:
+        assert name in NOT_ARRAY_INPUT, (
+            f"{name}'s tags say its input is not a 2-D array, so scikit-learn's suite cannot test it; "
+            "add it to NOT_ARRAY_INPUT with the reason (and test its behaviour in its own test file)"
+        )
+        for check_name in DATA_FREE_CHECKS:
+            getattr(estimator_checks, check_name)(name, make_estimator(name))
+        return
+    assert name not in NOT_ARRAY_INPUT, f"{name} takes 2-D arrays: remove it from NOT_ARRAY_INPUT"
     results = run_check_estimator(name)
     assert len(results) > 40, f"only {len(results)} checks ran for {name}"
     failed = [r for r in results if r["status"] == "failed"]
@@ -183,8 +212,9 @@ def test_check_estimator(name):
 def test_array_api_check():
     """``check_array_api_input`` (numpy inputs with array-API dispatch on) for every estimator, in a fresh
     interpreter started with ``SCIPY_ARRAY_API=1``."""
-    results = array_api_results_in_subprocess(list(ESTIMATORS))
-    assert set(results) == set(ESTIMATORS)
+    names = [name for name in ESTIMATORS if name not in NOT_ARRAY_INPUT]
+    results = array_api_results_in_subprocess(names)
+    assert set(results) == set(names)
     for name, rs in results.items():
         assert rs, f"no array-API check was generated for {name}"
         assert all(r["status"] == "passed" for r in rs), f"{name}:\n{_describe(rs)}"
@@ -247,8 +277,12 @@ def main() -> None:  # pragma: no cover - a report, run by hand
         print(json.dumps(run_array_api_check(names)))
         return
     rows, total = [], time.perf_counter()
-    array_api = array_api_results_in_subprocess(list(ESTIMATORS))
+    array_api = array_api_results_in_subprocess([name for name in ESTIMATORS if name not in NOT_ARRAY_INPUT])
     for name in ESTIMATORS:
+        if name in NOT_ARRAY_INPUT:
+            checks = f"{len(DATA_FREE_CHECKS)} data-free API checks"
+            rows.append(f"| {name} | -- | {checks} | 0 | {NOT_ARRAY_INPUT[name]} | 0 | 0 | -- |")
+            continue
         start = time.perf_counter()
         results = [r for r in run_check_estimator(name) if r["status"] != "skipped" or r["check"] != ARRAY_API_CHECK]
         results += array_api[name]

@@ -370,6 +370,24 @@ def test_tree_input_errors():
     assert repr(DecisionTreeClassifier(max_depth=3)) == "DecisionTreeClassifier(max_depth=3)"
 
 
+def test_a_pandas_table_with_string_number_and_bool_columns():
+    pd = pytest.importorskip("pandas")
+    table = pd.DataFrame(
+        {
+            "outlook": ["sunny", "rain", "overcast", "rain", "sunny", "overcast"] * 2,
+            "temp": [30.0, 20.0, 25.0, 18.0, 28.0, 22.0] * 2,
+            "windy": [True, False, True, True, False, False] * 2,
+        }
+    )
+    play = pd.Series(["no", "yes", "yes", "no", "no", "yes"] * 2)
+    tree = DecisionTreeClassifier().fit(table, play)
+    np.testing.assert_array_equal(tree.feature_names_in_, ["outlook", "temp", "windy"])
+    np.testing.assert_array_equal(tree.categorical_, [True, False, False])  # strings categorical, bools numeric
+    assert tree.score(table, play) == 1.0 and export_text(tree, list(table.columns)).startswith("|--- outlook = ")
+    with pytest.raises(ValueError, match="The feature names should match those that were passed during fit"):
+        tree.predict(table.rename(columns={"temp": "temperature"}))
+
+
 def test_integer_sample_weights_equal_repeating_and_zero_weights_equal_removing():
     X, y = datasets.load_iris(return_X_y=True)
     w = np.random.default_rng(0).integers(0, 3, size=len(y))  # about a third of the samples get weight 0
