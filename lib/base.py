@@ -1,55 +1,74 @@
-"""全书估计器的公共部分，沿用 scikit-learn 的约定。
+"""全书估计器的公共部分：建立在 scikit-learn 的 ``BaseEstimator`` 与各个 Mixin 之上。
+
+lib 的估计器就是 scikit-learn 的估计器：``get_params``/``set_params``、``clone``、``repr``、估计器标签
+（``__sklearn_tags__``）、``Pipeline``/``GridSearchCV``/``cross_val_score`` 需要的一切都来自 scikit-learn，
+lib 只写算法本身。约定与 scikit-learn 相同：
 
 * ``__init__`` 只把超参数原样存为同名属性，不做计算；检查放在 ``fit`` 里。
-* ``fit`` 学到的量以下划线结尾（``coef_``、``tree_`` ……），``predict`` 之前用 ``check_is_fitted`` 确认。
-* :class:`BaseEstimator` 从 ``__init__`` 的签名读出超参数，给出 ``get_params``/``set_params`` 与 ``repr``；
-  :class:`RegressorMixin` 的 ``score`` 是 :math:`R^2`，:class:`ClassifierMixin` 的 ``score`` 是准确率，
-  都与 scikit-learn 相同。
+* ``fit`` 用 :func:`sklearn.utils.validation.validate_data` 检查输入（它同时记下 ``n_features_in_``，
+  以及用 pandas 表格训练时的列名 ``feature_names_in_``），学到的量以下划线结尾（``coef_``、``tree_`` ……）。
+* ``predict``/``transform`` 先调用 :meth:`BaseEstimator._validate_X`：没有 ``fit`` 过就抛出
+  :class:`sklearn.exceptions.NotFittedError`，特征数（列名）与训练时不同就报错。
+* 分类器继承 :class:`ClassifierMixin`（``score`` 是准确率），回归器继承 :class:`RegressorMixin`
+  （``score`` 是 :math:`R^2`），变换器继承 :class:`TransformerMixin`（``fit_transform``），
+  聚类继承 :class:`ClusterMixin`（``fit_predict``）。Mixin 写在 ``BaseEstimator`` 之前。
+
+``tests/test_sklearn_compat.py`` 对 lib 中每一个估计器运行 scikit-learn 自己的一致性检查
+:func:`sklearn.utils.estimator_checks.check_estimator`：它自动找出 lib 中所有
+``sklearn.base.BaseEstimator`` 的公开子类，新写的估计器不必登记（只有构造时必须给参数、
+或有说明理由的预期失败时，才在那里的两个小表中加一行）。
+一个新估计器的骨架::
+
+    class MyClassifier(ClassifierMixin, BaseEstimator):
+        def __init__(self, C=1.0):
+            self.C = C                                         # 只存超参数
+
+        def fit(self, X, y):
+            check_scalar(self.C, "C", Real, min_val=0)         # 超参数在 fit 里检查（lib.utils）
+            X, y = validate_data(self, X, y, dtype=np.float64)  # 形状、NaN、稀疏、n_features_in_、列名
+            self.classes_, codes = encode_labels(y)            # 分类器：标签（连续值被拒绝）
+            ...                                                # 算法本身：lib 自己的、可读的代码
+            return self
+
+        def predict(self, X):
+            X = self._validate_X(X, "classes_")                # 未 fit 时 NotFittedError；特征数、列名
+            ...
+
+不支持的输入在 ``__sklearn_tags__`` 里如实声明（默认已经声明：不接受稀疏矩阵、NaN、字符串）；支持更多时才改，
+例如决策树的 ``tags.input_tags.string = True``。
 """
 
 from __future__ import annotations
 
-import inspect
+import numpy as np
+from sklearn.base import BaseEstimator as _SklearnBaseEstimator
+from sklearn.base import ClassifierMixin, ClusterMixin, RegressorMixin, TransformerMixin, clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
 
-from .metrics import accuracy_score, r2_score
-from .utils import check_array, check_is_fitted, check_X_y
+from .utils import check_is_fitted
 
-__all__ = ["BaseEstimator", "RegressorMixin", "ClassifierMixin", "ConvergenceWarning"]
+__all__ = [
+    "BaseEstimator",
+    "ClassifierMixin",
+    "RegressorMixin",
+    "TransformerMixin",
+    "ClusterMixin",
+    "ConvergenceWarning",
+    "NotFittedError",
+    "clone",
+    "encode_labels",
+]
 
 
-class ConvergenceWarning(UserWarning):
-    """迭代算法在允许的步数内没有达到要求的精度（书中各估计器共用）。"""
+class BaseEstimator(_SklearnBaseEstimator):
+    """``sklearn.base.BaseEstimator`` 加上 lib 的估计器共用的两个预测时检查。
 
+    超参数即 ``__init__`` 的参数：``get_params()`` 读出它们，``set_params(**p)`` 改写它们，
+    ``repr`` 只列出与默认值不同的超参数——这些都由 scikit-learn 的基类给出。
+    """
 
-class BaseEstimator:
-    """超参数即 ``__init__`` 的参数：``get_params()`` 读出它们，``set_params(**p)`` 改写它们。"""
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [
-            p.name
-            for p in signature.parameters.values()
-            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-
-    def get_params(self, deep: bool = True) -> dict:
-        """超参数字典。``deep`` 只为与 scikit-learn 的接口兼容（``clone`` 会传入它）。"""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params) -> BaseEstimator:
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid parameters: {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({params})"
-
-    # -- 预测前的输入检查 ---------------------------------------------------------------------------
     def _check_n_features(self, n_features: int) -> None:
         """预测时的特征数必须与 ``fit`` 时相同（``fit`` 设置 ``n_features_in_``）；报错信息与 scikit-learn 相同。"""
         if n_features != self.n_features_in_:
@@ -58,22 +77,23 @@ class BaseEstimator:
                 f"{self.n_features_in_} features as input"
             )
 
-    def _validate_X(self, X, fitted: str):
-        """``predict``/``transform`` 的输入：确认已 ``fit``（属性 ``fitted`` 存在），转成二维浮点数组并核对特征数。"""
+    def _validate_X(self, X, fitted: str, **check_params) -> np.ndarray:
+        """``predict``/``transform`` 的输入：确认已 ``fit``（属性 ``fitted`` 存在，否则 ``NotFittedError``），
+        转成二维浮点数组，核对特征数与列名（用 scikit-learn 的 ``validate_data``）。"""
         check_is_fitted(self, fitted)
-        X = check_array(X, "X", ndim=2)
-        self._check_n_features(X.shape[1])
-        return X
+        check_params.setdefault("dtype", np.float64)
+        return validate_data(self, X, reset=False, **check_params)
 
 
-class RegressorMixin:
-    def score(self, X, y) -> float:
-        """测试集上的 :math:`R^2`（与 scikit-learn 回归器的 ``score`` 相同）。"""
-        X, y = check_X_y(X, y)
-        return r2_score(y, self.predict(X))
-
-
-class ClassifierMixin:
-    def score(self, X, y) -> float:
-        """分类正确率（与 scikit-learn 分类器的 ``score`` 相同）。"""
-        return accuracy_score(y, self.predict(X))
+def encode_labels(y, *, min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """分类器 ``fit`` 里的标签处理：确认 ``y`` 是类别标签（连续的数值标签会被拒绝，信息同 scikit-learn），
+    返回排序后的类别 ``classes_`` 与每个样本的编码 ``0..K-1``。类别少于 ``min_classes`` 个时报错。"""
+    check_classification_targets(y)
+    classes, codes = np.unique(y, return_inverse=True)
+    if classes.shape[0] < min_classes:
+        raise ValueError(
+            f"y must contain at least {min_classes} classes, but it contains only one class: {classes.tolist()[0]!r}"
+            if classes.shape[0] == 1
+            else f"y must contain at least {min_classes} classes, got {classes.shape[0]}"
+        )
+    return classes, codes

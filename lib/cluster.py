@@ -32,9 +32,11 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
+from sklearn.utils.validation import validate_data
 
-from .base import BaseEstimator
-from .utils import check_array, check_is_fitted, check_random_state, check_scalar
+from .base import BaseEstimator, ClusterMixin, TransformerMixin
+from .utils import check_array, check_random_state, check_scalar
 
 __all__ = [
     "squared_distances",
@@ -86,6 +88,13 @@ def kmeans_objective(X, centers, labels=None) -> float:
     return float(D[np.arange(D.shape[0]), labels].sum())
 
 
+def _check_n_clusters(n_clusters, n_samples: int) -> int:
+    K = check_scalar(n_clusters, "n_clusters", Integral, min_val=1)
+    if n_samples < K:
+        raise ValueError(f"n_samples={n_samples} should be >= n_clusters={K}: each cluster needs a point to start from")
+    return K
+
+
 def init_centers(X, n_clusters: int, method: str = "k-means++", rng=None) -> np.ndarray:
     r"""选 ``n_clusters`` 个样本作为初始中心（讲义的三种做法）。
 
@@ -95,7 +104,7 @@ def init_centers(X, n_clusters: int, method: str = "k-means++", rng=None) -> np.
       最近已选中心的距离（Arthur & Vassilvitskii 2007：期望的 :math:`J` 不超过最优值的 :math:`8(\ln K+2)` 倍）。
     """
     X = check_array(X, "X", ndim=2)
-    K = check_scalar(n_clusters, "n_clusters", Integral, min_val=1, max_val=X.shape[0])
+    K = _check_n_clusters(n_clusters, X.shape[0])
     if method not in _INITS:
         raise ValueError(f"method must be one of {_INITS}, got {method!r}")
     rng = check_random_state(rng)
@@ -116,7 +125,7 @@ def init_centers(X, n_clusters: int, method: str = "k-means++", rng=None) -> np.
     return X[idx].copy()
 
 
-class KMeans(BaseEstimator):
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     r"""K-means（Lloyd 算法），接口同 ``sklearn.cluster.KMeans``（``fit``/``predict``/``transform``/``score``）。
 
     每次迭代：(1) 分配 :math:`r_{nk}=\mathbb 1[k=\arg\min_j\lVert\mathbf x_n-\boldsymbol\mu_j\rVert^2]`；
@@ -165,8 +174,8 @@ class KMeans(BaseEstimator):
         return centers.copy()
 
     def fit(self, X, y=None) -> KMeans:
-        X = check_array(X, "X", ndim=2)
-        check_scalar(self.n_clusters, "n_clusters", Integral, min_val=1, max_val=X.shape[0])
+        X = validate_data(self, X, dtype=np.float64)
+        _check_n_clusters(self.n_clusters, X.shape[0])
         check_scalar(self.n_init, "n_init", Integral, min_val=1)
         check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
         check_scalar(self.tol, "tol", Real, min_val=0)
@@ -183,8 +192,12 @@ class KMeans(BaseEstimator):
         (self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, history, centers) = best
         self.objective_history_ = np.array(history)
         self.center_history_ = centers
-        self.n_features_in_ = X.shape[1]
         return self
+
+    @property
+    def _n_features_out(self) -> int:
+        """``transform`` 输出的列数（每个中心一列），``get_feature_names_out`` 用它给列命名。"""
+        return self.cluster_centers_.shape[0]
 
     def _lloyd(self, X: np.ndarray, centers: np.ndarray, tol: float):
         history, center_history = [], [centers.copy()]
@@ -224,9 +237,6 @@ class KMeans(BaseEstimator):
         """最近中心的编号。"""
         return assign_clusters(self._validate_X(X, "cluster_centers_"), self.cluster_centers_)
 
-    def fit_predict(self, X, y=None) -> np.ndarray:
-        return self.fit(X).labels_
-
     def transform(self, X) -> np.ndarray:
         """到各中心的（欧氏）距离，形状 ``(N, K)``。"""
         return np.sqrt(squared_distances(self._validate_X(X, "cluster_centers_"), self.cluster_centers_))
@@ -258,7 +268,7 @@ def soft_kmeans_objective(X, centers, beta: float) -> float:
     return float(-_logsumexp(-beta * squared_distances(X, centers), axis=1).sum() / beta)
 
 
-class SoftKMeans(BaseEstimator):
+class SoftKMeans(ClusterMixin, BaseEstimator):
     r"""软 K-means：分配 :math:`r_{nk}` 用 :func:`soft_assign`，
     中心 :math:`\boldsymbol\mu_k=\sum_nr_{nk}\mathbf x_n/\sum_nr_{nk}`。
 
@@ -290,12 +300,12 @@ class SoftKMeans(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y=None) -> SoftKMeans:
-        X = check_array(X, "X", ndim=2)
+        X = validate_data(self, X, dtype=np.float64)
         check_scalar(self.beta, "beta", Real, min_val=0, include_min=False)
         check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
         check_scalar(self.tol, "tol", Real, min_val=0)
         helper = KMeans(self.n_clusters, init=self.init)
-        check_scalar(self.n_clusters, "n_clusters", Integral, min_val=1, max_val=X.shape[0])
+        _check_n_clusters(self.n_clusters, X.shape[0])
         if isinstance(self.init, str) and self.init not in _INITS:
             raise ValueError(f"init must be one of {_INITS} or an array of centres, got {self.init!r}")
         centers = helper._initial(X, check_random_state(self.random_state))
@@ -316,13 +326,11 @@ class SoftKMeans(BaseEstimator):
         self.labels_ = np.argmax(self.responsibilities_, axis=1)
         self.objective_history_ = np.array(history)
         self.n_iter_ = n_iter
-        self.n_features_in_ = X.shape[1]
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         """软分配 :math:`r_{nk}`。"""
-        check_is_fitted(self, "cluster_centers_")
-        return soft_assign(X, self.cluster_centers_, self.beta)
+        return soft_assign(self._validate_X(X, "cluster_centers_"), self.cluster_centers_, self.beta)
 
     def predict(self, X) -> np.ndarray:
         return np.argmax(self.predict_proba(X), axis=1)

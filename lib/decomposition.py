@@ -29,8 +29,10 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
+from sklearn.utils.validation import validate_data
 
-from .base import BaseEstimator
+from .base import BaseEstimator, TransformerMixin
 from .utils import check_array, check_is_fitted, check_scalar
 
 __all__ = ["svd_flip", "PCA", "reconstruction_error", "image_to_patches", "patches_to_image"]
@@ -50,7 +52,7 @@ def svd_flip(U, Vt) -> tuple[np.ndarray, np.ndarray]:
     return U * signs, Vt * signs[:, None]
 
 
-class PCA(BaseEstimator):
+class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     r"""主成分分析，接口同 ``sklearn.decomposition.PCA``。
 
     Parameters
@@ -87,14 +89,14 @@ class PCA(BaseEstimator):
         raise TypeError(f"n_components must be None, an int or a float in (0, 1), got {type(k).__name__}")
 
     def fit(self, X, y=None) -> PCA:
-        X = check_array(X, "X", ndim=2)
+        X = validate_data(self, X, dtype=np.float64)
         if self.method not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}")
         if not isinstance(self.whiten, bool):
             raise TypeError(f"whiten must be a bool, got {self.whiten!r}")
         N, D = X.shape
         if N < 2:
-            raise ValueError(f"PCA needs at least 2 samples to estimate a variance, got {N}")
+            raise ValueError(f"PCA needs at least 2 samples to estimate a variance, got n_samples = {N}")
         self.mean_ = X.mean(axis=0)
         Xc = X - self.mean_
         if self.method == "svd":
@@ -115,16 +117,18 @@ class PCA(BaseEstimator):
         self.explained_variance_ratio_ = ratio[:M]
         self.singular_values_ = np.sqrt(variance[:M] * (N - 1))
         self.n_components_ = M
-        self.n_samples_, self.n_features_in_ = N, D
+        self.n_samples_ = N
         return self
+
+    @property
+    def _n_features_out(self) -> int:
+        """``transform`` 输出的列数 :math:`M`，``get_feature_names_out`` 用它给列命名（``pca0``、``pca1`` ……）。"""
+        return self.n_components_
 
     def transform(self, X) -> np.ndarray:
         r"""主成分得分 :math:`a_{ni}=\mathbf u_i^\top(\mathbf x_n-\bar{\mathbf x})`，形状 ``(N, M)``。"""
         Z = (self._validate_X(X, "components_") - self.mean_) @ self.components_.T
         return Z / np.sqrt(np.maximum(self.explained_variance_, 1e-300)) if self.whiten else Z
-
-    def fit_transform(self, X, y=None) -> np.ndarray:
-        return self.fit(X).transform(X)
 
     def inverse_transform(self, Z) -> np.ndarray:
         r"""由得分重构 :math:`\hat{\mathbf x}=\bar{\mathbf x}+\sum_ia_i\mathbf u_i`（只用保留的 :math:`M` 个方向）。"""

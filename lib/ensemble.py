@@ -31,16 +31,18 @@ r"""第 9.3–9.4 节 集成学习：Bagging、随机森林与 AdaBoost。
 
 from __future__ import annotations
 
-import copy
 import math
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.utils import get_tags
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from .base import BaseEstimator
+from .base import BaseEstimator, ClassifierMixin, encode_labels
 from .metrics import accuracy_score
 from .tree import DecisionTreeClassifier, _as_regular
-from .utils import check_array, check_is_fitted, check_random_state, check_scalar
+from .utils import check_array, check_random_state, check_scalar
 
 __all__ = [
     "bootstrap_indices",
@@ -103,26 +105,39 @@ def majority_vote(predictions, classes=None) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # Bagging 与随机森林
 # ---------------------------------------------------------------------------------------------
-def _clone(estimator, random_state):
-    est = copy.deepcopy(estimator)
-    if hasattr(est, "random_state"):
-        est.random_state = random_state
+def _clone(estimator, random_state: int):
+    """``estimator`` 的一个未拟合的副本（``sklearn.base.clone``）；它若有 ``random_state`` 超参数，就换成给定的种子。"""
+    est = clone(estimator)
+    if "random_state" in est.get_params(deep=False):
+        est.set_params(random_state=random_state)
     return est
 
 
-def _check_X(X):
-    return check_array(_as_regular(X, "X"), "X", ndim=2, dtype=None)
+class _Ensemble(ClassifierMixin, BaseEstimator):
+    """Bagging、随机森林与 AdaBoost 的共同部分：输入检查交给 scikit-learn 的 ``validate_data``，
+    但保留字符串列（基分类器是决策树时，它们是类别属性）；接受哪些输入由基分类器的标签决定。"""
+
+    def _base_estimator(self):
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        base = get_tags(self._base_estimator())
+        tags.input_tags.string = base.input_tags.string
+        tags.input_tags.categorical = base.input_tags.categorical
+        return tags
+
+    def _validate_fit(self, X, y):
+        dtype = None if get_tags(self).input_tags.string else np.float64
+        X, y = validate_data(self, X, y, dtype=dtype)
+        self.classes_, _ = encode_labels(y)
+        return X, y
+
+    def _check_predict_X(self, X):
+        return self._validate_X(X, "estimators_", dtype=None if get_tags(self).input_tags.string else np.float64)
 
 
-def _check_Xy(X, y):
-    X = _check_X(X)
-    y = check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None)
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of rows, got X: {X.shape[0]}, y: {y.shape[0]}")
-    return X, y
-
-
-class BaggingClassifier(BaseEstimator):
+class BaggingClassifier(_Ensemble):
     r"""Bagging 分类器，接口同 ``sklearn.ensemble.BaggingClassifier``。
 
     对 :math:`k=1,\dots,K`：抽一份自助样本 :math:`S_k`（``max_samples`` 个，``bootstrap=False`` 时不放回），
@@ -160,6 +175,9 @@ class BaggingClassifier(BaseEstimator):
     def _base_estimator(self):
         return DecisionTreeClassifier() if self.estimator is None else self.estimator
 
+    def _max_samples(self):
+        return self.max_samples
+
     def _check_params(self, n: int) -> int:
         check_scalar(self.n_estimators, "n_estimators", Integral, min_val=1)
         if self.voting not in _VOTING:
@@ -168,17 +186,17 @@ class BaggingClassifier(BaseEstimator):
             raise TypeError(f"bootstrap must be a bool, got {self.bootstrap!r}")
         if self.oob_score and not self.bootstrap:
             raise ValueError("oob_score=True requires bootstrap=True (without replacement nothing is left out)")
-        if isinstance(self.max_samples, Integral) and not isinstance(self.max_samples, bool):
-            return int(check_scalar(self.max_samples, "max_samples", Integral, min_val=1, max_val=n))
-        check_scalar(self.max_samples, "max_samples", Real, min_val=0, max_val=1, include_min=False)
-        return max(1, int(round(self.max_samples * n)))
+        max_samples = self._max_samples()
+        if isinstance(max_samples, Integral) and not isinstance(max_samples, bool):
+            return int(check_scalar(max_samples, "max_samples", Integral, min_val=1, max_val=n))
+        check_scalar(max_samples, "max_samples", Real, min_val=0, max_val=1, include_min=False)
+        return max(1, int(round(max_samples * n)))
 
     def fit(self, X, y) -> BaggingClassifier:
-        X, y = _check_Xy(X, y)
+        X, y = self._validate_fit(X, y)
         n = X.shape[0]
         n_draw = self._check_params(n)
         rng = check_random_state(self.random_state)
-        self.classes_ = np.unique(y)
         base = self._base_estimator()
         self.estimators_, self.estimators_samples_ = [], []
         for _ in range(self.n_estimators):
@@ -187,7 +205,6 @@ class BaggingClassifier(BaseEstimator):
             est.fit(X[idx], y[idx])
             self.estimators_.append(est)
             self.estimators_samples_.append(idx)
-        self.n_features_in_ = X.shape[1]
         if self.oob_score:
             self._compute_oob(X, y)
         return self
@@ -221,9 +238,7 @@ class BaggingClassifier(BaseEstimator):
         self.oob_score_ = accuracy_score(y[seen], pred)
 
     def _aggregate(self, X, n_estimators: int | None = None) -> np.ndarray:
-        check_is_fitted(self, "estimators_")
-        X = _check_X(X)
-        self._check_n_features(X.shape[1])
+        X = self._check_predict_X(X)
         ests = self.estimators_[: n_estimators or len(self.estimators_)]
         return sum(self._contribution(est, X) for est in ests) / len(ests)
 
@@ -237,16 +252,11 @@ class BaggingClassifier(BaseEstimator):
 
     def staged_predict(self, X):
         """依次给出只用前 1、2、……、K 个分类器时的预测（画“准确率–分类器个数”曲线用）。"""
-        check_is_fitted(self, "estimators_")
-        X = _check_X(X)
+        X = self._check_predict_X(X)
         total = np.zeros((X.shape[0], len(self.classes_)))
         for est in self.estimators_:
             total += self._contribution(est, X)
             yield self.classes_[np.argmax(total, axis=1)]
-
-    def score(self, X, y) -> float:
-        """准确率。"""
-        return accuracy_score(check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None), self.predict(X))
 
 
 class RandomForestClassifier(BaggingClassifier):
@@ -271,19 +281,18 @@ class RandomForestClassifier(BaggingClassifier):
         oob_score: bool = False,
         random_state=None,
     ):
-        super().__init__(
-            None,
-            n_estimators,
-            max_samples=1.0,
-            bootstrap=bootstrap,
-            voting=voting,
-            oob_score=oob_score,
-            random_state=random_state,
-        )
+        self.n_estimators = n_estimators
+        self.bootstrap = bootstrap
+        self.voting = voting
+        self.oob_score = oob_score
+        self.random_state = random_state
         self.criterion = criterion
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.max_features = max_features
+
+    def _max_samples(self):
+        return 1.0  # every tree sees a bootstrap sample of size N
 
     def _base_estimator(self):
         return DecisionTreeClassifier(
@@ -297,7 +306,7 @@ class RandomForestClassifier(BaggingClassifier):
 # ---------------------------------------------------------------------------------------------
 # 9.4 AdaBoost
 # ---------------------------------------------------------------------------------------------
-class DecisionStump(BaseEstimator):
+class DecisionStump(ClassifierMixin, BaseEstimator):
     r"""决策桩：只有一次划分的树 :math:`h(\mathbf x)=a` 若 :math:`x_j\le b`，否则 :math:`c`。
 
     与按信息增益划分的深度 1 的树不同，它直接选 **加权错误率** 最小的 :math:`(j,b,a,c)`——这正是 AdaBoost
@@ -306,15 +315,12 @@ class DecisionStump(BaseEstimator):
     """
 
     def fit(self, X, y, sample_weight=None) -> DecisionStump:
-        X = check_array(X, "X", ndim=2)
-        y = check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None)
-        if X.shape[0] != y.shape[0]:
-            raise ValueError(f"X and y must have the same number of rows, got X: {X.shape[0]}, y: {y.shape[0]}")
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        self.classes_, y_enc = encode_labels(y, min_classes=1)
+        keep = w > 0  # a sample of weight 0 is as good as absent: it must not place a threshold
+        X, y_enc, w = X[keep], y_enc[keep], w[keep]
         n, d = X.shape
-        w = np.ones(n) if sample_weight is None else check_array(sample_weight, "sample_weight", ndim=1)
-        if w.shape[0] != n or np.any(w < 0) or w.sum() <= 0:
-            raise ValueError(f"sample_weight must be {n} non-negative numbers with a positive sum")
-        self.classes_, y_enc = np.unique(y, return_inverse=True)
         C = len(self.classes_)
         Yw = np.zeros((n, C))
         Yw[np.arange(n), y_enc] = w
@@ -338,8 +344,12 @@ class DecisionStump(BaseEstimator):
                 left_c, right_c = int(np.argmax(left[i, j])), int(np.argmax(right[i, j]))
         self.left_class_, self.right_class_ = self.classes_[left_c], self.classes_[right_c]
         self.weighted_error_ = float(best_err / total.sum())
-        self.n_features_in_ = d
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = True  # one split: with three classes in a row, one of them is always lost
+        return tags
 
     def predict(self, X) -> np.ndarray:
         X = self._validate_X(X, "feature_")
@@ -368,7 +378,7 @@ def exponential_loss(y, F) -> float:
     return float(np.mean(np.exp(-y * F)))
 
 
-class AdaBoostClassifier(BaseEstimator):
+class AdaBoostClassifier(_Ensemble):
     r"""AdaBoost，接口同 ``sklearn.ensemble.AdaBoostClassifier``（算法 SAMME；两类时就是讲义中的离散 AdaBoost）。
 
     1. 样本权重 :math:`w_n=1/N`；
@@ -396,15 +406,15 @@ class AdaBoostClassifier(BaseEstimator):
         self.n_estimators = n_estimators
         self.random_state = random_state
 
+    def _base_estimator(self):
+        return DecisionStump() if self.estimator is None else self.estimator
+
     def fit(self, X, y) -> AdaBoostClassifier:
-        X, y = _check_Xy(X, y)
         check_scalar(self.n_estimators, "n_estimators", Integral, min_val=1)
+        X, y = self._validate_fit(X, y)
         rng = check_random_state(self.random_state)
-        base = DecisionStump() if self.estimator is None else self.estimator
-        self.classes_ = np.unique(y)
+        base = self._base_estimator()
         K = len(self.classes_)
-        if K < 2:
-            raise ValueError(f"y must contain at least 2 classes, got {K}")
         n = X.shape[0]
         w = np.full(n, 1.0 / n)
         self.estimators_, alphas, errors, history = [], [], [], [w.copy()]
@@ -437,14 +447,7 @@ class AdaBoostClassifier(BaseEstimator):
         self.estimator_weights_ = np.array(alphas)
         self.estimator_errors_ = np.array(errors)
         self.sample_weight_history_ = np.array(history)
-        self.n_features_in_ = X.shape[1]
         return self
-
-    def _check_predict_X(self, X):
-        check_is_fitted(self, "estimators_")
-        X = _check_X(X)
-        self._check_n_features(X.shape[1])
-        return X
 
     def staged_decision_function(self, X):
         r"""依次给出前 :math:`k` 轮的得分：两类时是 :math:`F_k(\mathbf x)=\sum_{i\le k}\alpha_ih_i(\mathbf x)`（正数投给
@@ -478,7 +481,3 @@ class AdaBoostClassifier(BaseEstimator):
         y = check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None)
         for pred in self.staged_predict(X):
             yield accuracy_score(y, pred)
-
-    def score(self, X, y) -> float:
-        """准确率。"""
-        return accuracy_score(check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None), self.predict(X))

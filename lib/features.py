@@ -14,7 +14,8 @@ r"""基函数与非线性化（第 7.1 节）：把线性模型 :math:`f(\mathbf
 ``PolynomialRegression``    多项式特征 + 线性回归（``alpha > 0`` 时是岭回归），第 7.2–7.4 节的模型
 =========================  ============================================================================
 
-变换器的接口同 scikit-learn：``fit(X)`` 只记下需要的量（输入维数、中心点），``transform(X)`` 给出 :math:`\Phi`。
+变换器的接口同 scikit-learn：``fit(X)`` 只记下需要的量（输入维数、中心点），``transform(X)`` 给出 :math:`\Phi`，
+``fit_transform`` 来自 ``sklearn.base.TransformerMixin``。
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
+from sklearn.utils.validation import _check_feature_names_in, validate_data
 
-from .base import BaseEstimator, RegressorMixin
+from .base import BaseEstimator, RegressorMixin, TransformerMixin
 from .linear.regression import LinearRegression, Ridge
-from .utils import check_array, check_is_fitted, check_scalar, check_X_y
+from .utils import check_array, check_is_fitted, check_scalar
 
 __all__ = [
     "PolynomialFeatures",
@@ -39,17 +42,10 @@ __all__ = [
 ]
 
 
-class _Transformer(BaseEstimator):
-    """``fit_transform`` 与 ``__repr__`` 的共同部分；子类实现 ``get_params``、``fit`` 与 ``transform``。"""
-
-    def fit_transform(self, X, y=None) -> np.ndarray:
-        return self.fit(X, y).transform(X)
-
-
 # ---------------------------------------------------------------------------------------------
 # 多项式特征
 # ---------------------------------------------------------------------------------------------
-class PolynomialFeatures(_Transformer):
+class PolynomialFeatures(TransformerMixin, BaseEstimator):
     r"""全部次数不超过 ``degree`` 的单项式，接口与列的顺序同 ``sklearn.preprocessing.PolynomialFeatures``。
 
     输入有 :math:`m` 个特征时，第 :math:`k` 列是 :math:`\prod_{j} x_j^{p_{kj}}`，指数矩阵 :math:`P=(p_{kj})`
@@ -73,7 +69,7 @@ class PolynomialFeatures(_Transformer):
         for name in ("interaction_only", "include_bias"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
-        X = check_array(X, "X", ndim=2)
+        X = validate_data(self, X, dtype=np.float64)
         m = X.shape[1]
         combine = itertools.combinations if self.interaction_only else itertools.combinations_with_replacement
         powers = []
@@ -83,7 +79,6 @@ class PolynomialFeatures(_Transformer):
         if not powers:
             raise ValueError("degree=0 with include_bias=False leaves no features to output")
         self.powers_ = np.array(powers, dtype=int)
-        self.n_features_in_ = m
         self.n_output_features_ = len(powers)
         return self
 
@@ -97,12 +92,9 @@ class PolynomialFeatures(_Transformer):
         return Phi
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """列名，写法同 scikit-learn：``"1"``、``"x0"``、``"x0^2"``、``"x0 x1"``。"""
+        """列名，写法同 scikit-learn：``"1"``、``"x0"``、``"x0^2"``、``"x0 x1"``（用 pandas 表格训练时用它的列名）。"""
         check_is_fitted(self, "powers_")
-        if input_features is None:
-            input_features = [f"x{j}" for j in range(self.n_features_in_)]
-        if len(input_features) != self.n_features_in_:
-            raise ValueError(f"input_features must have {self.n_features_in_} names, got {len(input_features)}")
+        input_features = _check_feature_names_in(self, input_features)  # x0, x1, ... or the table's column names
         names = []
         for p in self.powers_:
             terms = [input_features[j] + (f"^{p[j]}" if p[j] > 1 else "") for j in np.flatnonzero(p)]
@@ -113,7 +105,7 @@ class PolynomialFeatures(_Transformer):
 # ---------------------------------------------------------------------------------------------
 # 局部基函数：高斯与 S 形
 # ---------------------------------------------------------------------------------------------
-class _LocalBasis(_Transformer):
+class _LocalBasis(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     r"""在每个输入特征上放 :math:`K` 个中心 :math:`\mu_{1..K}`、共同宽度 :math:`s` 的一维基函数。
 
     ``centers`` 为整数 :math:`K` 时，``fit`` 把中心等距地铺满每个特征在训练数据上的取值范围；
@@ -126,7 +118,7 @@ class _LocalBasis(_Transformer):
         self.width = width
 
     def fit(self, X, y=None):
-        X = check_array(X, "X", ndim=2)
+        X = validate_data(self, X, dtype=np.float64)
         if isinstance(self.centers, Integral) and not isinstance(self.centers, bool):
             k = check_scalar(self.centers, "centers", Integral, min_val=1)
             lo, hi = X.min(axis=0), X.max(axis=0)
@@ -139,16 +131,22 @@ class _LocalBasis(_Transformer):
                 raise ValueError("width must be given when there is only one center (no spacing to infer it from)")
             spacing = np.diff(centers, axis=1).mean(axis=1)
             if np.any(spacing <= 0):
-                raise ValueError("centers must be increasing (and X must vary) to infer width from their spacing")
+                raise ValueError(
+                    "centers must be increasing (and every feature of X must vary) to infer width from their spacing; "
+                    f"got n_samples = {X.shape[0]}" + (", and one sample never varies" if X.shape[0] == 1 else "")
+                )
             widths = spacing
         else:
             w = check_scalar(self.width, "width", Real, min_val=0, include_min=False)
             widths = np.full(X.shape[1], float(w))
         self.centers_ = centers
         self.widths_ = widths
-        self.n_features_in_ = X.shape[1]
         self.n_output_features_ = centers.size
         return self
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_output_features_
 
     def transform(self, X) -> np.ndarray:
         X = self._validate_X(X, "centers_")
@@ -233,18 +231,16 @@ class PolynomialRegression(RegressorMixin, BaseEstimator):
     def fit(self, X, y) -> PolynomialRegression:
         check_scalar(self.degree, "degree", Integral, min_val=0)
         check_scalar(self.alpha, "alpha", Real, min_val=0)
-        X, y = check_X_y(X, y)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         self.features_ = PolynomialFeatures(self.degree, include_bias=False)
         if self.degree == 0:  # a constant model: no features at all, only the intercept
             self.features_ = None
             self.coef_, self.intercept_ = np.zeros(0), float(y.mean())
-            self.n_features_in_ = X.shape[1]
             return self
         Phi = self.features_.fit_transform(X)
         model = LinearRegression() if self.alpha == 0 else Ridge(alpha=float(self.alpha))
         model.fit(Phi, y)
         self.coef_, self.intercept_ = model.coef_, model.intercept_
-        self.n_features_in_ = X.shape[1]
         return self
 
     def predict(self, X) -> np.ndarray:

@@ -80,11 +80,12 @@ class KFold:
     def __repr__(self) -> str:
         return f"KFold(n_splits={self.n_splits}, shuffle={self.shuffle}, random_state={self.random_state!r})"
 
-    def get_n_splits(self, X=None, y=None) -> int:
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
         return self.n_splits
 
-    def split(self, X, y=None):
-        """逐折产生 ``(train_index, test_index)``。``X`` 可以是数据，也可以直接是样本数。"""
+    def split(self, X, y=None, groups=None):
+        """逐折产生 ``(train_index, test_index)``。``X`` 可以是数据，也可以直接是样本数。
+        ``y``、``groups`` 不影响划分（与 scikit-learn 的签名相同，所以也能交给 ``GridSearchCV`` 等工具的 ``cv``）。"""
         n = _n_samples(X)
         if self.n_splits > n:
             raise ValueError(f"n_splits={self.n_splits} cannot be greater than the number of samples n={n}")
@@ -105,12 +106,12 @@ class LeaveOneOut:
     def __repr__(self) -> str:
         return "LeaveOneOut()"
 
-    def get_n_splits(self, X=None, y=None) -> int:
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
         if X is None:
             raise ValueError("LeaveOneOut needs X (or the number of samples) to know how many splits there are")
         return _n_samples(X)
 
-    def split(self, X, y=None):
+    def split(self, X, y=None, groups=None):
         n = _n_samples(X)
         if n < 2:
             raise ValueError(f"LeaveOneOut needs at least 2 samples, got n={n}")
@@ -136,9 +137,9 @@ def clone(estimator, **params):
     if not hasattr(estimator, "get_params") or not hasattr(estimator, "fit"):
         raise TypeError(f"estimator must have fit and get_params methods, got {type(estimator).__name__}")
     try:
-        current = estimator.get_params(deep=False)  # scikit-learn estimators
+        current = estimator.get_params(deep=False)  # every scikit-learn estimator, lib's included
     except TypeError:
-        current = estimator.get_params()  # lib estimators
+        current = estimator.get_params()  # an object whose get_params takes no `deep`
     unknown = set(params) - set(current)
     if unknown:
         raise ValueError(

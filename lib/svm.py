@@ -19,7 +19,7 @@ r"""支持向量机（第 8 章）：最大间隔、对偶问题与 KKT 条件�
 ``dual_objective``               :math:`g(\mathbf a)`（8.2）
 ``separable``                    两类在特征空间中是否线性可分（硬间隔是否可行；一个线性规划）
 ``smo``                          序列最小优化：每次解析地优化两个乘子（8.2、8.3）
-``SVC``                          scikit-learn 风格的支持向量分类器：线性/多项式/RBF 核（8.2–8.4）
+``SVC``                          scikit-learn 风格的支持向量分类器：线性/多项式/RBF 核，多类一对一（8.2–8.4）
 ``zero_one_loss`` 等             间隔 :math:`z=yh` 的损失函数：0-1、合页、逻辑、硬间隔（8.5）
 ``svm_primal_objective``         :math:`\tfrac12\lVert\mathbf w\rVert^2+C\sum_n\max(0,1-y_nh_n)`（8.3、8.5）
 ``fit_linear_svm_subgradient``   用次梯度下降直接最小化原问题（8.5）
@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 
-from .base import BaseEstimator, ClassifierMixin, ConvergenceWarning
+from .base import BaseEstimator, ClassifierMixin, ConvergenceWarning, encode_labels
 from .kernels import KERNELS, get_kernel
 from .optim import InverseTimeDecay, gradient_descent
 from .utils import check_array, check_is_fitted, check_scalar
@@ -275,26 +276,42 @@ def smo(K, y, C: float = 1.0, *, tol: float = 1e-3, max_iter: int = -1, record: 
 
 
 class SVC(ClassifierMixin, BaseEstimator):
-    r"""支持向量分类器（二分类），接口、默认值与拟合出的属性同 ``sklearn.svm.SVC``，用 :func:`smo` 求解对偶问题。
+    r"""支持向量分类器，接口、默认值与拟合出的属性同 ``sklearn.svm.SVC``，每个二分类问题用 :func:`smo` 求解对偶问题。
+
+    两类时就是本章推导的那一个 SVM。:math:`K>2` 类时与 scikit-learn（LIBSVM）一样做 **一对一**（one-vs-one）：
+    对每一对类别 :math:`i<j` 只用这两类的样本训练一个二分类 SVM，共 :math:`K(K-1)/2` 个；预测时每个分类器
+    投一票（决策值为正投给 :math:`i`，否则投给 :math:`j`），得票最多的类获胜（平票取编号小的类）。
 
     Parameters
     ----------
     C : 软间隔的惩罚系数；``C=np.inf`` 是硬间隔（scikit-learn 不接受 ``inf``，这是本书的扩展）。
     kernel : ``"linear"``、``"poly"``、``"rbf"`` 或可调用对象 ``k(X, Y)``。
     degree, coef0 : 多项式核 :math:`(\gamma\mathbf x^\top\mathbf x'+c_0)^p` 的 :math:`p` 与 :math:`c_0`。
-    gamma : ``"scale"``（:math:`1/(d\cdot\mathrm{Var}(X))`）、``"auto"``（:math:`1/d`）或正数。
-    tol : SMO 的停止阈值（KKT 违反程度 :math:`m-M`）；  max_iter : 最多迭代次数，-1 表示不限。
+    gamma : ``"scale"``（:math:`1/(d\cdot\mathrm{Var}(X))`，用全部训练数据计算）、``"auto"``（:math:`1/d`）或正数。
+    tol : SMO 的停止阈值（KKT 违反程度 :math:`m-M`）；  max_iter : 每个二分类问题最多迭代次数，-1 表示不限。
+    decision_function_shape : ``"ovr"``（默认）时多类的 ``decision_function`` 形状为 ``(n, K)``：每类的票数加上
+        一个绝对值小于 1/3 的置信度修正（与 scikit-learn 相同）；``"ovo"`` 时是 ``(n, K(K-1)/2)`` 的原始决策值。
+    break_ties : 为真且 ``decision_function_shape="ovr"``、:math:`K>2` 时，``predict`` 取 ``decision_function``
+        最大的类，而不是按票数（平票取编号小的类）。
 
     Attributes
     ----------
-    classes_ : 两个类别，``decision_function > 0`` 判为 ``classes_[1]``（内部记作 :math:`y=+1`）。
-    alpha_ : 全部乘子 :math:`\mathbf a`（本书的扩展）；  support_ : 支持向量（:math:`a_n>0`）的下标，先类 0 后类 1；
-    support_vectors_ : 支持向量；  dual_coef_ : 形状 ``(1, n_SV)``，:math:`a_ny_n`；  intercept_ : 形状 ``(1,)``，
-    :math:`b`；
-    n_support_ : 每类的支持向量数；  coef_ : 线性核时的 :math:`\mathbf w=\sum_na_ny_n\mathbf x_n`；
-    dual_objective_, primal_objective_ : 最优点处的 :math:`g(\mathbf a)` 与原问题目标（两者之差是对偶间隙）；
-    n_iter_ : SMO 迭代次数；  converged_ : 是否收敛。
+    classes_ : 排序后的类别。两类时 ``decision_function > 0`` 判为 ``classes_[1]``（内部记作 :math:`y=+1`）。
+    support_ : 支持向量（在某个二分类问题里 :math:`a_n>0`）的下标，按类别分组、组内升序；
+    support_vectors_ : 支持向量；  n_support_ : 每类的支持向量数；
+    dual_coef_ : 形状 ``(K-1, n_SV)``，:math:`a_ny_n`（两类时一行；多类时按 LIBSVM 的排法：
+        类 :math:`c` 的支持向量在与类 :math:`c'` 的那对问题中的系数放在第 :math:`c'` 行（:math:`c'<c`）
+        或第 :math:`c'-1` 行（:math:`c'>c`），取值 :math:`+a_n`（:math:`c<c'`）或 :math:`-a_n`（:math:`c>c'`））；
+    intercept_ : 每对问题的截距 :math:`b`，形状 ``(K(K-1)/2,)``；
+    coef_ : 线性核时每对问题的 :math:`\mathbf w=\sum_na_ny_n\mathbf x_n`，形状 ``(K(K-1)/2, d)``；
+    n_iter_ : 每对问题的 SMO 迭代次数，形状 ``(K(K-1)/2,)``。
+    以下是本书的扩展（scikit-learn 没有）：
+    alpha_ : 全部乘子 :math:`\mathbf a`（两类时形状 ``(n,)``；多类时 ``(K(K-1)/2, n)``，不属于该对的样本为 0）；
+    dual_objective_, primal_objective_ : 最优点处的 :math:`g(\mathbf a)` 与原问题目标（两者之差是对偶间隙；
+        多类时每对一个）；  converged_ : 是否每个问题都收敛。
     """
+
+    _decision_shapes = ("ovr", "ovo")
 
     def __init__(
         self,
@@ -305,6 +322,8 @@ class SVC(ClassifierMixin, BaseEstimator):
         coef0: float = 0.0,
         tol: float = 1e-3,
         max_iter: int = -1,
+        decision_function_shape: str = "ovr",
+        break_ties: bool = False,
     ):
         self.C = C
         self.kernel = kernel
@@ -313,6 +332,8 @@ class SVC(ClassifierMixin, BaseEstimator):
         self.coef0 = coef0
         self.tol = tol
         self.max_iter = max_iter
+        self.decision_function_shape = decision_function_shape
+        self.break_ties = break_ties
 
     def _resolve_gamma(self, X) -> float:
         if isinstance(self.gamma, str):
@@ -324,6 +345,15 @@ class SVC(ClassifierMixin, BaseEstimator):
             raise ValueError(f"gamma must be 'scale', 'auto' or a positive float, got {self.gamma!r}")
         return float(check_scalar(self.gamma, "gamma", Real, min_val=0, include_min=False))
 
+    def _kernel(self, A, B) -> np.ndarray:
+        """核矩阵 :math:`k(A, B)`，:math:`\\gamma` 取 ``fit`` 时算出的值。"""
+        kernel = get_kernel(self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0)
+        return check_array(kernel(A, B), "kernel(X, Y)", ndim=2)
+
+    def _pairs(self) -> list[tuple[int, int]]:
+        K = len(self.classes_)
+        return [(i, j) for i in range(K) for j in range(i + 1, K)]
+
     def fit(self, X, y) -> SVC:
         if self.C != np.inf:
             check_scalar(self.C, "C", Real, min_val=0, include_min=False)
@@ -331,63 +361,127 @@ class SVC(ClassifierMixin, BaseEstimator):
             raise ValueError(f"kernel must be one of {KERNELS} or a callable, got {self.kernel!r}")
         check_scalar(self.degree, "degree", Integral, min_val=1)
         check_scalar(self.coef0, "coef0", Real)
-        X = check_array(X, "X", ndim=2)
-        y = check_array(y, "y", ndim=1, dtype=None)
-        if X.shape[0] != y.shape[0]:
-            raise ValueError(f"X and y must have the same number of rows, got X: {X.shape[0]}, y: {y.shape[0]}")
-        classes = np.unique(y)
-        if classes.shape[0] != 2:
-            raise ValueError(f"SVC here is a binary classifier: y must have exactly 2 classes, got {classes.shape[0]}")
-        y_pm = np.where(y == classes[1], 1.0, -1.0)
-        self._gamma = self._resolve_gamma(X)
-        self._kernel_fn = get_kernel(self.kernel, gamma=self._gamma, degree=self.degree, coef0=self.coef0)
-        K = check_array(self._kernel_fn(X, X), "kernel(X, X)", ndim=2)
-        res = smo(K, y_pm, self.C, tol=self.tol, max_iter=self.max_iter)
-        alpha = res.alpha
-        sv = np.flatnonzero(alpha > 0)
-        self.classes_ = classes
-        self.alpha_ = alpha
-        self.support_ = np.concatenate([sv[y_pm[sv] < 0], sv[y_pm[sv] > 0]])
-        self.support_vectors_ = X[self.support_]
-        self.dual_coef_ = (alpha * y_pm)[self.support_][None, :]
-        self.intercept_ = np.array([res.b])
-        self.n_support_ = np.array([np.sum(y_pm[sv] < 0), np.sum(y_pm[sv] > 0)], dtype=np.int32)
-        self.n_iter_ = res.n_iter
-        self.converged_ = res.converged
-        self.n_features_in_ = X.shape[1]
-        # objectives at the solution: ||w||^2 = (a*y)^T K (a*y), slacks xi_n = max(0, 1 - y_n h(x_n))
-        ay = alpha * y_pm
-        w_norm2 = float(ay @ K @ ay)
-        h = K @ ay + res.b
-        self.dual_objective_ = float(alpha.sum() - 0.5 * w_norm2)
-        slack = np.maximum(0.0, 1.0 - y_pm * h)
-        self.primal_objective_ = 0.5 * w_norm2 + (float(self.C * slack.sum()) if self.C != np.inf else 0.0)
-        if not res.converged:
-            warnings.warn(
-                f"SVC (SMO) stopped after max_iter={self.max_iter} iterations with KKT violation {res.gap:.3g} "
-                f"> tol={self.tol}",
-                ConvergenceWarning,
-                stacklevel=2,
+        if self.decision_function_shape not in self._decision_shapes:
+            raise ValueError(
+                f"decision_function_shape must be one of {self._decision_shapes}, got {self.decision_function_shape!r}"
             )
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        self.classes_, codes = encode_labels(y)
+        n = X.shape[0]
+        self._gamma = self._resolve_gamma(X)
+        K = self._kernel(X, X)
+        # one binary SVM per pair of classes i < j, on the samples of those two classes only;
+        # inside the pair the later class j is y = +1 (for two classes: classes_[1], as in the derivation)
+        pairs = self._pairs()
+        alpha, b = np.zeros((len(pairs), n)), np.zeros(len(pairs))
+        n_iter, dual, primal, converged = [], [], [], []
+        for p, (i, j) in enumerate(pairs):
+            idx = np.flatnonzero((codes == i) | (codes == j))
+            t = np.where(codes[idx] == j, 1.0, -1.0)
+            K_pair = K[np.ix_(idx, idx)]
+            res = smo(K_pair, t, self.C, tol=self.tol, max_iter=self.max_iter)
+            alpha[p, idx], b[p] = res.alpha, res.b
+            n_iter.append(res.n_iter)
+            converged.append(res.converged)
+            if not res.converged:
+                warnings.warn(
+                    f"SVC (SMO) stopped after max_iter={self.max_iter} iterations with KKT violation {res.gap:.3g} "
+                    f"> tol={self.tol}",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+            # objectives at the solution: ||w||^2 = (a*y)^T K (a*y), slacks xi_n = max(0, 1 - y_n h(x_n))
+            ay = res.alpha * t
+            w_norm2 = float(ay @ K_pair @ ay)
+            slack = np.maximum(0.0, 1.0 - t * (K_pair @ ay + res.b))
+            dual.append(float(res.alpha.sum() - 0.5 * w_norm2))
+            primal.append(0.5 * w_norm2 + (float(self.C * slack.sum()) if self.C != np.inf else 0.0))
+
+        # support vectors: samples with a_n > 0 in some pair, grouped by class (as scikit-learn lists them)
+        is_sv = (alpha > 0).any(axis=0)
+        self.support_ = np.concatenate([np.flatnonzero(is_sv & (codes == c)) for c in range(len(self.classes_))])
+        self.support_vectors_ = X[self.support_]
+        self.n_support_ = np.bincount(codes[self.support_], minlength=len(self.classes_)).astype(np.int32)
+        self.n_iter_ = np.array(n_iter)
+        self.converged_ = all(converged)
+        if len(pairs) == 1:  # two classes: h(x) = sum_n a_n y_n k(x_n, x) + b, positive for classes_[1]
+            t = np.where(codes == 1, 1.0, -1.0)
+            self.alpha_ = alpha[0]
+            self.dual_coef_ = (alpha[0] * t)[self.support_][None, :]
+            self.intercept_ = b
+            self.dual_objective_, self.primal_objective_ = dual[0], primal[0]
+        else:  # LIBSVM's layout; its pair (i, j) votes for i when positive, i.e. the negative of our h
+            sv_codes = codes[self.support_]
+            self.dual_coef_ = np.zeros((len(self.classes_) - 1, len(self.support_)))
+            for p, (i, j) in enumerate(pairs):
+                a = alpha[p, self.support_]
+                self.dual_coef_[j - 1, sv_codes == i] = a[sv_codes == i]  # class i: +a_n
+                self.dual_coef_[i, sv_codes == j] = -a[sv_codes == j]  # class j: -a_n
+            self.alpha_ = alpha
+            self.intercept_ = -b
+            self.dual_objective_, self.primal_objective_ = np.array(dual), np.array(primal)
         return self
 
     @property
     def coef_(self) -> np.ndarray:
-        r""":math:`\mathbf w=\sum_n a_ny_n\mathbf x_n`（形状 ``(1, n_features)``），只对线性核有定义。"""
+        r""":math:`\mathbf w=\sum_n a_ny_n\mathbf x_n`，每对问题一行，只对线性核有定义。"""
         check_is_fitted(self, "dual_coef_")
         if self.kernel != "linear":
             raise AttributeError("coef_ is only available when kernel='linear'")
-        return self.dual_coef_ @ self.support_vectors_
+        return self._pair_coef() @ self.support_vectors_
+
+    def _pair_coef(self) -> np.ndarray:
+        """每对问题中各支持向量的系数，形状 ``(K(K-1)/2, n_SV)``（从 ``dual_coef_`` 的 LIBSVM 排法中取出）。"""
+        if len(self.classes_) == 2:
+            return self.dual_coef_
+        sv_codes = np.repeat(np.arange(len(self.classes_)), self.n_support_)
+        coef = np.zeros((len(self.intercept_), len(sv_codes)))
+        for p, (i, j) in enumerate(self._pairs()):
+            on_i, on_j = sv_codes == i, sv_codes == j
+            coef[p, on_i] = self.dual_coef_[j - 1, on_i]
+            coef[p, on_j] = self.dual_coef_[i, on_j]
+        return coef
+
+    def _ovo_decision(self, X) -> np.ndarray:
+        r"""每对问题的决策值 :math:`\sum_{n\in\mathcal S}(\text{系数})\,k(\mathbf x_n,\mathbf x)+b`，
+        形状 ``(n, K(K-1)/2)``；多类时为正表示投给这一对中编号小的类（LIBSVM 的约定）。"""
+        return self._kernel(X, self.support_vectors_) @ self._pair_coef().T + self.intercept_
+
+    def _votes(self, dec: np.ndarray) -> np.ndarray:
+        """一对一投票：每对 :math:`(i, j)` 决策值为正投给 :math:`i`，否则投给 :math:`j`。形状 ``(n, K)``。"""
+        votes = np.zeros((dec.shape[0], len(self.classes_)))
+        for p, (i, j) in enumerate(self._pairs()):
+            votes[:, i] += dec[:, p] > 0
+            votes[:, j] += dec[:, p] <= 0
+        return votes
+
+    def _ovr_decision(self, dec: np.ndarray) -> np.ndarray:
+        r"""票数加上 :math:`s_c/(3(|s_c|+1))`，:math:`s_c` 是类 :math:`c` 在各对问题中的决策值之和（赢为正）。"""
+        confidence = np.zeros((dec.shape[0], len(self.classes_)))
+        for p, (i, j) in enumerate(self._pairs()):
+            confidence[:, i] += dec[:, p]
+            confidence[:, j] -= dec[:, p]
+        return self._votes(dec) + confidence / (3 * (np.abs(confidence) + 1))
 
     def decision_function(self, X) -> np.ndarray:
-        r""":math:`h(\mathbf x)=\sum_{n\in\mathcal S}a_ny_nk(\mathbf x_n,\mathbf x)+b`，只用到支持向量。"""
-        X = self._validate_X(X, "dual_coef_")
-        if self.support_.shape[0] == 0:
-            return np.full(X.shape[0], self.intercept_[0])
-        return self._kernel_fn(X, self.support_vectors_) @ self.dual_coef_[0] + self.intercept_[0]
+        r"""两类时是 :math:`h(\mathbf x)=\sum_{n\in\mathcal S}a_ny_nk(\mathbf x_n,\mathbf x)+b`，形状 ``(n,)``。
+
+        多类时，``decision_function_shape="ovo"`` 给出每对问题的决策值；``"ovr"`` 给出每类的票数加上
+        :math:`s_c/(3(|s_c|+1))`，:math:`s_c` 是类 :math:`c` 在各对问题中得到的决策值之和（赢为正、输为负）；
+        这一项的绝对值小于 1/3，只在票数相同时起作用（与 scikit-learn 相同）。"""
+        dec = self._ovo_decision(self._validate_X(X, "dual_coef_"))
+        if len(self.classes_) == 2:
+            return dec[:, 0]
+        return dec if self.decision_function_shape == "ovo" else self._ovr_decision(dec)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        """两类时 :math:`h(\\mathbf x)>0` 判为 ``classes_[1]``；多类时按一对一的票数（见类的说明）。"""
+        dec = self._ovo_decision(self._validate_X(X, "dual_coef_"))
+        if len(self.classes_) == 2:
+            return self.classes_[(dec[:, 0] > 0).astype(int)]
+        if self.break_ties and self.decision_function_shape == "ovr":
+            return self.classes_[np.argmax(self._ovr_decision(dec), axis=1)]
+        return self.classes_[np.argmax(self._votes(dec), axis=1)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from .base import BaseEstimator
-from .metrics import accuracy_score
+from .base import BaseEstimator, ClassifierMixin, encode_labels
 from .utils import check_array, check_is_fitted, check_random_state, check_scalar
 
 __all__ = [
@@ -93,6 +93,8 @@ def _as_regular(x, name: str):
     flat = arr.ravel().tolist()
     if all(isinstance(v, str) for v in flat):
         return arr.astype(str)
+    if all(isinstance(v, (bool, np.bool_)) for v in flat):
+        return arr.astype(bool)
     if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in flat):
         return arr.astype(float)
     kinds = sorted({type(v).__name__ for v in flat})
@@ -233,7 +235,7 @@ class _Split:
     codes: np.ndarray | None = None  # categorical split: the codes present in the node
 
 
-class DecisionTreeClassifier(BaseEstimator):
+class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
     r"""决策树分类器，接口同 ``sklearn.tree.DecisionTreeClassifier``
     （``fit``/``predict``/``predict_proba``/``score``）。
 
@@ -316,23 +318,16 @@ class DecisionTreeClassifier(BaseEstimator):
         mask[spec] = True
         return mask
 
-    def _encode(self, X, fitting: bool) -> np.ndarray:
-        """把 ``X`` 变成浮点矩阵：数值列原样，类别列换成编码（未见过的取值编码为 -1）。"""
-        arr = np.asarray(X) if not (hasattr(X, "detach") and hasattr(X, "cpu")) else X
-        if isinstance(arr, np.ndarray) and arr.dtype == object:  # e.g. strings and numbers side by side
-            if arr.ndim != 2 or arr.size == 0:
-                raise ValueError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
-            columns = [_as_regular(arr[:, j], f"X column {j}") for j in range(arr.shape[1])]
+    def _encode(self, X: np.ndarray, fitting: bool) -> np.ndarray:
+        """把（已检查过形状的）``X`` 变成浮点矩阵：数值列原样，类别列换成编码（未见过的取值编码为 -1）。"""
+        if X.dtype == object:  # e.g. strings and numbers side by side (a pandas table with mixed columns)
+            columns = [_as_regular(X[:, j], f"X column {j}") for j in range(X.shape[1])]
         else:
-            arr = check_array(X, "X", ndim=2, dtype=None)
-            columns = [arr[:, j] for j in range(arr.shape[1])]
+            columns = [X[:, j] for j in range(X.shape[1])]
         if fitting:
             self.categorical_ = self._categorical_mask(columns)
-            self.n_features_in_ = len(columns)
             self.categories_ = {}
-        else:
-            self._check_n_features(len(columns))
-        out = np.empty((len(columns[0]), len(columns)), dtype=float)
+        out = np.empty(X.shape, dtype=float)
         for j, col in enumerate(columns):
             if self.categorical_[j]:
                 if fitting:
@@ -352,17 +347,28 @@ class DecisionTreeClassifier(BaseEstimator):
                     raise ValueError(f"X column {j} contains NaN or infinity")
         return out
 
+    def _encode_new(self, X) -> np.ndarray:
+        """预测时的输入：确认已 ``fit``，检查形状与特征数（``validate_data``，保留字符串），再编码。"""
+        return self._encode(self._validate_X(X, "tree_", dtype=None), fitting=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # columns of strings are categorical attributes (ID3 multiway splits)
+        tags.input_tags.categorical = True
+        return tags
+
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, X, y, sample_weight=None) -> DecisionTreeClassifier:
-        """在 ``(X, y)`` 上贪心地建树（深度优先）。``sample_weight`` 给出样本权重（AdaBoost、Bagging 用）。"""
+        """在 ``(X, y)`` 上贪心地建树（深度优先）。``sample_weight`` 给出样本权重（AdaBoost、Bagging 用）；
+        权重为 0 的样本与不存在一样（不参与划分，也不影响阈值）。"""
+        X, y = validate_data(self, X, y, dtype=None)  # keeps columns of strings for the categorical splits
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        self.classes_, y_enc = encode_labels(y, min_classes=1)
         Xc = self._encode(X, fitting=True)
-        y = _check_labels(y, "y")
-        if y.shape[0] != Xc.shape[0]:
-            raise ValueError(f"X and y must have the same number of rows, got X: {Xc.shape[0]}, y: {y.shape[0]}")
-        w = _check_weights(sample_weight, y.shape[0])
         self._check_params(Xc.shape[1])
-        self.classes_, y_enc = np.unique(y, return_inverse=True)
-        n, C = y.shape[0], len(self.classes_)
+        keep = w > 0
+        Xc, y_enc, w = Xc[keep], y_enc[keep], w[keep]
+        n, C = y_enc.shape[0], len(self.classes_)
         self._Yw = np.zeros((n, C))
         self._Yw[np.arange(n), y_enc] = w  # one-hot rows scaled by the sample weights
         self._X = Xc
@@ -476,8 +482,7 @@ class DecisionTreeClassifier(BaseEstimator):
     # -- prediction ----------------------------------------------------------------------------
     def apply(self, X) -> list[Node]:
         """每个样本落到的叶结点（或因类别取值未见过而停下的内部结点）。"""
-        check_is_fitted(self, "tree_")
-        Xc = self._encode(X, fitting=False)
+        Xc = self._encode_new(X)
         out: list[Node | None] = [None] * Xc.shape[0]
         stack = [(self.tree_, np.arange(Xc.shape[0]))]
         while stack:
@@ -511,10 +516,6 @@ class DecisionTreeClassifier(BaseEstimator):
         """预测所到结点中最多的类（并列时取 ``classes_`` 中靠前的类，与 scikit-learn 相同）。"""
         proba = self.predict_proba(X)  # checks that the tree is fitted
         return self.classes_[np.argmax(proba, axis=1)]
-
-    def score(self, X, y) -> float:
-        """准确率。"""
-        return accuracy_score(_check_labels(y, "y"), self.predict(X))
 
     def get_depth(self) -> int:
         check_is_fitted(self, "tree_")
@@ -621,7 +622,7 @@ class PruningStep:
 
 def _validation_errors(tree: DecisionTreeClassifier, X_val, y_val):
     """每个结点：作为叶结点时在到达它的验证样本上的错误数、到达它的验证样本数。"""
-    Xc = tree._encode(X_val, fitting=False)
+    Xc = tree._encode_new(X_val)
     as_leaf: dict[int, int] = {}
     stack = [(tree.tree_, np.arange(Xc.shape[0]))]
     while stack:
@@ -658,7 +659,7 @@ def reduced_error_pruning_path(tree: DecisionTreeClassifier, X_val, y_val) -> li
     check_is_fitted(tree, "tree_")
     y_val = _check_labels(y_val, "y_val")
     current = copy.deepcopy(tree)
-    if len(y_val) != len(current._encode(X_val, fitting=False)):
+    if len(y_val) != len(current._encode_new(X_val)):
         raise ValueError("X_val and y_val must have the same number of rows")
     as_leaf = _validation_errors(current, X_val, y_val)
     unmatched = _unmatched_errors(current, X_val, y_val)
@@ -683,7 +684,7 @@ def reduced_error_pruning_path(tree: DecisionTreeClassifier, X_val, y_val) -> li
 
 def _unmatched_errors(tree: DecisionTreeClassifier, X_val, y_val) -> dict[int, int]:
     """类别划分的结点上，取值没有对应分支、停在该结点的验证样本的错误数（按该结点多数类预测）。"""
-    Xc = tree._encode(X_val, fitting=False)
+    Xc = tree._encode_new(X_val)
     out: dict[int, int] = {}
     stack = [(tree.tree_, np.arange(Xc.shape[0]))]
     while stack:

@@ -332,9 +332,15 @@ def check_scalar(
 
 
 def check_is_fitted(estimator: Any, attribute: str) -> None:
-    """在 ``predict`` 之前确认 ``fit`` 已经调用过（检查 ``fit`` 设置的属性）。"""
+    """在 ``predict`` 之前确认 ``fit`` 已经调用过（检查 ``fit`` 设置的属性）。
+
+    没有拟合时抛出 scikit-learn 的 ``NotFittedError``（它同时是 ``ValueError`` 与 ``AttributeError``），
+    所以 scikit-learn 的工具与 ``check_estimator`` 认得出这个错误。
+    """
     if not hasattr(estimator, attribute):
-        raise RuntimeError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")
+        from sklearn.exceptions import NotFittedError
+
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 from sklearn import cluster as skcluster
 from sklearn import datasets
+from sklearn.exceptions import NotFittedError
 
 from lib.cluster import (
     KMeans,
@@ -170,8 +171,10 @@ def test_soft_kmeans_limits():
 
 def test_cluster_errors():
     X = DATA[0][1]
-    with pytest.raises(ValueError, match="n_clusters must be <= 400"):
+    with pytest.raises(ValueError, match="n_samples=400 should be >= n_clusters=401"):
         KMeans(401).fit(X)
+    with pytest.raises(ValueError, match="n_samples=400 should be >= n_clusters=401"):
+        SoftKMeans(401).fit(X)
     with pytest.raises(ValueError, match="init must be one of"):
         KMeans(3, init="kmeans").fit(X)
     with pytest.raises(ValueError, match="init must have n_clusters=3 rows, got 2"):
@@ -182,7 +185,7 @@ def test_cluster_errors():
         SoftKMeans(3, beta=0.0).fit(X)
     with pytest.raises(ValueError, match="labels must lie in \\[0, 2\\)"):
         kmeans_objective(X, X[:2], np.full(400, 5))
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         KMeans(3).predict(X)
     km = KMeans(3, n_init=1).fit(X)
     with pytest.raises(ValueError, match="X has 3 features, but KMeans is expecting 2 features"):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn import datasets
 from sklearn.decomposition import PCA as SkPCA
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.image import extract_patches_2d
 from sklearn.utils.extmath import svd_flip as sk_svd_flip
 
@@ -153,7 +154,7 @@ def test_pca_errors():
         PCA("mle").fit(X)
     with pytest.raises(ValueError, match="at least 2 samples"):
         PCA().fit(X[:1])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         PCA(2).transform(X)
     pca = PCA(2).fit(X)
     with pytest.raises(ValueError, match="X has 2 features, but PCA is expecting 3 features"):

@@ -8,6 +8,7 @@ from scipy.stats import binom
 from sklearn import datasets
 from sklearn import ensemble as skens
 from sklearn import tree as sktree
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 
 import lib
@@ -137,7 +138,7 @@ def test_bagging_errors():
         BaggingClassifier(bootstrap=False, oob_score=True).fit(X, y)
     with pytest.raises(ValueError, match="max_samples must be <= 1"):
         BaggingClassifier(max_samples=1.5).fit(X, y)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         RandomForestClassifier().predict(X)
     rf = RandomForestClassifier(3).fit(X, y)
     with pytest.raises(ValueError, match="X has 1 features, but RandomForestClassifier is expecting 2 features"):
@@ -236,11 +237,36 @@ def test_decision_stump_minimises_weighted_error():
     assert np.mean(stump.predict(X) != y) <= 0.3
 
 
+def test_decision_stump_ignores_samples_of_zero_weight():
+    X, y = datasets.make_moons(60, noise=0.3, random_state=1)
+    w = np.random.default_rng(2).integers(0, 3, size=len(y))
+    weighted = DecisionStump().fit(X, y, sample_weight=w)
+    removed = DecisionStump().fit(X[w > 0], y[w > 0], sample_weight=w[w > 0])
+    assert (weighted.feature_, weighted.threshold_) == (removed.feature_, removed.threshold_)
+    np.testing.assert_array_equal(weighted.predict(X), removed.predict(X))
+
+
+def test_ensembles_accept_what_their_base_estimator_accepts():
+    from sklearn.utils import get_tags
+
+    outlook = np.array(["sunny", "rain", "overcast", "rain", "sunny", "overcast"] * 3)[:, None]
+    play = np.array(["no", "yes", "yes", "yes", "no", "yes"] * 3)
+    for model in (BaggingClassifier(n_estimators=3), RandomForestClassifier(3, max_features=None)):
+        assert get_tags(model).input_tags.string  # the default base estimator is a tree
+        np.testing.assert_array_equal(model.fit(outlook, play).predict(outlook), play)
+    assert not get_tags(AdaBoostClassifier()).input_tags.string  # decision stumps need numbers
+    boosted = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=2)
+    assert get_tags(boosted).input_tags.string
+    np.testing.assert_array_equal(boosted.fit(outlook, play).predict(outlook), play)
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        AdaBoostClassifier().fit(outlook, play)
+
+
 def test_adaboost_errors():
     X, y = datasets.make_moons(40, random_state=0)
     with pytest.raises(ValueError, match="error must be < 1"):
         adaboost_alpha(1.0)
-    with pytest.raises(ValueError, match="y must contain at least 2 classes"):
+    with pytest.raises(ValueError, match="y must contain at least 2 classes, but it contains only one class"):
         AdaBoostClassifier().fit(X, np.zeros(40))
     with pytest.raises(ValueError, match="no better than chance"):
         AdaBoostClassifier().fit(np.zeros((4, 1)), [0, 1, 0, 1])
@@ -248,7 +274,7 @@ def test_adaboost_errors():
         exponential_loss([0.0, 1.0], [0.5, 0.5])
     with pytest.raises(ValueError, match="y and F must have the same length"):
         exponential_loss([1.0, -1.0], [0.5])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         AdaBoostClassifier().predict(X)
     perfect = AdaBoostClassifier(n_estimators=10).fit(X[:, :1] * 0 + np.arange(40)[:, None], (np.arange(40) > 19))
     assert len(perfect.estimators_) == 1 and perfect.estimator_errors_[0] == 0.0  # stops after a perfect stump

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import make_regression
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Lasso as SkLasso
 from sklearn.linear_model import lasso_path as sk_lasso_path
 
@@ -140,7 +141,7 @@ def test_lasso_errors_and_convergence_warning():
         lasso_path(X, y, alphas=[1.0, 0.0])
     with pytest.raises(ValueError, match="X\\^T y is zero"):
         lasso_path(np.zeros((4, 2)), np.ones(4))
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         Lasso().predict(X)
     with pytest.warns(ConvergenceWarning, match="did not converge in max_iter=1"):
         model = Lasso(alpha=0.01, max_iter=1, tol=1e-12).fit(*SETS["correlated"])
@@ -150,4 +151,4 @@ def test_lasso_errors_and_convergence_warning():
         Lasso(alpha=1.0).fit(X, y)  # converges quietly with the defaults
     with pytest.raises(ValueError, match="X has 3 features"):
         Lasso().fit(X, y).predict(np.zeros((2, 3)))
-    assert repr(Lasso(0.5)) == "Lasso(alpha=0.5, fit_intercept=True, max_iter=1000, tol=0.0001)"
+    assert repr(Lasso(0.5)) == "Lasso(alpha=0.5)"

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_regression
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.linear_model import Ridge as SkRidge
 
@@ -127,18 +128,21 @@ def test_linear_regression_rank_deficient_solvers():
 
 
 def test_linear_regression_input_errors():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         LinearRegression().predict(np.zeros((2, 2)))
     model = LinearRegression().fit(np.random.default_rng(0).normal(size=(10, 3)), np.arange(10.0))
     with pytest.raises(ValueError, match="3 features"):
         model.predict(np.zeros((2, 4)))
     with pytest.raises(ValueError, match="solver must be one of"):
         LinearRegression(solver="qr").fit(np.zeros((3, 1)) + [[1], [2], [3]], np.arange(3.0))
-    with pytest.raises(ValueError, match="same number of rows"):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples: \\[3, 4\\]"):
         LinearRegression().fit(np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(TypeError, match="fit_intercept"):
         LinearRegression(fit_intercept="yes").fit(np.eye(3), np.arange(3.0))
-    assert repr(LinearRegression()) == "LinearRegression(fit_intercept=True, solver='lstsq')"
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        LinearRegression().fit([[0.0], [np.nan]], [1.0, 2.0])
+    assert repr(LinearRegression()) == "LinearRegression()"
+    assert repr(LinearRegression(solver="normal")) == "LinearRegression(solver='normal')"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -115,6 +115,30 @@ def test_cross_val_score_matches_scikit_learn(name, scoring):
     np.testing.assert_allclose(ours, ref, rtol=1e-10)
 
 
+def test_lib_splitters_serve_as_cv_of_scikit_learn_tools():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = SETS["sine"]
+    for cv in (KFold(4, shuffle=True, random_state=2), LeaveOneOut()):
+        ours = cross_val_score(PolynomialRegression(3), X, y, cv=cv, scoring="neg_mean_squared_error")
+        ref = sk_cross_val_score(PolynomialRegression(3), X, y, cv=cv, scoring="neg_mean_squared_error")
+        np.testing.assert_allclose(ours, ref, rtol=1e-12)
+    cv = KFold(5, shuffle=True, random_state=0)
+    search = GridSearchCV(PolynomialRegression(), {"degree": [1, 2, 3, 4]}, cv=cv, scoring="neg_mean_squared_error")
+    search.fit(X, y)
+    _, test = validation_curve(
+        PolynomialRegression(),
+        X,
+        y,
+        param_name="degree",
+        param_range=[1, 2, 3, 4],
+        cv=cv,
+        scoring="neg_mean_squared_error",
+    )
+    assert search.n_splits_ == 5
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], test.mean(axis=1), rtol=1e-12)
+
+
 def test_validation_curve_matches_scikit_learn_pipeline():
     X, y = SETS["sine"]
     degrees = [0, 1, 2, 3, 5, 7]

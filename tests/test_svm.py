@@ -6,7 +6,8 @@ import warnings
 import numpy as np
 import pytest
 from scipy.optimize import minimize
-from sklearn.datasets import load_breast_cancer, make_blobs, make_circles, make_moons
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_blobs, make_circles, make_moons
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics.pairwise import linear_kernel as sk_linear
 from sklearn.metrics.pairwise import polynomial_kernel as sk_poly
 from sklearn.metrics.pairwise import rbf_kernel as sk_rbf
@@ -123,6 +124,89 @@ def test_svc_hyperparameters_match_scikit_learn(gamma, degree, coef0):
     ours = SVC(C=2.0, kernel="rbf", gamma=gamma, tol=1e-7).fit(X, y)
     ref = SkSVC(C=2.0, kernel="rbf", gamma=gamma, tol=1e-7).fit(X, y)
     np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------
+# More than two classes: one-vs-one, as scikit-learn (LIBSVM) does it
+# ---------------------------------------------------------------------------------------------
+def multiclass_sets():
+    Xi, yi = load_iris(return_X_y=True)
+    wine = load_wine()
+    Xw = (wine.data - wine.data.mean(0)) / wine.data.std(0)
+    Xb, yb = make_blobs(160, centers=4, cluster_std=2.0, random_state=0)
+    digits = load_digits()
+    keep = digits.target < 5
+    Xd, yd = digits.data[keep][::6] / 16.0, digits.target[keep][::6]
+    yw = np.array(["barolo", "grignolino", "barbera"])[wine.target[::2]]  # string labels, not in sorted order
+    return {"iris": (Xi, yi), "wine": (Xw[::2], yw), "blobs4": (Xb, yb), "digits0-4": (Xd, yd)}
+
+
+MULTI = multiclass_sets()
+
+
+@pytest.mark.parametrize("name", list(MULTI))
+@pytest.mark.parametrize("kernel", ["linear", "poly", "rbf"])
+@pytest.mark.parametrize("C", [0.1, 1.0, 10.0])
+def test_multiclass_svc_matches_scikit_learn(name, kernel, C):
+    X, y = MULTI[name]
+    ours = SVC(C=C, kernel=kernel, tol=1e-7).fit(X, y)
+    ref = SkSVC(C=C, kernel=kernel, tol=1e-7).fit(X, y)
+    K = len(ref.classes_)
+    np.testing.assert_array_equal(ours.classes_, ref.classes_)
+    np.testing.assert_array_equal(ours.support_, ref.support_)
+    np.testing.assert_array_equal(ours.n_support_, ref.n_support_)
+    np.testing.assert_allclose(ours.support_vectors_, ref.support_vectors_)
+    assert ours.dual_coef_.shape == ref.dual_coef_.shape == (K - 1, len(ref.support_))
+    assert ours.intercept_.shape == ref.intercept_.shape == ours.n_iter_.shape == (K * (K - 1) // 2,)
+    ovo_ref = SkSVC(C=C, kernel=kernel, tol=1e-7, decision_function_shape="ovo").fit(X, y).decision_function(X)
+    scale = max(1.0, np.abs(ovo_ref).max())
+    np.testing.assert_allclose(ours.dual_coef_, ref.dual_coef_, atol=1e-3 * C)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-4 * scale)
+    np.testing.assert_allclose(
+        ours.set_params(decision_function_shape="ovo").decision_function(X), ovo_ref, atol=1e-4 * scale
+    )
+    np.testing.assert_allclose(
+        ours.set_params(decision_function_shape="ovr").decision_function(X), ref.decision_function(X), atol=1e-4
+    )
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    if kernel == "linear":
+        np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-4 * max(1.0, np.abs(ref.coef_).max()))
+    assert ours.score(X, y) == ref.score(X, y)
+
+
+def test_one_vs_one_is_a_set_of_binary_svms_and_a_vote():
+    X, y = MULTI["blobs4"]
+    model = SVC(C=1.0, kernel="rbf", decision_function_shape="ovo").fit(X, y)
+    dec = model.decision_function(X)
+    votes = np.zeros((len(X), 4))
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    assert dec.shape == (len(X), len(pairs)) and model.alpha_.shape == (len(pairs), len(X))
+    for p, (i, j) in enumerate(pairs):
+        # the pair's SVM is exactly a binary SVC on the samples of classes i and j (class j positive), sign flipped
+        pair = (y == i) | (y == j)
+        binary = SVC(C=1.0, kernel="rbf", gamma=model._gamma).fit(X[pair], y[pair])
+        np.testing.assert_allclose(dec[:, p], -binary.decision_function(X), atol=1e-12)
+        np.testing.assert_array_equal(model.alpha_[p, pair], binary.alpha_)
+        assert np.all(model.alpha_[p, ~pair] == 0) and model.dual_objective_[p] == binary.dual_objective_
+        votes[:, i] += dec[:, p] > 0
+        votes[:, j] += dec[:, p] <= 0
+    np.testing.assert_array_equal(model.predict(X), np.argmax(votes, axis=1))  # ties: the smaller class index
+    ovr = model.set_params(decision_function_shape="ovr").decision_function(X)
+    assert np.all(np.abs(ovr - votes) < 1 / 3)  # votes plus a confidence term of size < 1/3
+    assert model.converged_ and model.n_iter_.shape == (len(pairs),)
+
+
+def test_break_ties_matches_scikit_learn():
+    X, y = MULTI["blobs4"]
+    grid = np.linspace(X.min(0), X.max(0), 60)
+    X_test = np.array(np.meshgrid(grid[:, 0], grid[:, 1])).reshape(2, -1).T
+    ours = SVC(C=0.05, kernel="linear", break_ties=True, tol=1e-7).fit(X, y)
+    ref = SkSVC(C=0.05, kernel="linear", break_ties=True, tol=1e-7).fit(X, y)
+    voted = ours.set_params(break_ties=False).predict(X_test)
+    broken = ours.set_params(break_ties=True).predict(X_test)
+    assert np.sum(voted != broken) > 0  # some grid points have tied votes
+    np.testing.assert_array_equal(broken, ref.predict(X_test))
+    np.testing.assert_array_equal(broken, np.argmax(ours.decision_function(X_test), axis=1))
 
 
 def test_hard_margin_equals_large_c_on_separable_data_and_matches_scipy_primal():
@@ -289,11 +373,15 @@ def test_svm_errors():
         SVC(kernel="sigmoid").fit(X, y)
     with pytest.raises(ValueError, match="gamma must be 'scale', 'auto' or a positive float"):
         SVC(gamma="large").fit(X, y)
-    with pytest.raises(ValueError, match="exactly 2 classes, got 3"):
-        SVC().fit(X[:9], np.arange(9) % 3)
-    with pytest.raises(ValueError, match="same number of rows"):
+    with pytest.raises(ValueError, match="only one class: 0"):
+        SVC().fit(X[:9], np.zeros(9, dtype=int))
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        SVC().fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="decision_function_shape must be one of"):
+        SVC(decision_function_shape="ova").fit(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         SVC().fit(X, y[:-1])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         SVC().decision_function(X)
     with pytest.raises(AttributeError, match="only available when kernel='linear'"):
         _ = SVC().fit(X, y).coef_
@@ -321,4 +409,4 @@ def test_svm_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SVC().fit(X, y)
-    assert repr(SVC()) == "SVC(C=1.0, kernel='rbf', degree=3, gamma='scale', coef0=0.0, tol=0.001, max_iter=-1)"
+    assert repr(SVC()) == "SVC()" and repr(SVC(C=2.0, kernel="poly")) == "SVC(C=2.0, kernel='poly')"

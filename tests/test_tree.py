@@ -5,6 +5,7 @@ import pytest
 from scipy.stats import entropy as scipy_entropy
 from sklearn import datasets
 from sklearn import tree as sktree
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import mutual_info_score
 from sklearn.model_selection import train_test_split
 
@@ -341,7 +342,7 @@ def test_stopping_rules():
 
 def test_tree_input_errors():
     X, y = datasets.load_iris(return_X_y=True)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         DecisionTreeClassifier().predict(X)
     with pytest.raises(ValueError, match="criterion must be one of"):
         DecisionTreeClassifier(criterion="log_loss").fit(X, y)
@@ -353,8 +354,12 @@ def test_tree_input_errors():
         DecisionTreeClassifier(max_features=5).fit(X, y)
     with pytest.raises(ValueError, match="max_features must be None, an int"):
         DecisionTreeClassifier(max_features="half").fit(X, y)
-    with pytest.raises(ValueError, match="same number of rows"):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples: \\[150, 149\\]"):
         DecisionTreeClassifier().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="Sample weights must contain at least one non-zero number"):
+        DecisionTreeClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        DecisionTreeClassifier().fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="categorical_features must be column indices in \\[0, 4\\)"):
         DecisionTreeClassifier(categorical_features=[4]).fit(X, y)
     tree = DecisionTreeClassifier().fit(X, y)
@@ -362,9 +367,35 @@ def test_tree_input_errors():
         tree.predict(X[:, :3])
     with pytest.raises(ValueError, match="feature_names must contain 4 elements, got 2"):
         export_text(tree, ["a", "b"])
-    assert repr(DecisionTreeClassifier(max_depth=3)).startswith(
-        "DecisionTreeClassifier(criterion='entropy', max_depth=3"
+    assert repr(DecisionTreeClassifier(max_depth=3)) == "DecisionTreeClassifier(max_depth=3)"
+
+
+def test_a_pandas_table_with_string_number_and_bool_columns():
+    pd = pytest.importorskip("pandas")
+    table = pd.DataFrame(
+        {
+            "outlook": ["sunny", "rain", "overcast", "rain", "sunny", "overcast"] * 2,
+            "temp": [30.0, 20.0, 25.0, 18.0, 28.0, 22.0] * 2,
+            "windy": [True, False, True, True, False, False] * 2,
+        }
     )
+    play = pd.Series(["no", "yes", "yes", "no", "no", "yes"] * 2)
+    tree = DecisionTreeClassifier().fit(table, play)
+    np.testing.assert_array_equal(tree.feature_names_in_, ["outlook", "temp", "windy"])
+    np.testing.assert_array_equal(tree.categorical_, [True, False, False])  # strings categorical, bools numeric
+    assert tree.score(table, play) == 1.0 and export_text(tree, list(table.columns)).startswith("|--- outlook = ")
+    with pytest.raises(ValueError, match="The feature names should match those that were passed during fit"):
+        tree.predict(table.rename(columns={"temp": "temperature"}))
+
+
+def test_integer_sample_weights_equal_repeating_and_zero_weights_equal_removing():
+    X, y = datasets.load_iris(return_X_y=True)
+    w = np.random.default_rng(0).integers(0, 3, size=len(y))  # about a third of the samples get weight 0
+    weighted = DecisionTreeClassifier().fit(X, y, sample_weight=w)
+    repeated = DecisionTreeClassifier().fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    assert export_text(weighted, decimals=6) == export_text(repeated, decimals=6)  # same splits, same thresholds
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X))
+    assert weighted.tree_.n_samples == np.count_nonzero(w)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
 
 import lib
 from lib.utils import check_array, check_scalar, check_X_y
@@ -107,7 +108,7 @@ class TestValidation:
 
     def test_check_is_fitted(self):
         model = lib.linear.LinearRegression()
-        with pytest.raises(RuntimeError, match="not fitted"):
+        with pytest.raises(NotFittedError, match="not fitted"):
             lib.utils.check_is_fitted(model, "coef_")
 
 

@@ -33,6 +33,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 
 from ..base import ConvergenceWarning
 from ..utils import check_array, check_scalar, check_X_y
@@ -194,7 +195,7 @@ class Lasso(_LinearModel):
         check_scalar(self.alpha, "alpha", Real, min_val=0, include_min=False)
         if not isinstance(self.fit_intercept, bool):
             raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}")
-        X, y = check_X_y(X, y)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         if self.fit_intercept:
             x_mean, y_mean = X.mean(axis=0), y.mean()
             X, y = X - x_mean, y - y_mean
@@ -204,7 +205,6 @@ class Lasso(_LinearModel):
         self.n_iter_ = n_iter
         self.dual_gap_ = gap
         self.converged_ = gap <= self.tol * (y @ y) / X.shape[0]
-        self.n_features_in_ = X.shape[1]
         if not self.converged_:
             warnings.warn(
                 f"Lasso did not converge in max_iter={self.max_iter} sweeps (duality gap {gap:.3g}); "

@@ -54,8 +54,10 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.utils.validation import validate_data
 
-from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning
+from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning, encode_labels
 from ..optim import gradient_descent, newton
 from ..utils import check_array, check_scalar, check_X_y
 from .regression import add_bias
@@ -306,15 +308,6 @@ def softmax_hessian(X, W) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # scikit-learn 风格的估计器
 # ---------------------------------------------------------------------------------------------
-def _check_labels(y) -> tuple[np.ndarray, np.ndarray]:
-    """任意（可排序的）类别标签 → (``classes_``, 0..K-1 的编码)。"""
-    y = check_array(y, "y", ndim=1, dtype=None)
-    classes, codes = np.unique(y, return_inverse=True)
-    if classes.shape[0] < 2:
-        raise ValueError(f"y must contain at least 2 classes, got {classes.shape[0]} ({classes.tolist()})")
-    return classes, codes
-
-
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""逻辑回归（二分类）与 Softmax 回归（多分类），接口同 ``sklearn.linear_model.LogisticRegression``。
 
@@ -443,8 +436,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     # -- fit -------------------------------------------------------------------------------------
     def fit(self, X, y) -> LogisticRegression:
         inv_C = self._check_params()
-        X, _ = check_X_y(X, np.zeros(check_array(y, "y", ndim=1, dtype=None).shape[0]))
-        self.classes_, codes = _check_labels(y)
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        self.classes_, codes = encode_labels(y)
         K = self.classes_.shape[0]
         n_out = 1 if K == 2 else K
         A = self._design(X)
@@ -493,7 +486,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             self.intercept_, self.coef_ = np.zeros(n_out), Theta.T.copy()
         self.n_iter_ = int(n_iter)
-        self.n_features_in_ = X.shape[1]
         return self
 
     # -- predict ---------------------------------------------------------------------------------
@@ -559,14 +551,10 @@ class OneVsRestClassifier(ClassifierMixin, BaseEstimator):
         for method in ("get_params", "fit", "decision_function", "predict_proba"):
             if not callable(getattr(self.estimator, method, None)):
                 raise TypeError(f"estimator must have a {method}() method, got {type(self.estimator).__name__}")
-        X, _ = check_X_y(X, np.zeros(check_array(y, "y", ndim=1, dtype=None).shape[0]))
-        self.classes_, codes = _check_labels(y)
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        self.classes_, codes = encode_labels(y)
         targets = [codes == 1] if self.classes_.shape[0] == 2 else [codes == k for k in range(self.classes_.shape[0])]
-        self.estimators_ = []
-        for target in targets:
-            est = type(self.estimator)(**self.estimator.get_params())
-            self.estimators_.append(est.fit(X, target.astype(int)))
-        self.n_features_in_ = X.shape[1]
+        self.estimators_ = [clone(self.estimator).fit(X, target.astype(int)) for target in targets]
         return self
 
     def _check_X(self, X) -> np.ndarray:

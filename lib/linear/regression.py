@@ -24,6 +24,7 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 
 from ..base import BaseEstimator, RegressorMixin
 from ..utils import check_array, check_scalar, check_X_y
@@ -206,7 +207,7 @@ class LinearRegression(_LinearModel):
             raise ValueError(f"solver must be one of {self._solvers}, got {self.solver!r}")
         if not isinstance(self.fit_intercept, bool):
             raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}")
-        X, y = check_X_y(X, y)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         A = add_bias(X) if self.fit_intercept else X
         if self.solver == "normal":
             w = normal_equation(A, y)
@@ -218,7 +219,6 @@ class LinearRegression(_LinearModel):
             self.intercept_, self.coef_ = float(w[0]), w[1:]
         else:
             self.intercept_, self.coef_ = 0.0, w
-        self.n_features_in_ = X.shape[1]
         return self
 
 
@@ -239,7 +239,7 @@ class Ridge(_LinearModel):
         check_scalar(self.alpha, "alpha", Real, min_val=0)
         if not isinstance(self.fit_intercept, bool):
             raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}")
-        X, y = check_X_y(X, y)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         if self.fit_intercept:
             x_mean, y_mean = X.mean(axis=0), y.mean()
             w = ridge_solution(X - x_mean, y - y_mean, float(self.alpha))
@@ -248,5 +248,4 @@ class Ridge(_LinearModel):
             w = ridge_solution(X, y, float(self.alpha))
             self.intercept_ = 0.0
         self.coef_ = w
-        self.n_features_in_ = X.shape[1]
         return self
