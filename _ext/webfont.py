@@ -5,9 +5,10 @@ the pages must not fetch one from the network. The book already ships an OFL fon
 uses: ``lib/fonts/BookSansSC-Regular.otf`` (a subset of Noto Sans CJK SC made by tools/make_font_subset.py;
 matplotlib draws the figures with it). When the HTML build has finished, this extension
 
-1. collects every character of the pages (all ``.html`` files, the search index and the translated
-   interface strings of the search page) that lies in ``UNICODE_RANGE``, the CJK ranges that
-   ``_static/book.css`` assigns to the font with ``unicode-range``;
+1. collects every character of the pages (all ``.html`` files, including the escaped non-ASCII characters
+   in the JSON they embed, the search index and the translated interface strings of the search page) that
+   lies in ``UNICODE_RANGE``, the CJK ranges that ``_static/book.css`` assigns to the font with
+   ``unicode-range``;
 2. subsets lib's font to exactly those characters and writes it as WOFF2 (Brotli-compressed) to
    ``_static/fonts/BookSansSC-web.woff2`` in the output, next to a JSON list of the characters it covers.
 
@@ -22,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 import pathlib
+import re
 import shutil
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOURCE_FONT = ROOT / "lib" / "fonts" / "BookSansSC-Regular.otf"
 LICENCE = ROOT / "lib" / "fonts" / "OFL.txt"
 TARGET = pathlib.Path("_static") / "fonts" / "BookSansSC-web.woff2"
+JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 # Must equal the unicode-range of the @font-face rule in _static/book.css (tests/test_web_assets.py checks).
 UNICODE_RANGE = [
@@ -58,7 +61,10 @@ def page_characters(outdir: pathlib.Path) -> set[str]:
     chars: set[str] = set()
     for path in files:
         if path.is_file():
-            chars |= set(path.read_text(encoding="utf-8", errors="ignore"))
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            chars |= set(text)
+            # JSON inside the pages (the saved widget state: slider labels, output text) escapes non-ASCII
+            chars |= {chr(int(code, 16)) for code in set(JSON_ESCAPE.findall(text))}
     return {c for c in chars if in_range(c)}
 
 

@@ -56,6 +56,7 @@ ISSUE_TITLE = "关于 {page} 的问题"
 ISSUE_BODY = "页面：{page}\n\n问题描述（哪一段、哪个公式或哪段代码，错在哪里，应该是什么）：\n"
 PDF_NAME = "book.pdf"
 CATALOGS = ("sphinx", "booktheme", "pydata_sphinx_theme")
+TEMPLATES = pathlib.Path(__file__).resolve().with_name("templates")
 
 
 class _BookTranslations(gettext.NullTranslations):
@@ -93,6 +94,10 @@ def install_translations(app) -> None:
 
 
 def set_search_text(app, config) -> None:
+    # sphinx-book-theme's two sidebar toggles have their tooltips typed in English in the template;
+    # _ext/templates/ holds copies that pass them through _(); the themes look their components up in
+    # templates_path, so it goes first.
+    config.templates_path = [str(TEMPLATES), *list(config.templates_path or [])]
     options = dict(config.html_theme_options or {})
     options["search_bar_text"] = SEARCH_BAR_TEXT
     config.html_theme_options = options

@@ -16,8 +16,9 @@
   if (typeof window.require !== "function") {
     window.require = { paths: { "@jupyter-widgets/html-manager/dist": root + "_static/vendor/html-manager" } };
   }
-  if (window.location.protocol === "file:" && window.DOCUMENTATION_OPTIONS) {
-    window.DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
+  // documentation_options.js declares a global const, which is not a property of window
+  if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
+    DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false;
   }
   document.addEventListener("DOMContentLoaded", function () {
     var mj = window.MathJax;
