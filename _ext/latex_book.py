@@ -23,11 +23,10 @@ import html.parser
 import pathlib
 
 import yaml
+from chapter_numbers import prefix_for
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
-
-from chapter_numbers import prefix_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -111,9 +110,7 @@ class LatexCellOutputs(SphinxPostTransform):
     formats = ("latex",)
 
     def run(self, **kwargs) -> None:
-        bundles = [
-            n for n in self.document.findall(nodes.container) if n.attributes.get("nb_element") == "mime_bundle"
-        ]
+        bundles = [n for n in self.document.findall(nodes.container) if n.attributes.get("nb_element") == "mime_bundle"]
         for bundle in bundles:
             mime_types = [child.get("mime_type") for child in bundle.children]
             if WIDGET_VIEW in mime_types:

@@ -108,9 +108,7 @@ def build_web_font(app, exception) -> None:
             return
     missing = make_woff2(chars, target)
     shutil.copyfile(LICENCE, target.parent / "OFL.txt")
-    manifest.write_text(
-        json.dumps({"sha256": digest, "characters": text}, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    manifest.write_text(json.dumps({"sha256": digest, "characters": text}, ensure_ascii=False) + "\n", encoding="utf-8")
     if missing:
         # lib's font lacks a character a page uses: re-make it (tools/make_font_subset.py keeps every
         # character of the sources), or the reader sees a fallback glyph.

@@ -312,8 +312,13 @@ def test_chinese_headings_have_readable_anchors(book_build):
 def test_interface_is_chinese(book_build):
     page = (book_build.html / "chapters/04_linear_regression/01_cost_closed_form.html").read_text(encoding="utf-8")
     english_strings = [
-        "Repository", "Open issue", "Search this book", "Launch interactive content", "Click to show",
-        "Toggle primary sidebar", "Issue%20on%20page",
+        "Repository",
+        "Open issue",
+        "Search this book",
+        "Launch interactive content",
+        "Click to show",
+        "Toggle primary sidebar",
+        "Issue%20on%20page",
     ]
     for english in english_strings:
         assert english not in page, f"English interface string {english!r} on the page"

@@ -138,7 +138,7 @@ def open_page(driver, url: str, until: str | None = None) -> dict:
     )
     if until:
         _wait(driver, until)
-    driver.execute_async_script("const done = arguments[arguments.length - 1]; document.fonts.ready.then(() => done());")
+    driver.execute_async_script("const done = arguments[arguments.length - 1]; document.fonts.ready.then(done);")
     time.sleep(0.3)  # let late resource requests (widget images, fonts) finish and be logged
     state = driver.execute_script(
         """
@@ -330,4 +330,3 @@ def test_crawl_every_local_reference_resolves(book_build):
                     problems.append(f"{page.relative_to(root)}: no anchor #{fragment} in {target.relative_to(root)}")
     assert len(pages) > 40
     assert not problems, "\n".join(problems[:30])
-

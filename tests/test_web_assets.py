@@ -67,7 +67,7 @@ def test_web_font_subset_of_a_page(tmp_path):
 
     site = tmp_path / "html"
     (site / "_static").mkdir(parents=True)
-    (site / "index.html").write_text("<p>梯度下降 gradient，“注意力”</p><script>{\"a\": \"\\u5377\\u79ef\"}</script>")
+    (site / "index.html").write_text('<p>梯度下降 gradient，“注意力”</p><script>{"a": "\\u5377\\u79ef"}</script>')
     chars = webfont.page_characters(site)
     assert chars == set("梯度下降，“”注意力卷积")
     target = site / webfont.TARGET
