@@ -7,9 +7,9 @@ executed top to bottom, with no errors and nothing on stderr.
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
-import subprocess
 import sys
 
 import jupytext
@@ -77,6 +77,34 @@ def test_chapter_layout():
             if path.suffix in (".md", ".ipynb") and path.stem != "index":
                 assert nbtool.SECTION_RE.match(path.with_suffix(".md").name), f"bad section file name {path}"
                 assert path.with_suffix(".md").exists() and path.with_suffix(".ipynb").exists(), f"unpaired {path}"
+
+
+def test_home_page_links_every_written_chapter():
+    """The plan of the book on the home page links each chapter that exists, with its own number."""
+    intro = (ROOT / "intro.md").read_text(encoding="utf-8")
+    for chapter in sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and p.name[:2].isdigit()):
+        link = f"</chapters/{chapter.name}/index>`"
+        lines = [line for line in intro.splitlines() if link in line]
+        assert lines, (
+            f"intro.md does not link {chapter.name}: in the plan, write its line as "
+            f"- 第 {int(chapter.name[:2])} 章 {{doc}}`标题 </chapters/{chapter.name}/index>`"
+        )
+        assert re.match(rf"^- 第 {int(chapter.name[:2])} 章 \{{doc\}}`", lines[0]), f"intro.md: {lines[0]!r}"
+    plan = re.findall(r"^- 第 (\d+) 章 ", intro, re.M)
+    assert [int(n) for n in plan] == list(range(1, 32)), "the plan lists chapters 1-31 in order"
+
+
+def test_python_version_is_stated_consistently():
+    """The pinned numpy/scipy/pandas/scikit-learn/matplotlib/ipython need Python 3.11 or newer."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'requires-python = ">=3.11"' in pyproject
+    assert 'target-version = "py311"' in pyproject
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "3.10" not in readme and "Python 3.11" in readme
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    for workflow in (ROOT / ".github" / "workflows").glob("*.yml"):
+        versions = re.findall(r'python-version:\s*"?([\d.]+)', workflow.read_text(encoding="utf-8"))
+        assert all(v == "3.11" for v in versions), f"{workflow.name}: {versions}"
 
 
 def test_repository_settings_for_launch_buttons():
@@ -190,15 +218,12 @@ def test_equation_labels_are_unique_across_the_book():
 # The book build: jupyter-book build . -W -n --keep-going
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_book_builds_without_warnings(tmp_path):
-    jb = pathlib.Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(tmp_path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    log = proc.stdout + proc.stderr
-    warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
-    assert proc.returncode == 0 and not warnings, "\n".join(warnings) or log[-3000:]
+def test_book_builds_without_warnings(book_build):
+    assert book_build.returncode == 0 and not book_build.warnings, (
+        "\n".join(book_build.warnings) or book_build.log[-3000:]
+    )
 
-    html = tmp_path / "_build" / "html"
+    html = book_build.html
     url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
     org_repo = url.removeprefix("https://github.com/")
     for md in SECTIONS:
@@ -210,3 +235,92 @@ def test_book_builds_without_warnings(tmp_path):
         assert f'<span class="section-number">{chapter}.{section}. </span>' in page, (
             f"{rel}: page is not numbered {chapter}.{section}"
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# What a reader gets from the built site (the browser's view is in tests/test_browser.py)
+# ---------------------------------------------------------------------------------------------
+def built_pages(book_build) -> list[pathlib.Path]:
+    return sorted(p for p in book_build.html.rglob("*.html") if "_static" not in p.parts)
+
+
+def search_index(book_build) -> dict:
+    text = (book_build.html / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
+@pytest.mark.slow
+def test_search_index_holds_chinese_words(book_build):
+    """jieba splits the pages into words (_ext/zh_search.py): searching 注意力 or 卷积 finds pages."""
+    index = search_index(book_build)
+
+    def pages(word: str) -> set[str]:
+        # a word found in a page's titles is listed only under titleterms for that page
+        hits = []
+        for table in (index["terms"], index["titleterms"]):
+            found = table.get(word, [])
+            hits += found if isinstance(found, list) else [found]
+        return {index["docnames"][i] for i in hits}
+
+    chinese = [t for t in index["terms"] if re.search(r"[\u4e00-\u9fff]", t)]
+    assert len(chinese) > 1000, f"only {len(chinese)} Chinese terms in the search index; is jieba installed?"
+    for word in ["注意力", "卷积", "梯度", "梯度下降", "反向传播", "扩散模型", "支持向量机", "正则化", "傅里叶变换"]:
+        assert word in index["terms"], f"search index has no {word!r}"
+    assert {f"chapters/15_cnn/{p.stem}" for p in (ROOT / "chapters/15_cnn").glob("[0-9]*.md")} <= pages("卷积")
+    assert "chapters/18_long_sequences/06_hyena_vs_attention" in pages("注意力")
+
+
+@pytest.mark.slow
+def test_pages_load_nothing_from_other_sites(book_build):
+    """MathJax, RequireJS, the widget manager and fonts come from the site itself (_ext/offline.py)."""
+    resource = re.compile(r"<(?:script|link|img|iframe|source)\b[^>]*?\b(?:src|href)=\"(https?:)?//", re.I)
+    for page in built_pages(book_build):
+        text = page.read_text(encoding="utf-8")
+        found = [m.group(0)[:120] for m in resource.finditer(text) if 'rel="canonical"' not in m.group(0)]
+        assert not found, f"{page.relative_to(book_build.html)} loads from another site: {found[:3]}"
+
+
+@pytest.mark.slow
+def test_web_font_covers_every_chinese_character_of_the_site(book_build):
+    from fontTools.ttLib import TTFont
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import webfont
+
+    font_path = book_build.html / webfont.TARGET
+    assert font_path.exists(), "the build wrote no web font"
+    cmap = set(TTFont(str(font_path)).getBestCmap())
+    used = webfont.page_characters(book_build.html)
+    assert len(used) > 500
+    missing = sorted(c for c in used if ord(c) not in cmap)
+    assert not missing, f"web font lacks {''.join(missing[:50])}"
+    assert font_path.stat().st_size < 1_500_000, f"web font is {font_path.stat().st_size} bytes"
+
+
+@pytest.mark.slow
+def test_chinese_headings_have_readable_anchors(book_build):
+    """No heading is addressed by a running number like #id9 (_ext/heading_ids.py)."""
+    for page in built_pages(book_build):
+        text = page.read_text(encoding="utf-8")
+        numbered = re.findall(r'<section id="(id\d+)"', text)
+        assert not numbered, f"{page.relative_to(book_build.html)}: sections {numbered}"
+    page = (book_build.html / "chapters/04_linear_regression/01_cost_closed_form.html").read_text(encoding="utf-8")
+    assert '<section id="代价函数">' in page
+
+
+@pytest.mark.slow
+def test_interface_is_chinese(book_build):
+    page = (book_build.html / "chapters/04_linear_regression/01_cost_closed_form.html").read_text(encoding="utf-8")
+    english_strings = [
+        "Repository",
+        "Open issue",
+        "Search this book",
+        "Launch interactive content",
+        "Click to show",
+        "Toggle primary sidebar",
+        "Issue%20on%20page",
+    ]
+    for english in english_strings:
+        assert english not in page, f"English interface string {english!r} on the page"
+    for chinese in ["代码仓库", "报告问题", "搜索本书"]:
+        assert chinese in page

@@ -10,20 +10,30 @@
 notebook's folder (as Colab and nbval do), stores the outputs and the widget state in the .ipynb, and
 prints the wall time. The .md is never rewritten by `run`, so what you edit is what is committed.
 PATH may be a section's .md or .ipynb, or a chapter folder.
+
+Small diffs: `run` and `sync` give every cell that is still there (same type and source, or edited in
+place) the id it had in the committed .ipynb, and the widgets' model ids are renamed after execution to
+ids derived from the notebook's path and the order the widgets were created in (the kernel draws random
+ones). So editing one sentence and re-running changes that sentence in the .ipynb, plus whatever outputs
+really changed. The kernel talks to this process over local IPC sockets, not TCP.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import difflib
+import hashlib
 import os
 import pathlib
 import re
 import sys
+import tempfile
 import time
 
 import jupytext
 import nbformat
+from traitlets.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
@@ -71,7 +81,10 @@ def resolve(paths: list[str]) -> list[pathlib.Path]:
 
 
 def rel(path: pathlib.Path) -> str:
-    return str(path.relative_to(ROOT))
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,12 +145,52 @@ def _strip_volatile_metadata(nb: nbformat.NotebookNode) -> None:
     nb.metadata.pop("jupytext", None)  # the pairing lives in jupytext.toml, not in every notebook
 
 
+def _keep_cell_ids(nb: nbformat.NotebookNode, old: nbformat.NotebookNode) -> None:
+    """Cells of `nb` that are still in `old` (same type and source, or edited in place) get the old id.
+
+    The cells are aligned as two sequences; runs of equal cells keep their ids, and in a run of replaced
+    cells the i-th new cell takes the id of the i-th old one (an edited cell stays the same cell). Added
+    cells keep the fresh id jupytext gave them.
+    """
+    key = [(c.cell_type, c.source) for c in old.cells], [(c.cell_type, c.source) for c in nb.cells]
+    matcher = difflib.SequenceMatcher(a=key[0], b=key[1], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag not in ("equal", "replace"):
+            continue
+        for i, j in zip(range(i1, i2), range(j1, j2)):
+            if "id" in old.cells[i] and old.cells[i].cell_type == nb.cells[j].cell_type:
+                nb.cells[j].id = old.cells[i].id
+    seen: set[str] = set()
+    for cell in nb.cells:  # ids must stay unique (nbformat validates it)
+        if cell.get("id") in seen:
+            cell.id = nbformat.v4.new_code_cell().id
+        seen.add(cell.get("id"))
+
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _stable_widget_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Rename the widgets' random model ids to ones derived from `name` and their order of creation."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return nb
+    mapping = {old: hashlib.md5(f"{name}:{i}".encode()).hexdigest() for i, old in enumerate(state)}
+    pattern = re.compile("|".join(re.escape(old) for old in mapping))
+    text = pattern.sub(lambda m: mapping[m.group(0)], nbformat.writes(nb))
+    return nbformat.reads(text, as_version=4)
+
+
+def _previous(ipynb: pathlib.Path) -> nbformat.NotebookNode | None:
+    return nbformat.read(ipynb, as_version=4) if ipynb.exists() else None
+
+
 def sync(md: pathlib.Path) -> None:
     """Copy the inputs of the .md into the .ipynb; outputs of unchanged cells are kept."""
     ipynb = md.with_suffix(".ipynb")
     nb = read_md(md)
-    if ipynb.exists():
-        old = nbformat.read(ipynb, as_version=4)
+    old = _previous(ipynb)
+    if old is not None:
         outputs = {c.source: c for c in old.cells if c.cell_type == "code"}
         for cell in nb.cells:
             if cell.cell_type == "code" and cell.source in outputs:
@@ -145,6 +198,10 @@ def sync(md: pathlib.Path) -> None:
                 cell.execution_count = outputs[cell.source].execution_count
         if "widgets" in old.metadata:
             nb.metadata["widgets"] = old.metadata["widgets"]
+        for key in ("language_info",):
+            if key in old.metadata:
+                nb.metadata[key] = old.metadata[key]
+        _keep_cell_ids(nb, old)
     _strip_volatile_metadata(nb)
     nbformat.write(nb, ipynb)
 
@@ -155,24 +212,35 @@ def execute(md: pathlib.Path, timeout: int = 600) -> tuple[str, float, str | Non
     from nbclient.exceptions import CellExecutionError
 
     nb = read_md(md)
+    ipynb = md.with_suffix(".ipynb")
     os.environ.update(KERNEL_ENV)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(md.parent)}},
-        record_timing=False,
-        store_widget_state=True,
-    )
-    start = time.perf_counter()
-    try:
-        client.execute()
-        error = None
-    except CellExecutionError as err:
-        error = str(err).splitlines()[-1] if str(err) else repr(err)
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="mlbook-kernel-") as sockets:
+        # IPC sockets in a private folder: no TCP ports, and no "running over TCP without encryption" warning
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(sockets, "kernel")
+        client = NotebookClient(
+            nb,
+            config=config,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(md.parent)}},
+            record_timing=False,
+            store_widget_state=True,
+        )
+        start = time.perf_counter()
+        try:
+            client.execute()
+            error = None
+        except CellExecutionError as err:
+            error = str(err).splitlines()[-1] if str(err) else repr(err)
+        seconds = time.perf_counter() - start
     _strip_volatile_metadata(nb)
-    nbformat.write(nb, md.with_suffix(".ipynb"))
+    old = _previous(ipynb)
+    if old is not None:
+        _keep_cell_ids(nb, old)
+    nb = _stable_widget_ids(nb, rel(md))
+    nbformat.write(nb, ipynb)
     return rel(md), seconds, error
 
 
