@@ -231,7 +231,8 @@ def test_book_builds_without_warnings(book_build):
         page = (html / rel).with_suffix(".html").read_text(encoding="utf-8")
         colab = f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{rel.with_suffix('.ipynb')}"
         assert colab in page, f"{rel}: no Colab button pointing at {colab}"
-        chapter, section = int(rel.parts[1][:2]), int(rel.name[:2])
+        head = rel.parts[1].split("_", 1)[0]  # "04" or, for the appendix, "A"
+        chapter, section = (int(head) if head.isdigit() else head), int(rel.name[:2])
         assert f'<span class="section-number">{chapter}.{section}. </span>' in page, (
             f"{rel}: page is not numbered {chapter}.{section}"
         )
