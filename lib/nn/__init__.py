@@ -46,7 +46,7 @@ from .norm import BatchNorm1d, LayerNorm, batch_norm_backward
 from .optim import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop, get_lr, set_lr
 from .perceptron import Perceptron, is_linearly_separable, logic_gate, max_margin
 from .regularization import Dropout, augment_digits, dropout, smooth_labels
-from .train import EarlyStopping, History, accuracy, evaluate, fit, predict
+from .train import EarlyStopping, History, accuracy, as_classifier, evaluate, fit, predict
 
 __all__ = [
     # modules
@@ -56,7 +56,7 @@ __all__ = [
     "ACTIVATIONS", "get_activation", "activation_module", "Perceptron", "logic_gate", "max_margin",
     "is_linearly_separable", "ShallowNet", "relu_interpolant", "sigmoid_staircase", "MLP", "count_parameters",
     # training
-    "fit", "evaluate", "predict", "accuracy", "History", "EarlyStopping",
+    "fit", "evaluate", "predict", "accuracy", "as_classifier", "History", "EarlyStopping",
     # 13
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "set_lr", "get_lr", "clip_grad_norm_",
     "clip_grad_value_", "BatchNorm1d", "LayerNorm", "batch_norm_backward",

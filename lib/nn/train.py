@@ -30,7 +30,7 @@ from ..utils import check_scalar
 from .clip import clip_grad_norm_
 from .optim import get_lr, set_lr
 
-__all__ = ["History", "EarlyStopping", "fit", "evaluate", "accuracy", "predict"]
+__all__ = ["History", "EarlyStopping", "fit", "evaluate", "accuracy", "predict", "as_classifier"]
 
 
 @dataclass
@@ -191,3 +191,26 @@ def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, X
         early_stopping.restore(model)
     model.eval()
     return history
+
+
+class _TorchClassifier:
+    """把输出 logits 的 torch 模型包成有 ``predict(X_numpy)`` 的分类器（给 :func:`lib.plot.decision_regions` 用）。"""
+
+    def __init__(self, model: nn.Module, n_classes: int):
+        self.model = model
+        self.classes_ = np.arange(n_classes)
+
+    def predict(self, X) -> np.ndarray:
+        param = next(self.model.parameters())
+        out = predict(self.model, torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device))
+        if out.dim() == 2 and out.shape[1] > 1:
+            return out.argmax(dim=1).cpu().numpy()
+        return (out.reshape(-1) > 0).long().cpu().numpy()
+
+
+def as_classifier(model: nn.Module, n_classes: int = 2):
+    """``lib.plot.decision_regions(ax, lib.nn.as_classifier(net), X, y)`` 画 torch 网络的决策区域。"""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    n_classes = check_scalar(n_classes, "n_classes", Integral, min_val=2)
+    return _TorchClassifier(model, n_classes)
