@@ -120,3 +120,23 @@ def test_search_strategies():
         Real(0.0, 1.0, log=True)
     with pytest.raises(TypeError, match="space"):
         grid_search(objective, {"a": (0, 1)}, per_dim=2)
+
+
+@pytest.mark.parametrize("hidden,expected", [
+    (torch.sigmoid, {"E": 0.060978, "d_out": -0.079366, "dw11": -0.009326, "dv1": -0.049402}),
+    (torch.tanh, {"dw11": -0.036035}),
+])
+def test_section_12_1_worked_numbers(hidden, expected):
+    """The 2-2-1 network of section 12.1 (x = (1, 0), t = 1, weights 0.5, biases 0), by torch.autograd."""
+    W = torch.full((2, 2), 0.5, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    v = torch.full((2,), 0.5, dtype=torch.float64, requires_grad=True)
+    c = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    s = c + v @ hidden(b + W @ torch.tensor([1.0, 0.0], dtype=torch.float64))
+    s.retain_grad()
+    E = 0.5 * (torch.sigmoid(s) - 1.0) ** 2
+    E.backward()
+    got = {"E": E.item(), "d_out": s.grad.item(), "dw11": W.grad[0, 0].item(), "dv1": v.grad[0].item()}
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, abs=5e-7)
+    assert W.grad[0, 1].item() == 0.0
