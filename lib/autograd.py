@@ -14,7 +14,7 @@ r"""一个小小的反向模式自动微分（第 12.3 节）：NumPy 数组上�
 
 支持的运算：``+ - * / @ **``（指数为数）与取负，``exp log tanh sigmoid relu``，``sum mean``（可指定轴），
 ``reshape transpose``（及 ``.T``）。与 PyTorch 一样，只有用户创建且 ``requires_grad=True`` 的叶子张量保留 ``.grad``
-（一个 NumPy 数组，多次 ``backward`` 会累加，用 ``zero_grad()`` 清零）。``tests/test_autograd.py`` 在随机生成的
+（一个 NumPy 数组，多次 ``backward`` 会累加，用 ``zero_grad()`` 清零；中间节点调用 ``retain_grad()`` 后也保留）。``tests/test_autograd.py`` 在随机生成的
 表达式图上把它与 ``torch.autograd`` 逐一比较（hypothesis 性质测试）。
 
 >>> from lib.autograd import Tensor
@@ -71,6 +71,7 @@ class Tensor:
         self.grad: np.ndarray | None = None
         self._parents = _parents
         self._op = _op
+        self._retain = False  # retain_grad(): keep .grad on a non-leaf too
         # _backward(g) -> one gradient per parent (None where a parent needs none); set by the op that made self
         self._backward: Callable[[np.ndarray], tuple[np.ndarray | None, ...]] | None = None
 
@@ -89,6 +90,16 @@ class Tensor:
     def is_leaf(self) -> bool:
         return not self._parents
 
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """产生这个张量的运算的输入（叶子为空元组）；画计算图用。"""
+        return self._parents
+
+    @property
+    def op(self) -> str:
+        """产生这个张量的运算的名字（叶子为空字符串）。"""
+        return self._op
+
     def numpy(self) -> np.ndarray:
         return self.data.copy()
 
@@ -99,6 +110,11 @@ class Tensor:
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    def retain_grad(self) -> Tensor:
+        """让这个中间节点在 ``backward()`` 后也保留 ``.grad``（与 PyTorch 同名；画计算图、调试时用）。"""
+        self._retain = True
+        return self
 
     def __repr__(self) -> str:
         op = f", op={self._op!r}" if self._op else ""
@@ -307,8 +323,9 @@ class Tensor:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if node.is_leaf:
+            if node.is_leaf or node._retain:
                 node.grad = g.copy() if node.grad is None else node.grad + g
+            if node.is_leaf:
                 continue
             for parent, pg in zip(node._parents, node._backward(g)):
                 if parent.requires_grad and pg is not None:

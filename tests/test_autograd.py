@@ -228,3 +228,15 @@ def test_random_expression_graphs_match_torch(graph):
     out = run_program(ours, program, lib_side=True)
     tout = run_program(theirs, program, lib_side=False)
     check_same(ours, theirs, out, tout, atol=1e-9)
+
+
+def test_retain_grad_on_intermediate_nodes_matches_torch():
+    (x,), (tx,) = both(np.array([0.4, -0.7]))
+    y = (x * 3.0).tanh().retain_grad()
+    ty = (tx * 3.0).tanh()
+    ty.retain_grad()
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(y.grad, ty.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+    assert y.op == "tanh" and len(y.parents) == 1
