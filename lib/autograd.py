@@ -7,14 +7,17 @@ r"""一个小小的反向模式自动微分（第 12.3 节）：NumPy 数组上�
 2. **拓扑排序**。``loss.backward()`` 从损失出发深度优先遍历这张有向无环图，得到一个“输入在前、输出在后”的顺序。
 3. **反向累加**。按逆拓扑序把梯度一层层往回传：同一个节点被多处使用时，各处传回的梯度相加——这就是多元链式法则
 
-   .. math:: \frac{\partial L}{\partial x}=\sum_{y\,\in\,\text{children}(x)}\frac{\partial L}{\partial y}\frac{\partial y}{\partial x}.
+   .. math::
+      \frac{\partial L}{\partial x}
+      =\sum_{y\,\in\,\text{children}(x)}\frac{\partial L}{\partial y}\frac{\partial y}{\partial x}.
 
 广播（broadcasting）是唯一需要小心的地方：前向时形状为 ``(4,)`` 的偏置被“复制”成 ``(3, 4)``，反向时就要把
 ``(3, 4)`` 的梯度沿被复制的轴 **求和** 回 ``(4,)``（:func:`unbroadcast`）。
 
 支持的运算：``+ - * / @ **``（指数为数）与取负，``exp log tanh sigmoid relu``，``sum mean``（可指定轴），
 ``reshape transpose``（及 ``.T``）。与 PyTorch 一样，只有用户创建且 ``requires_grad=True`` 的叶子张量保留 ``.grad``
-（一个 NumPy 数组，多次 ``backward`` 会累加，用 ``zero_grad()`` 清零；中间节点调用 ``retain_grad()`` 后也保留）。``tests/test_autograd.py`` 在随机生成的
+（一个 NumPy 数组，多次 ``backward`` 会累加，用 ``zero_grad()`` 清零；中间节点调用 ``retain_grad()`` 后也保留）。
+``tests/test_autograd.py`` 在随机生成的
 表达式图上把它与 ``torch.autograd`` 逐一比较（hypothesis 性质测试）。
 
 >>> from lib.autograd import Tensor
@@ -174,10 +177,15 @@ class Tensor:
         )
 
     def __matmul__(self, other) -> Tensor:
-        """矩阵乘积 :math:`C=AB`：:math:`\\partial L/\\partial A=G B^\\top`，:math:`\\partial L/\\partial B=A^\\top G`。"""
+        """矩阵乘积 :math:`C=AB`：
+
+        :math:`\\partial L/\\partial A=G B^\\top`，:math:`\\partial L/\\partial B=A^\\top G`。
+        """
         other = as_tensor(other)
         if self.ndim == 0 or other.ndim == 0:
-            raise ValueError(f"matmul needs tensors with at least 1 dimension, got shapes {self.shape} and {other.shape}")
+            raise ValueError(
+                f"matmul needs tensors with at least 1 dimension, got shapes {self.shape} and {other.shape}"
+            )
         if self.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
             raise ValueError(f"matmul shape mismatch: {self.shape} @ {other.shape}")
         # 1-D operands behave as a row (left) or a column (right) vector, as in NumPy; the grads are reshaped back

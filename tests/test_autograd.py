@@ -45,10 +45,24 @@ def test_every_operation_once():
     rng = np.random.default_rng(1)
     A, B, v = rng.uniform(0.5, 2, size=(3, 4)), rng.uniform(0.5, 2, size=(3, 4)), rng.normal(size=4)
     (a, b, c), (ta, tb, tc) = both(A, B, v)
-    out = ((a + b) * (a - c) / b + (-a) ** 3 + a.exp() + b.log() + a.relu() + (a @ b.T).sum(axis=1, keepdims=True)
-           + c.reshape(4, 1).transpose().tanh()).mean(axis=0).sum() + (a ** 0.5).T.sum()
-    tout = ((ta + tb) * (ta - tc) / tb + (-ta) ** 3 + ta.exp() + tb.log() + ta.relu()
-            + (ta @ tb.T).sum(dim=1, keepdim=True) + tc.reshape(4, 1).T.tanh()).mean(dim=0).sum() + (ta ** 0.5).T.sum()
+    out = (
+        (a + b) * (a - c) / b
+        + (-a) ** 3
+        + a.exp()
+        + b.log()
+        + a.relu()
+        + (a @ b.T).sum(axis=1, keepdims=True)
+        + c.reshape(4, 1).transpose().tanh()
+    ).mean(axis=0).sum() + (a**0.5).T.sum()
+    tout = (
+        (ta + tb) * (ta - tc) / tb
+        + (-ta) ** 3
+        + ta.exp()
+        + tb.log()
+        + ta.relu()
+        + (ta @ tb.T).sum(dim=1, keepdim=True)
+        + tc.reshape(4, 1).T.tanh()
+    ).mean(dim=0).sum() + (ta**0.5).T.sum()
     check_same([a, b, c], [ta, tb, tc], out, tout)
 
 
@@ -189,9 +203,16 @@ def valid(op, sx, sy=None):
 def expression_graphs(draw):
     n_leaves = draw(st.integers(1, 3))
     shapes = [draw(st.sampled_from(SHAPES)) for _ in range(n_leaves)]
-    values = [draw(st.lists(st.floats(-2, 2, allow_nan=False, allow_subnormal=False),
-                            min_size=int(np.prod(s, dtype=int)), max_size=int(np.prod(s, dtype=int))))
-              for s in shapes]
+    values = [
+        draw(
+            st.lists(
+                st.floats(-2, 2, allow_nan=False, allow_subnormal=False),
+                min_size=int(np.prod(s, dtype=int)),
+                max_size=int(np.prod(s, dtype=int)),
+            )
+        )
+        for s in shapes
+    ]
     arrays = [np.array(v, dtype=float).reshape(s) for v, s in zip(values, shapes)]
     program = []
     for _ in range(draw(st.integers(1, 8))):

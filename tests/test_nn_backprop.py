@@ -122,10 +122,13 @@ def test_search_strategies():
         grid_search(objective, {"a": (0, 1)}, per_dim=2)
 
 
-@pytest.mark.parametrize("hidden,expected", [
-    (torch.sigmoid, {"E": 0.060978, "d_out": -0.079366, "dw11": -0.009326, "dv1": -0.049402}),
-    (torch.tanh, {"dw11": -0.036035}),
-])
+@pytest.mark.parametrize(
+    "hidden,expected",
+    [
+        (torch.sigmoid, {"E": 0.060978, "d_out": -0.079366, "dw11": -0.009326, "dv1": -0.049402}),
+        (torch.tanh, {"dw11": -0.036035}),
+    ],
+)
 def test_section_12_1_worked_numbers(hidden, expected):
     """The 2-2-1 network of section 12.1 (x = (1, 0), t = 1, weights 0.5, biases 0), by torch.autograd."""
     W = torch.full((2, 2), 0.5, dtype=torch.float64, requires_grad=True)

@@ -26,8 +26,19 @@ def test_bit_for_bit_equal_to_torch(shape, ours, theirs, kwargs):
     assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize("name,param", [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None),
-                                        ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None), ("conv2d", None)])
+@pytest.mark.parametrize(
+    "name,param",
+    [
+        ("linear", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("selu", None),
+        ("conv2d", None),
+    ],
+)
 def test_gain_equals_torch(name, param):
     assert init.calculate_gain(name, param) == pytest.approx(torch.nn.init.calculate_gain(name, param), rel=1e-15)
 

@@ -81,8 +81,18 @@ def test_fit_learns_and_is_reproducible():
         torch.manual_seed(0)
         net = lib.nn.MLP([64, 32, 10])
         opt = lib.nn.Adam(net.parameters(), lr=1e-2)
-        hist = lib.nn.fit(net, torch.nn.CrossEntropyLoss(), opt, X, y, epochs=15, batch_size=32, seed=1,
-                          schedule=lib.optim.CosineDecay(1e-2, total_steps=150), clip_norm=5.0)
+        hist = lib.nn.fit(
+            net,
+            torch.nn.CrossEntropyLoss(),
+            opt,
+            X,
+            y,
+            epochs=15,
+            batch_size=32,
+            seed=1,
+            schedule=lib.optim.CosineDecay(1e-2, total_steps=150),
+            clip_norm=5.0,
+        )
         runs.append((hist, [p.detach().clone() for p in net.parameters()]))
     (h1, p1), (h2, p2) = runs
     assert all(torch.equal(a, b) for a, b in zip(p1, p2))
@@ -97,8 +107,17 @@ def test_early_stopping_restores_the_best_weights():
     torch.manual_seed(0)
     net = lib.nn.MLP([64, 128, 10])
     es = lib.nn.EarlyStopping(patience=3)
-    hist = lib.nn.fit(net, torch.nn.CrossEntropyLoss(), lib.nn.Adam(net.parameters(), lr=3e-2), Xt, yt,
-                      epochs=200, batch_size=16, val=(Xv, yv), early_stopping=es)
+    hist = lib.nn.fit(
+        net,
+        torch.nn.CrossEntropyLoss(),
+        lib.nn.Adam(net.parameters(), lr=3e-2),
+        Xt,
+        yt,
+        epochs=200,
+        batch_size=16,
+        val=(Xv, yv),
+        early_stopping=es,
+    )
     assert hist.stopped_epoch is not None and hist.stopped_epoch < 199
     assert hist.best_epoch == int(np.argmin(hist.val_loss))
     assert hist.stopped_epoch - hist.best_epoch == 3
@@ -147,8 +166,7 @@ def test_label_smoothing_matches_torch_cross_entropy_and_worked_example():
     ours = -(soft * torch.log_softmax(logits, 1)).sum(1).mean()
     theirs = torch.nn.functional.cross_entropy(logits, y, label_smoothing=0.1)
     torch.testing.assert_close(ours, theirs)
-    np.testing.assert_allclose(lib.nn.smooth_labels([2], 5, 0.1, spread="others")[0],
-                               [0.025, 0.025, 0.9, 0.025, 0.025])
+    np.testing.assert_allclose(lib.nn.smooth_labels([2], 5, 0.1, spread="others")[0], [0.025, 0.025, 0.9, 0.025, 0.025])
     with pytest.raises(ValueError, match="labels"):
         lib.nn.smooth_labels([5], 5, 0.1)
     with pytest.raises(ValueError, match="spread"):

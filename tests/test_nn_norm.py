@@ -127,8 +127,9 @@ def test_norm_bad_input():
 
 def test_mlp_with_our_norm_layers_loads_torch_state_dict():
     a = lib.nn.MLP([5, 8, 3], norm="batch")
-    torch_net = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(),
-                                    torch.nn.Linear(8, 3))
+    torch_net = torch.nn.Sequential(
+        torch.nn.Linear(5, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 3)
+    )
     a.load_state_dict(torch_net.state_dict())
     x = torch.randn(10, 5)
     torch.testing.assert_close(a(x), torch_net(x))

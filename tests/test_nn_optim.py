@@ -43,8 +43,11 @@ def mlp_problem(seed=0):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(40, 3, generator=g, dtype=torch.float64)
     y = torch.sin(X.sum(1, keepdim=True))
-    params = [torch.randn(3, 8, generator=g, dtype=torch.float64) * 0.5, torch.zeros(8, dtype=torch.float64),
-              torch.randn(8, 1, generator=g, dtype=torch.float64) * 0.5]
+    params = [
+        torch.randn(3, 8, generator=g, dtype=torch.float64) * 0.5,
+        torch.zeros(8, dtype=torch.float64),
+        torch.randn(8, 1, generator=g, dtype=torch.float64) * 0.5,
+    ]
 
     def loss_fn(ps):
         return ((torch.tanh(X @ ps[0] + ps[1]) @ ps[2] - y) ** 2).mean()
@@ -88,8 +91,13 @@ def test_param_groups_and_maximize(name):
 
 
 def test_state_names_match_torch():
-    for name, kwargs in [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(amsgrad=True)), ("Adagrad", {}),
-                         ("RMSprop", dict(momentum=0.5, centered=True)), ("Adadelta", {})]:
+    for name, kwargs in [
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("Adam", dict(amsgrad=True)),
+        ("Adagrad", {}),
+        ("RMSprop", dict(momentum=0.5, centered=True)),
+        ("Adadelta", {}),
+    ]:
         _, ours = trajectory(PAIRS[name][0], kwargs, n_steps=2)
         _, theirs = trajectory(PAIRS[name][1], kwargs, n_steps=2)
         p_ours, p_theirs = ours.param_groups[0]["params"][0], theirs.param_groups[0]["params"][0]
@@ -175,8 +183,10 @@ def test_schedule_from_lib_optim_drives_the_learning_rate():
 # ---------------------------------------------------------------------------------------------
 def grads_like(seed):
     g = torch.Generator().manual_seed(seed)
-    ps = [torch.zeros(3, 4, dtype=torch.float64, requires_grad=True), torch.zeros(5, dtype=torch.float64,
-                                                                                   requires_grad=True)]
+    ps = [
+        torch.zeros(3, 4, dtype=torch.float64, requires_grad=True),
+        torch.zeros(5, dtype=torch.float64, requires_grad=True),
+    ]
     for p in ps:
         p.grad = torch.randn(p.shape, generator=g, dtype=torch.float64) * 3
     return ps

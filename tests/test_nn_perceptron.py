@@ -69,8 +69,11 @@ def test_gates_and_xor():
 
 def test_14_of_16_two_input_boolean_functions_are_separable():
     X = np.array(list(itertools.product([0, 1], repeat=2)), dtype=float)
-    count = sum(lib.nn.is_linearly_separable(X, np.array(bits)) for bits in itertools.product([0, 1], repeat=4)
-                if 0 < sum(bits) < 4)
+    count = sum(
+        lib.nn.is_linearly_separable(X, np.array(bits))
+        for bits in itertools.product([0, 1], repeat=4)
+        if 0 < sum(bits) < 4
+    )
     assert count + 2 == 14  # the two constant functions are trivially separable
 
 

@@ -36,8 +36,20 @@ r"""神经网络的积木（第 11–14 章），也是后面各章（循环网�
 抛出写明参数名的 ``ValueError``/``TypeError``。
 """
 
-from . import activations, approximation, backprop, clip, init, mlp, norm, optim, perceptron, regularization, search
-from . import train
+from . import (
+    activations,
+    approximation,
+    backprop,
+    clip,
+    init,
+    mlp,
+    norm,
+    optim,
+    perceptron,
+    regularization,
+    search,
+    train,
+)
 from .activations import ACTIVATIONS, activation_module, get_activation
 from .approximation import ShallowNet, relu_interpolant, sigmoid_staircase
 from .clip import clip_grad_norm_, clip_grad_value_

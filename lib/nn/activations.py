@@ -59,7 +59,11 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
             lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE),
         ),
-        Activation("elu", lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))), lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))),
+        Activation(
+            "elu",
+            lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+            lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))),
+        ),
         Activation("softplus", _softplus, expit),
     )
 }

@@ -2,7 +2,9 @@ r"""万能逼近的构造性证明（第 11.4 节）：直接写出一个单隐�
 
 * :func:`relu_interpolant`：:math:`n` 个 ReLU 单元，网络恰好是 :math:`f` 在 :math:`n+1` 个等距节点上的折线插值
 
-  .. math:: g(x)=f(x_0)+\sum_{k=0}^{n-1}c_k\,\mathrm{ReLU}(x-x_k),\qquad c_k=s_k-s_{k-1},\ s_k=\frac{f(x_{k+1})-f(x_k)}{h},
+  .. math::
+     g(x)=f(x_0)+\sum_{k=0}^{n-1}c_k\,\mathrm{ReLU}(x-x_k),\qquad
+     c_k=s_k-s_{k-1},\ s_k=\frac{f(x_{k+1})-f(x_k)}{h},
 
   （:math:`s_{-1}=0`）。对二阶连续可导的 :math:`f`，最大误差 :math:`\le\frac{h^2}{8}\max|f''|`，:math:`h=(b-a)/n`。
 * :func:`sigmoid_staircase`：:math:`n` 个陡峭的 sigmoid 单元叠成台阶

@@ -5,7 +5,8 @@ r"""矩阵形式的反向传播（第 12.2 节）：一个只用 NumPy 的多层
 .. math::
    Z^{(l)}=A^{(l-1)}W^{(l)}+\mathbf 1\mathbf b^{(l)\top},\qquad A^{(l)}=f_l\bigl(Z^{(l)}\bigr),
 
-最后一层不加激活（:math:`A^{(L)}=Z^{(L)}`，输出层的 softmax / sigmoid 并进损失里）。误差项 :math:`\delta^{(l)}=\partial\mathcal L/\partial Z^{(l)}`
+最后一层不加激活（:math:`A^{(L)}=Z^{(L)}`，输出层的 softmax / sigmoid 并进损失里）。
+误差项 :math:`\delta^{(l)}=\partial\mathcal L/\partial Z^{(l)}`
 从 :math:`\delta^{(L)}` 开始向后递推：
 
 .. math::
@@ -67,15 +68,17 @@ def _check_sizes(sizes) -> list[int]:
 
 
 def mlp_forward(layers: list[Layer], X, activation: str = "relu") -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """前向传播，返回每层的净输入 ``Z``（:math:`Z^{(1)},\\dots,Z^{(L)}`）与激活 ``A``（:math:`A^{(0)}=X,\\dots,A^{(L)}`）。"""
+    """前向传播，返回每层的净输入 ``Z``（:math:`Z^{(1)},\\dots,Z^{(L)}`）
+    与激活 ``A``（:math:`A^{(0)}=X,\\dots,A^{(L)}`）。
+    """
     f = get_activation(check_activation(activation))
     X = check_array(X, "X", ndim=2)
     if X.shape[1] != layers[0].W.shape[0]:
         raise ValueError(f"X must have {layers[0].W.shape[0]} columns (the first layer's input size), got {X.shape[1]}")
     Z, A = [], [X]
-    for l, layer in enumerate(layers):
+    for k, layer in enumerate(layers):
         Z.append(A[-1] @ layer.W + layer.b)
-        A.append(Z[-1] if l == len(layers) - 1 else f(Z[-1]))
+        A.append(Z[-1] if k == len(layers) - 1 else f(Z[-1]))
     return Z, A
 
 
@@ -91,16 +94,17 @@ def output_delta(Z_L: np.ndarray, Y: np.ndarray, loss: str) -> np.ndarray:
     raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")
 
 
-def mlp_backward(layers: list[Layer], Z: list[np.ndarray], A: list[np.ndarray], delta_L: np.ndarray,
-                 activation: str = "relu") -> list[Layer]:
+def mlp_backward(
+    layers: list[Layer], Z: list[np.ndarray], A: list[np.ndarray], delta_L: np.ndarray, activation: str = "relu"
+) -> list[Layer]:
     """反向传播：由 :math:`\\delta^{(L)}` 逐层算出所有参数的梯度（与 ``layers`` 同结构）。"""
     df = get_activation(check_activation(activation)).df
     grads: list[Layer] = [None] * len(layers)  # type: ignore[list-item]
     delta = delta_L
-    for l in range(len(layers) - 1, -1, -1):
-        grads[l] = Layer(A[l].T @ delta, delta.sum(axis=0))  # ∂L/∂W = A^(l-1)ᵀ δ^(l)，∂L/∂b = δ^(l) 按行求和
-        if l > 0:
-            delta = df(Z[l - 1]) * (delta @ layers[l].W.T)  # δ^(l-1) = f'(Z^(l-1)) ⊙ (δ^(l) W^(l)ᵀ)
+    for k in range(len(layers) - 1, -1, -1):  # k = l - 1：第 l 层的参数存在 layers[k]
+        grads[k] = Layer(A[k].T @ delta, delta.sum(axis=0))  # ∂L/∂W = A^(l-1)ᵀ δ^(l)，∂L/∂b = δ^(l) 按行求和
+        if k > 0:
+            delta = df(Z[k - 1]) * (delta @ layers[k].W.T)  # δ^(l-1) = f'(Z^(l-1)) ⊙ (δ^(l) W^(l)ᵀ)
     return grads
 
 
@@ -128,8 +132,9 @@ def mlp_loss(layers: list[Layer], X, y, activation: str = "relu", loss: str = "s
     return float(0.5 * ((Z[-1] - Y) ** 2).sum(axis=1).mean())
 
 
-def mlp_loss_grad(layers: list[Layer], X, y, activation: str = "relu", loss: str = "softmax_ce"
-                  ) -> tuple[float, list[Layer]]:
+def mlp_loss_grad(
+    layers: list[Layer], X, y, activation: str = "relu", loss: str = "softmax_ce"
+) -> tuple[float, list[Layer]]:
     """损失与全部梯度：一次前向、一次反向。"""
     value = mlp_loss(layers, X, y, activation, loss)
     Z, A = mlp_forward(layers, X, activation)

@@ -34,9 +34,11 @@ def _positive(name: str, value) -> float:
 
 
 @torch.no_grad()
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, *,
-                    eps: float = 1e-6) -> torch.Tensor:
-    r"""按总范数截断（就地修改 ``.grad``），返回截断 **前** 的总范数 :math:`\|\mathbf g\|_p`（``norm_type`` 为 :math:`p`，可为 ``inf``）。"""
+def clip_grad_norm_(
+    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, *, eps: float = 1e-6
+) -> torch.Tensor:
+    r"""按总范数截断（就地修改 ``.grad``），返回截断 **前** 的总范数 :math:`\|\mathbf g\|_p`
+    （``norm_type`` 为 :math:`p`，可为 ``inf``）。"""
     max_norm = _positive("max_norm", max_norm)
     norm_type = _positive("norm_type", norm_type)
     grads = _grads(parameters)

@@ -3,7 +3,8 @@ r"""参数初始化（第 13.4 节），与 ``torch.nn.init`` 同名、同参数
 一层的输入单元数记作 fan_in，输出单元数记作 fan_out。要让前向的激活方差与反向的梯度方差逐层保持不变：
 
 * **Xavier/Glorot**（对称、在 0 附近近似线性的激活，如 tanh）：前向要求 :math:`\mathrm{fan\_in}\,\mathrm{Var}[w]=1`，
-  反向要求 :math:`\mathrm{fan\_out}\,\mathrm{Var}[w]=1`，折中取 :math:`\mathrm{Var}[w]=\dfrac{2}{\mathrm{fan\_in}+\mathrm{fan\_out}}`；
+  反向要求 :math:`\mathrm{fan\_out}\,\mathrm{Var}[w]=1`，
+  折中取 :math:`\mathrm{Var}[w]=\dfrac{2}{\mathrm{fan\_in}+\mathrm{fan\_out}}`；
 * **He/Kaiming**（ReLU：一半的输入被置零，方差减半）：:math:`\mathrm{Var}[w]=\dfrac{2}{\mathrm{fan\_in}}`。
 
 均匀分布 :math:`U(-r,r)` 的方差是 :math:`r^2/3`，所以同样的方差对应 :math:`r=\sqrt3\,\mathrm{std}`。``gain`` 是
@@ -31,8 +32,17 @@ __all__ = [
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     r"""激活函数的推荐增益：linear/conv/sigmoid 为 1，tanh 为 5/3，relu 为 :math:`\sqrt2`，
     leaky_relu 为 :math:`\sqrt{2/(1+a^2)}`（:math:`a` 是负半轴斜率，默认 0.01），selu 为 3/4。"""
-    linear = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-              "conv_transpose3d", "sigmoid")
+    linear = (
+        "linear",
+        "identity",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+    )
     if nonlinearity in linear:
         return 1.0
     if nonlinearity == "tanh":
@@ -57,8 +67,9 @@ def fan_in_and_fan_out(tensor: torch.Tensor) -> tuple[int, int]:
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
     if tensor.dim() < 2:
-        raise ValueError(f"tensor must have at least 2 dimensions to define fan_in and fan_out, got shape "
-                         f"{tuple(tensor.shape)}")
+        raise ValueError(
+            f"tensor must have at least 2 dimensions to define fan_in and fan_out, got shape {tuple(tensor.shape)}"
+        )
     receptive = math.prod(tensor.shape[2:]) if tensor.dim() > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
@@ -94,17 +105,28 @@ def _kaiming_std(tensor, a, mode, nonlinearity) -> float:
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator: torch.Generator | None = None):
+def kaiming_uniform_(
+    tensor: torch.Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: torch.Generator | None = None,
+):
     r""":math:`U(-r,r)`，:math:`r=\mathrm{gain}\sqrt{3/\mathrm{fan}}`（ReLU 时 :math:`\sqrt{6/\mathrm{fan\_in}}`）。"""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     with torch.no_grad():
         return tensor.uniform_(-bound, bound, generator=generator)
 
 
-def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator: torch.Generator | None = None):
-    r""":math:`\mathcal N(0,\sigma^2)`，:math:`\sigma=\mathrm{gain}/\sqrt{\mathrm{fan}}`（ReLU 时方差 :math:`2/\mathrm{fan\_in}`）。"""
+def kaiming_normal_(
+    tensor: torch.Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: torch.Generator | None = None,
+):
+    r""":math:`\mathcal N(0,\sigma^2)`，:math:`\sigma=\mathrm{gain}/\sqrt{\mathrm{fan}}`
+    （ReLU 时方差 :math:`2/\mathrm{fan\_in}`）。"""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     with torch.no_grad():
         return tensor.normal_(0.0, std, generator=generator)

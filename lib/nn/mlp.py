@@ -43,13 +43,22 @@ class MLP(nn.Sequential):
     activation : 隐层激活函数的名字（见 :mod:`lib.nn.activations`）。
     norm : ``None``、``"batch"`` 或 ``"layer"``：放在每个隐层的线性变换与激活之间。
     dropout : 每个隐层激活之后的丢弃概率（0 表示不加 dropout 层）。
-    init : ``None``（torch 默认）或 :data:`INITS` 之一；Xavier 用 gain 1，Kaiming 按激活取 relu/leaky_relu 的增益；偏置置 0。
+    init : ``None``（torch 默认）或 :data:`INITS` 之一；Xavier 用 gain 1，
+        Kaiming 按激活取 relu/leaky_relu 的增益；偏置置 0。
     generator : 初始化用的 ``torch.Generator``（``None`` 时用全局随机源）。
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str = "relu", *, norm: str | None = None,
-                 dropout: float = 0.0, init: str | None = None, bias: bool = True,
-                 generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        *,
+        norm: str | None = None,
+        dropout: float = 0.0,
+        init: str | None = None,
+        bias: bool = True,
+        generator: torch.Generator | None = None,
+    ):
         sizes = _check_sizes(sizes)
         activation = check_activation(activation)
         if norm not in (None, "batch", "layer"):

@@ -1,4 +1,5 @@
-r"""逐层归一化（第 13.5 节）：``BatchNorm1d`` 与 ``LayerNorm``，由公式写成，与 ``torch.nn`` 同名、同参数、同 ``state_dict``。
+r"""逐层归一化（第 13.5 节）：``BatchNorm1d`` 与 ``LayerNorm``，由公式写成，
+与 ``torch.nn`` 同名、同参数、同 ``state_dict``。
 
 **批量归一化**（对每个特征，在小批量的 :math:`N` 个样本上统计；输入 ``(N, C)`` 或 ``(N, C, L)``）：
 
@@ -13,7 +14,9 @@ r"""逐层归一化（第 13.5 节）：``BatchNorm1d`` 与 ``LayerNorm``，由�
 
 **层归一化**（对每个样本，在最后几维 ``normalized_shape`` 上统计，训练与评估相同）：
 
-.. math:: \hat{\mathbf x}=\frac{\mathbf x-\mu}{\sqrt{\sigma^2+\epsilon}},\qquad \mathbf y=\boldsymbol\gamma\odot\hat{\mathbf x}+\boldsymbol\beta .
+.. math::
+   \hat{\mathbf x}=\frac{\mathbf x-\mu}{\sqrt{\sigma^2+\epsilon}},\qquad
+   \mathbf y=\boldsymbol\gamma\odot\hat{\mathbf x}+\boldsymbol\beta .
 
 两个模块的参数 ``weight``（:math:`\gamma`）、``bias``（:math:`\beta`）与缓冲区 ``running_mean``、``running_var``、
 ``num_batches_tracked`` 与 torch 同名，``state_dict`` 可以互相加载。反向传播交给 autograd；
@@ -35,8 +38,16 @@ __all__ = ["BatchNorm1d", "LayerNorm", "batch_norm_backward"]
 class BatchNorm1d(nn.Module):
     """批量归一化，参数与 ``torch.nn.BatchNorm1d`` 相同。"""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         self.num_features = check_scalar(num_features, "num_features", Integral, min_val=1)
         self.eps = check_scalar(eps, "eps", Real, min_val=0, include_min=False)
@@ -62,21 +73,25 @@ class BatchNorm1d(nn.Module):
             self.register_buffer("num_batches_tracked", None)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(f"x must have shape (N, {self.num_features}) or (N, {self.num_features}, L), "
-                             f"got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (N, {self.num_features}) or (N, {self.num_features}, L), got {tuple(x.shape)}"
+            )
         axes = (0,) if x.dim() == 2 else (0, 2)  # 每个特征（通道）在批量（和长度）上统计
         shape = (1, -1) if x.dim() == 2 else (1, -1, 1)
         use_batch_stats = self.training or not self.track_running_stats
         if use_batch_stats:
             count = x.numel() // self.num_features
             if self.training and count < 2:
-                raise ValueError(f"expected more than 1 value per channel when training, got input shape "
-                                 f"{tuple(x.shape)}")
+                raise ValueError(
+                    f"expected more than 1 value per channel when training, got input shape {tuple(x.shape)}"
+                )
             mean = x.mean(dim=axes)
             var = x.var(dim=axes, unbiased=False)
             if self.training and self.track_running_stats:
@@ -100,14 +115,22 @@ class BatchNorm1d(nn.Module):
 class LayerNorm(nn.Module):
     """层归一化，参数与 ``torch.nn.LayerNorm`` 相同。"""
 
-    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, device=None, dtype=None):
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int, ...],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if isinstance(normalized_shape, Integral) and not isinstance(normalized_shape, bool):
             normalized_shape = (int(normalized_shape),)
         normalized_shape = tuple(normalized_shape)
-        if not normalized_shape or any(isinstance(s, bool) or not isinstance(s, Integral) or s < 1
-                                       for s in normalized_shape):
+        if not normalized_shape or any(
+            isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in normalized_shape
+        ):
             raise ValueError(f"normalized_shape must be a positive int or a tuple of them, got {normalized_shape!r}")
         self.normalized_shape = normalized_shape
         self.eps = check_scalar(eps, "eps", Real, min_val=0, include_min=False)
@@ -141,8 +164,9 @@ class LayerNorm(nn.Module):
         return x_hat
 
 
-def batch_norm_backward(dy: torch.Tensor, x_hat: torch.Tensor, gamma: torch.Tensor, var: torch.Tensor,
-                        eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def batch_norm_backward(
+    dy: torch.Tensor, x_hat: torch.Tensor, gamma: torch.Tensor, var: torch.Tensor, eps: float = 1e-5
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     r"""批量归一化（训练模式，输入 ``(N, C)``）的反向传播，由链式法则手推：
 
     .. math::
@@ -154,12 +178,11 @@ def batch_norm_backward(dy: torch.Tensor, x_hat: torch.Tensor, gamma: torch.Tens
     其中 :math:`\delta_i=\partial\mathcal L/\partial y_i`。返回 ``(dx, dgamma, dbeta)``。
     """
     if dy.shape != x_hat.shape or dy.dim() != 2:
-        raise ValueError(f"dy and x_hat must be (N, C) tensors of the same shape, got {tuple(dy.shape)} and "
-                         f"{tuple(x_hat.shape)}")
+        raise ValueError(
+            f"dy and x_hat must be (N, C) tensors of the same shape, got {tuple(dy.shape)} and {tuple(x_hat.shape)}"
+        )
     n = dy.shape[0]
     dgamma = (dy * x_hat).sum(0)
     dbeta = dy.sum(0)
     dx = gamma / (n * torch.sqrt(var + eps)) * (n * dy - dbeta - x_hat * dgamma)
     return dx, dgamma, dbeta
-
-

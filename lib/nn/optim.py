@@ -1,23 +1,28 @@
 r"""优化器（第 13.2 节）：``torch.optim.Optimizer`` 的子类，构造参数与默认值与 ``torch.optim`` 相同，
-但每一步更新都按公式亲手写出（不调用 torch 的实现）。记 :math:`\mathbf g_t=\nabla_\theta\mathcal L(\theta_{t-1})`，
+但每一步更新都按公式亲手写出（不调用 torch 的实现）。
+记 :math:`\mathbf g_t=\nabla_\theta\mathcal L(\theta_{t-1})`，
 :math:`\eta` 为学习率，:math:`\lambda` 为 ``weight_decay``（先把 :math:`\lambda\theta` 加进梯度，即 L2 正则；AdamW 除外）：
 
-============  ================================================================================================
-``SGD``        动量 :math:`\mathbf b_t=\mu\mathbf b_{t-1}+(1-\tau)\mathbf g_t`（:math:`\mathbf b_1=\mathbf g_1`），
-               Nesterov 时用 :math:`\mathbf g_t+\mu\mathbf b_t`，否则用 :math:`\mathbf b_t`；:math:`\theta_t=\theta_{t-1}-\eta\,\cdot`
-``Adagrad``    :math:`G_t=G_{t-1}+\mathbf g_t^2`，:math:`\theta_t=\theta_{t-1}-\eta_t\,\mathbf g_t/(\sqrt{G_t}+\epsilon)`
-``RMSprop``    :math:`v_t=\alpha v_{t-1}+(1-\alpha)\mathbf g_t^2`，:math:`\theta_t=\theta_{t-1}-\eta\,\mathbf g_t/(\sqrt{v_t}+\epsilon)`
-               （可选中心化与动量）
-``Adadelta``   :math:`v_t=\rho v_{t-1}+(1-\rho)\mathbf g_t^2`，:math:`\Delta_t=\frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{v_t+\epsilon}}\mathbf g_t`，
-               :math:`u_t=\rho u_{t-1}+(1-\rho)\Delta_t^2`，:math:`\theta_t=\theta_{t-1}-\eta\Delta_t`
-``Adam``       :math:`\mathbf m_t=\beta_1\mathbf m_{t-1}+(1-\beta_1)\mathbf g_t`，:math:`v_t=\beta_2v_{t-1}+(1-\beta_2)\mathbf g_t^2`，
-               :math:`\theta_t=\theta_{t-1}-\eta\,\frac{\mathbf m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)}+\epsilon}`（可选 AMSGrad）
-``AdamW``      同 Adam，但权重衰减与梯度解耦：先 :math:`\theta\leftarrow(1-\eta\lambda)\theta`，梯度里不加 :math:`\lambda\theta`
-============  ================================================================================================
+* ``SGD``：动量 :math:`\mathbf b_t=\mu\mathbf b_{t-1}+(1-\tau)\mathbf g_t`（:math:`\mathbf b_1=\mathbf g_1`），
+  Nesterov 时沿 :math:`\mathbf g_t+\mu\mathbf b_t`、否则沿 :math:`\mathbf b_t` 走 :math:`\eta` 倍；
+* ``Adagrad``：:math:`G_t=G_{t-1}+\mathbf g_t^2`，
+  :math:`\theta_t=\theta_{t-1}-\eta_t\,\mathbf g_t/(\sqrt{G_t}+\epsilon)`；
+* ``RMSprop``：:math:`v_t=\alpha v_{t-1}+(1-\alpha)\mathbf g_t^2`，
+  :math:`\theta_t=\theta_{t-1}-\eta\,\mathbf g_t/(\sqrt{v_t}+\epsilon)`（可选中心化与动量）；
+* ``Adadelta``：:math:`v_t=\rho v_{t-1}+(1-\rho)\mathbf g_t^2`，
+  :math:`\Delta_t=\frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{v_t+\epsilon}}\mathbf g_t`，
+  :math:`u_t=\rho u_{t-1}+(1-\rho)\Delta_t^2`，:math:`\theta_t=\theta_{t-1}-\eta\Delta_t`；
+* ``Adam``：:math:`\mathbf m_t=\beta_1\mathbf m_{t-1}+(1-\beta_1)\mathbf g_t`，
+  :math:`v_t=\beta_2v_{t-1}+(1-\beta_2)\mathbf g_t^2`，
+  :math:`\theta_t=\theta_{t-1}-\eta\,\frac{\mathbf m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)}+\epsilon}`
+  （可选 AMSGrad）；
+* ``AdamW``：同 Adam，但权重衰减与梯度解耦：先 :math:`\theta\leftarrow(1-\eta\lambda)\theta`，
+  梯度里不加 :math:`\lambda\theta`。
 
 所有平方、开方、除法都逐元素进行。状态（``self.state[p]``）的名字与 torch 相同（``momentum_buffer``、``exp_avg`` ……）。
 ``tests/test_nn_optim.py`` 在 float64 下把每个优化器的整条轨迹与 ``torch.optim`` 比较（含参数组、权重衰减、maximize）。
-学习率调度沿用 :mod:`lib.optim` 的调度对象：:func:`set_lr` 把 ``schedule(t)`` 写进优化器（:func:`lib.nn.fit` 每步调用）。
+学习率调度沿用 :mod:`lib.optim` 的调度对象：:func:`set_lr` 把 ``schedule(t)`` 写进优化器
+（:func:`lib.nn.fit` 每步调用）。
 """
 
 from __future__ import annotations
@@ -73,16 +78,31 @@ class _Optimizer(torch.optim.Optimizer):
 class SGD(_Optimizer):
     r"""随机梯度下降，可选动量（``momentum`` :math:`\mu`、``dampening`` :math:`\tau`）与 Nesterov 动量。"""
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
-                 nesterov: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         _check("lr", lr)
         _check("momentum", momentum)
         _check("dampening", dampening)
         _check("weight_decay", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("nesterov momentum requires a momentum > 0 and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
-                        maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
@@ -100,15 +120,30 @@ class SGD(_Optimizer):
 class Adagrad(_Optimizer):
     r"""AdaGrad：按历史梯度平方和 :math:`G_t` 逐坐标缩小步长；:math:`\eta_t=\eta/(1+(t-1)\,\text{lr\_decay})`。"""
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
         _check("lr", lr)
         _check("lr_decay", lr_decay)
         _check("weight_decay", weight_decay)
         _check("initial_accumulator_value", initial_accumulator_value)
         _check("eps", eps)
-        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps, maximize=maximize,
-                        initial_accumulator_value=initial_accumulator_value)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            eps=eps,
+            maximize=maximize,
+            initial_accumulator_value=initial_accumulator_value,
+        )
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
@@ -124,15 +159,32 @@ class Adagrad(_Optimizer):
 class RMSprop(_Optimizer):
     r"""RMSprop：梯度平方的指数滑动平均 :math:`v_t`；``centered`` 时减去梯度均值的平方（估计方差而非二阶矩）。"""
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,
-                 momentum: float = 0, centered: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         _check("lr", lr)
         _check("alpha", alpha, high=1)
         _check("eps", eps)
         _check("weight_decay", weight_decay)
         _check("momentum", momentum)
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                        centered=centered, maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
@@ -161,8 +213,16 @@ class RMSprop(_Optimizer):
 class Adadelta(_Optimizer):
     r"""AdaDelta：用更新量平方的滑动平均 :math:`u_t` 代替全局学习率，使步长有参数的“单位”。"""
 
-    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        *,
+        maximize: bool = False,
+    ):
         _check("lr", lr)
         _check("rho", rho, high=1)
         _check("eps", eps)
@@ -188,9 +248,18 @@ class Adam(_Optimizer):
     ``decoupled_weight_decay=True`` 时与 :class:`AdamW` 相同。``amsgrad=True`` 时分母用历史最大的 :math:`v_t`。
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ):
         _check("lr", lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
@@ -198,8 +267,15 @@ class Adam(_Optimizer):
         _check("betas[1]", betas[1], high=1, high_open=True)
         _check("eps", eps)
         _check("weight_decay", weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -245,10 +321,27 @@ class Adam(_Optimizer):
 class AdamW(Adam):
     """Adam + 解耦的权重衰减（Loshchilov & Hutter）；与 torch 一样，``weight_decay`` 默认 0.01。"""
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:

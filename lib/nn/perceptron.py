@@ -61,7 +61,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    coef_, intercept_ : 权重 :math:`\\mathbf w`（形状 ``(1, d)``，与 scikit-learn 相同）与偏置 :math:`b`（形状 ``(1,)``）。
+    coef_, intercept_ : 权重 :math:`\\mathbf w`（形状 ``(1, d)``，与 scikit-learn 相同）
+        与偏置 :math:`b`（形状 ``(1,)``）。
     n_iter_ : 实际的轮数；``converged_`` 为真表示最后一轮没有错误。
     mistakes_ : 总更新次数；``errors_per_epoch_`` 每轮的更新次数；``path_`` 每次更新后的 :math:`(\\mathbf w,b)`。
     """
@@ -144,7 +145,8 @@ def max_margin(X, y) -> tuple[np.ndarray, float]:
 
 
 def is_linearly_separable(X, y) -> bool:
-    r"""是否存在 :math:`(\mathbf w,b)` 使 :math:`y_i(\mathbf w^\top\mathbf x_i+b)\ge1` 对所有 :math:`i` 成立（线性规划可行性）。"""
+    r"""是否存在 :math:`(\mathbf w,b)` 使 :math:`y_i(\mathbf w^\top\mathbf x_i+b)\ge1`
+    对所有 :math:`i` 成立（线性规划可行性）。"""
     from scipy.optimize import linprog
 
     X, y = check_X_y(X, y, y_dtype=None)
@@ -154,4 +156,3 @@ def is_linearly_separable(X, y) -> bool:
         np.zeros(Xa.shape[1]), A_ub=-(t[:, None] * Xa), b_ub=-np.ones(len(t)), bounds=[(None, None)] * Xa.shape[1]
     )
     return bool(res.status == 0)
-

@@ -1,7 +1,8 @@
 r"""正则化的小部件（第 14 章）：dropout、标签平滑与 8×8 数字图像的数据增强。
 
 * :class:`Dropout` / :func:`dropout`（第 14.2 节）：训练时每个单元以概率 :math:`p` 置零，留下的除以保留概率
-  :math:`1-p`（“反向 dropout”），于是 :math:`\mathbb E[\tilde h]=h`，评估时原样输出。与 ``torch.nn.Dropout`` 同名同参数，
+  :math:`1-p`（“反向 dropout”），于是 :math:`\mathbb E[\tilde h]=h`，评估时原样输出。
+  与 ``torch.nn.Dropout`` 同名同参数，
   在同一个随机种子下输出逐位相同。
 * :func:`smooth_labels`（第 14.4 节）：把 one-hot 目标换成“软”目标。``spread="all"``（Szegedy 等，torch 的
   ``CrossEntropyLoss(label_smoothing=ε)``）：:math:`\tilde y=(1-\epsilon)\,\mathbf e_y+\epsilon/K`；
@@ -29,7 +30,8 @@ def _check_p(p) -> float:
 
 
 def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True) -> torch.Tensor:
-    r"""反向 dropout：:math:`\tilde h=m\odot h/(1-p)`，:math:`m_i\sim\mathrm{Bernoulli}(1-p)`；``training=False`` 时返回 ``x``。
+    r"""反向 dropout：:math:`\tilde h=m\odot h/(1-p)`，:math:`m_i\sim\mathrm{Bernoulli}(1-p)`；
+    ``training=False`` 时返回 ``x``。
 
     掩码由 torch 的全局随机源抽取（与 ``torch.nn.functional.dropout`` 同一个源、同一种抽法）。
     """
@@ -75,10 +77,10 @@ def smooth_labels(y, n_classes: int, eps: float, spread: str = "all") -> np.ndar
     raise ValueError(f"spread must be 'all' or 'others', got {spread!r}")
 
 
-def augment_digits(images, rng=None, *, max_shift: int = 1, max_angle: float = 15.0, noise: float = 0.0
-                   ) -> np.ndarray:
+def augment_digits(images, rng=None, *, max_shift: int = 1, max_angle: float = 15.0, noise: float = 0.0) -> np.ndarray:
     """对一批 8×8 数字图像（形状 ``(n, 64)`` 或 ``(n, 8, 8)``，像素 0–16）各做一次随机变换：
-    旋转 :math:`U(-\\text{max\\_angle},\\text{max\\_angle})` 度、整像素平移 :math:`\\{-s,\\dots,s\\}`、加 :math:`\\mathcal N(0,\\text{noise}^2)`
+    旋转 :math:`U(-\\text{max\\_angle},\\text{max\\_angle})` 度、整像素平移 :math:`\\{-s,\\dots,s\\}`、
+    加 :math:`\\mathcal N(0,\\text{noise}^2)`
     噪声，最后截到 [0, 16]。返回与输入同形的新数组。"""
     from scipy import ndimage
 

@@ -10,7 +10,9 @@ r"""超参数搜索（第 13.6 节）：网格搜索、随机搜索与贝叶斯�
 * :func:`bayes_opt`：先随机试 ``n_init`` 次，然后每一步用高斯过程（scikit-learn 的 ``GaussianProcessRegressor``，
   Matérn 5/2 核）拟合已有的试验，选 **期望改进** 最大的点作为下一次试验：
 
-  .. math:: \mathrm{EI}(x)=\bigl(f^\ast-\mu(x)\bigr)\Phi(z)+\sigma(x)\varphi(z),\qquad z=\frac{f^\ast-\mu(x)}{\sigma(x)},
+  .. math::
+     \mathrm{EI}(x)=\bigl(f^\ast-\mu(x)\bigr)\Phi(z)+\sigma(x)\varphi(z),\qquad
+     z=\frac{f^\ast-\mu(x)}{\sigma(x)},
 
   :math:`f^\ast` 是目前最好的值，:math:`\mu,\sigma` 是高斯过程的后验均值与标准差。
 """
@@ -112,8 +114,9 @@ def grid_search(objective: Callable[[dict], float], space: Mapping[str, Real], p
     return result
 
 
-def random_search(objective: Callable[[dict], float], space: Mapping[str, Real], n_trials: int, rng=None
-                  ) -> SearchResult:
+def random_search(
+    objective: Callable[[dict], float], space: Mapping[str, Real], n_trials: int, rng=None
+) -> SearchResult:
     """随机搜索：``n_trials`` 次独立的均匀抽样（对数尺度的维在对数上均匀）。"""
     names = _check(objective, space)
     n_trials = check_scalar(n_trials, "n_trials", Integral, min_val=1)
@@ -132,8 +135,14 @@ def expected_improvement(mu: np.ndarray, sigma: np.ndarray, best: float) -> np.n
     return (best - mu) * norm.cdf(z) + sigma * norm.pdf(z)
 
 
-def bayes_opt(objective: Callable[[dict], float], space: Mapping[str, Real], n_trials: int, n_init: int = 4,
-              rng=None, n_candidates: int = 2000) -> SearchResult:
+def bayes_opt(
+    objective: Callable[[dict], float],
+    space: Mapping[str, Real],
+    n_trials: int,
+    n_init: int = 4,
+    rng=None,
+    n_candidates: int = 2000,
+) -> SearchResult:
     """贝叶斯优化：``n_init`` 次随机试验之后，每步在 ``n_candidates`` 个随机候选点中选 EI 最大者。"""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.gaussian_process import GaussianProcessRegressor
@@ -148,8 +157,9 @@ def bayes_opt(objective: Callable[[dict], float], space: Mapping[str, Real], n_t
     result = SearchResult()
     units = list(rng.uniform(size=(n_init, d)))
     _run(objective, space, names, units, result)
-    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(length_scale=np.full(d, 0.3), length_scale_bounds=(1e-2, 10),
-                                                       nu=2.5) + WhiteKernel(1e-4, (1e-8, 1e-1))
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
+        length_scale=np.full(d, 0.3), length_scale_bounds=(1e-2, 10), nu=2.5
+    ) + WhiteKernel(1e-4, (1e-8, 1e-1))
     for _ in range(n_trials - n_init):
         U, v = np.array(units), np.array(result.values)
         scale = v.std() if v.std() > 0 else 1.0

@@ -86,8 +86,9 @@ def _check_data(X, y, name: str) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError(f"{name} must be a pair of torch tensors (X, y), got {type(X).__name__}, {type(y).__name__}")
     if X.shape[0] != y.shape[0] or X.shape[0] == 0:
-        raise ValueError(f"{name}: X and y must have the same, non-zero number of rows, got {X.shape[0]} and "
-                         f"{y.shape[0]}")
+        raise ValueError(
+            f"{name}: X and y must have the same, non-zero number of rows, got {X.shape[0]} and {y.shape[0]}"
+        )
     return X, y
 
 
@@ -120,11 +121,23 @@ def evaluate(model: nn.Module, loss_fn: Callable, X: torch.Tensor, y: torch.Tens
     return float(loss_fn(out, y)), accuracy(out, y)
 
 
-def fit(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor,
-        *, epochs: int, batch_size: int = 32, val: tuple[torch.Tensor, torch.Tensor] | None = None,
-        schedule: Callable[[int], float] | None = None, clip_norm: float | None = None,
-        early_stopping: EarlyStopping | None = None, seed: int = 0, progress: bool | None = None,
-        callback: Callable[[int, nn.Module, History], None] | None = None) -> History:
+def fit(
+    model: nn.Module,
+    loss_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+    schedule: Callable[[int], float] | None = None,
+    clip_norm: float | None = None,
+    early_stopping: EarlyStopping | None = None,
+    seed: int = 0,
+    progress: bool | None = None,
+    callback: Callable[[int, nn.Module, History], None] | None = None,
+) -> History:
     """用小批量训练 ``model``（就地更新），返回 :class:`History`。``X``、``y`` 是放在同一设备上的整个训练集。
 
     ``loss_fn(output, y_batch)`` 返回批量平均损失；``schedule(t)`` 给出第 ``t`` 步（从 0 起）的学习率；
