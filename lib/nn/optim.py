@@ -1,7 +1,8 @@
 r"""优化器（第 13.2 节）：``torch.optim.Optimizer`` 的子类，构造参数与默认值与 ``torch.optim`` 相同，
 但每一步更新都按公式亲手写出（不调用 torch 的实现）。
 记 :math:`\mathbf g_t=\nabla_\theta\mathcal L(\theta_{t-1})`，
-:math:`\eta` 为学习率，:math:`\lambda` 为 ``weight_decay``（先把 :math:`\lambda\theta` 加进梯度，即 L2 正则；AdamW 除外）：
+:math:`\eta` 为学习率，:math:`\lambda` 为 ``weight_decay``
+（先把 :math:`\lambda\theta` 加进梯度，即 L2 正则；AdamW 除外）：
 
 * ``SGD``：动量 :math:`\mathbf b_t=\mu\mathbf b_{t-1}+(1-\tau)\mathbf g_t`（:math:`\mathbf b_1=\mathbf g_1`），
   Nesterov 时沿 :math:`\mathbf g_t+\mu\mathbf b_t`、否则沿 :math:`\mathbf b_t` 走 :math:`\eta` 倍；
