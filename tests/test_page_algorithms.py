@@ -20,13 +20,21 @@ import lib
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+def is_import_cell(source: str) -> bool:
+    lines = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return bool(lines) and all(line.startswith(("import ", "from ")) for line in lines)
+
+
 def page_function(md: str, name: str):
-    """Execute the code cell of ``chapters/<md>`` that defines ``def name(`` and return the function."""
+    """Execute the page's import cell(s) and the code cell of ``chapters/<md>`` that defines ``def name(``;
+    return the function."""
     notebook = jupytext.read(ROOT / "chapters" / md)
-    cells = [c.source for c in notebook.cells if c.cell_type == "code" and f"def {name}(" in c.source]
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    cells = [src for src in code if f"def {name}(" in src]
     assert len(cells) == 1, f"expected one cell defining {name} in {md}, found {len(cells)}"
-    namespace = {"np": np, "lib": lib}
-    exec(compile(cells[0], f"{md}:{name}", "exec"), namespace)
+    namespace: dict = {}
+    for src in [*filter(is_import_cell, code), cells[0]]:
+        exec(compile(src, f"{md}:{name}", "exec"), namespace)
     return namespace[name]
 
 
@@ -59,3 +67,60 @@ def test_page_smo_equals_lib(name, K, y, C, tol):
     if free.any():  # the page's intercept (eq-dual-intercept over the free multipliers) is lib's
         b = np.mean(y[free] - (alpha * y) @ K[:, free])
         assert abs(b - ref.b) < 1e-9
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.2 ID3 (categorical attributes) and the best threshold of a numeric attribute (CART)
+# ---------------------------------------------------------------------------------------------
+def lib_tree_as_nested(tree, names):
+    """lib's fitted tree in the page's format: a class (leaf) or (attribute name, {value: subtree})."""
+
+    def convert(node):
+        if node.is_leaf:
+            return tree.classes_[int(np.argmax(node.value))].item()
+        values = tree.categories_[node.feature][node.child_codes.astype(int)]
+        return names[node.feature], {v.item(): convert(child) for v, child in zip(values, node.children)}
+
+    return convert(tree.tree_)
+
+
+def categorical_tables():
+    for loader in (lib.data.movies, lib.data.play_tennis, lib.data.contact_lenses):
+        table = loader()
+        yield loader.__name__, table.X, table.y, list(table.feature_names)
+    rng = np.random.default_rng(0)
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        n, d = 40 + 10 * seed, 5
+        X = np.column_stack([rng.choice(list("abcd"[: 2 + j % 3]), size=n) for j in range(d)])
+        signal = (X[:, 0] == "a") ^ (X[:, 1 + seed % 3] == "b")
+        y = np.where(rng.random(n) < 0.8, signal, rng.random(n) < 0.5).astype(int).astype(str)
+        yield f"random table {seed}", X, y, [f"a{j}" for j in range(d)]
+
+
+@pytest.mark.parametrize("name, X, y, names", list(categorical_tables()), ids=[t[0] for t in categorical_tables()])
+def test_page_id3_equals_lib_tree(name, X, y, names):
+    id3 = page_function("09_trees_ensembles/02_tree_learning_pruning.md", "id3")
+    ours = id3({n: X[:, j] for j, n in enumerate(names)}, y)
+    ref = lib.tree.DecisionTreeClassifier().fit(X, y)
+    assert ours == lib_tree_as_nested(ref, names)
+
+
+def numeric_columns():
+    cancer = lib.data.breast_cancer()
+    X = cancer.X.astype(np.float32).astype(float)
+    yield "breast cancer", X, cancer.y
+    X, y = make_classification(200, n_features=6, n_informative=3, random_state=0)
+    yield "make_classification", X, y
+    X, y = make_moons(150, noise=0.3, random_state=0)
+    yield "moons (rounded: ties)", np.round(X, 1), y
+
+
+@pytest.mark.parametrize("name, X, y", list(numeric_columns()), ids=[c[0] for c in numeric_columns()])
+def test_page_best_threshold_equals_lib(name, X, y):
+    best_threshold = page_function("09_trees_ensembles/02_tree_learning_pruning.md", "best_threshold")
+    for j in range(X.shape[1]):
+        t, gain = best_threshold(X[:, j], y)
+        root = lib.tree.DecisionTreeClassifier(max_depth=1).fit(X[:, [j]], y).tree_
+        assert root.threshold == t, (j, root.threshold, t)
+        assert abs(root.gain - gain) < 1e-12
