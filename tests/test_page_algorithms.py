@@ -124,3 +124,29 @@ def test_page_best_threshold_equals_lib(name, X, y):
         root = lib.tree.DecisionTreeClassifier(max_depth=1).fit(X[:, [j]], y).tree_
         assert root.threshold == t, (j, root.threshold, t)
         assert abs(root.gain - gain) < 1e-12
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.4 AdaBoost
+# ---------------------------------------------------------------------------------------------
+def boosting_problems():
+    toy = lib.data.adaboost_toy()
+    yield "toy", toy.X, toy.y.astype(int), 3
+    X, y = make_moons(300, noise=0.3, random_state=3)
+    yield "moons", X, 2 * y - 1, 60
+    X, y = make_classification(200, n_features=5, n_informative=3, flip_y=0.1, random_state=1)
+    yield "make_classification", X, 2 * y - 1, 40
+
+
+@pytest.mark.parametrize("name, X, y, rounds", list(boosting_problems()), ids=[b[0] for b in boosting_problems()])
+def test_page_adaboost_equals_lib(name, X, y, rounds):
+    adaboost = page_function("09_trees_ensembles/04_adaboost.md", "adaboost")
+    stumps, alphas, errors = adaboost(X, y, rounds)
+    ref = lib.ensemble.AdaBoostClassifier(n_estimators=rounds).fit(X, y)
+    assert len(ref.estimators_) == rounds  # no early stop on these data
+    np.testing.assert_allclose(errors, ref.estimator_errors_, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(alphas, ref.estimator_weights_, rtol=1e-12, atol=0)
+    for h, h_ref in zip(stumps, ref.estimators_):
+        assert (h.feature_, h.threshold_, h.left_class_) == (h_ref.feature_, h_ref.threshold_, h_ref.left_class_)
+    F = sum(a * h.predict(X) for a, h in zip(alphas, stumps))
+    np.testing.assert_allclose(F, ref.decision_function(X), rtol=1e-12, atol=1e-12)
