@@ -150,3 +150,27 @@ def test_page_adaboost_equals_lib(name, X, y, rounds):
         assert (h.feature_, h.threshold_, h.left_class_) == (h_ref.feature_, h_ref.threshold_, h_ref.left_class_)
     F = sum(a * h.predict(X) for a, h in zip(alphas, stumps))
     np.testing.assert_allclose(F, ref.decision_function(X), rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.1 K-means (Lloyd)
+# ---------------------------------------------------------------------------------------------
+def clustering_problems():
+    X, _ = make_blobs(400, centers=[[0, 0], [4, 0], [0, 4], [4, 4.5]], cluster_std=0.8, random_state=0)
+    yield "four blobs, k-means++", X, lib.cluster.init_centers(X, 4, "k-means++", rng=0)
+    yield "four blobs, random", X, lib.cluster.init_centers(X, 4, "random", rng=1)
+    X, _ = make_blobs(300, n_features=5, centers=6, cluster_std=2.0, random_state=2)
+    for seed in range(3):
+        yield f"5-d, 6 clusters, seed {seed}", X, lib.cluster.init_centers(X, 6, "k-means++", rng=seed)
+    x = np.array([[0.0], [1.0], [10.0], [11.0]])
+    yield "the hand-worked 1-d example", x, np.array([[0.0], [1.0]])
+
+
+@pytest.mark.parametrize("name, X, C0", list(clustering_problems()), ids=[c[0] for c in clustering_problems()])
+def test_page_kmeans_equals_lib(name, X, C0):
+    kmeans = page_function("10_clustering_pca/01_kmeans.md", "kmeans")
+    centers, labels = kmeans(X, C0)
+    ref = lib.cluster.KMeans(len(C0), init=C0, tol=0.0).fit(X)
+    assert np.array_equal(labels, ref.labels_)
+    np.testing.assert_allclose(centers, ref.cluster_centers_, rtol=0, atol=1e-12)
+    assert np.isclose(lib.cluster.kmeans_objective(X, centers, labels), ref.inertia_, rtol=1e-12)
