@@ -325,3 +325,28 @@ def test_interface_is_chinese(book_build):
         assert english not in page, f"English interface string {english!r} on the page"
     for chinese in ["代码仓库", "报告问题", "搜索本书"]:
         assert chinese in page
+
+
+@pytest.mark.parametrize("md", SECTIONS, ids=SECTION_IDS)
+def test_display_maths_stands_in_its_own_paragraph(md):
+    """A `$$` block glued to the text line before or after it is read as inline maths by MyST: the dollars pair up
+    wrongly and the page (and the PDF) shows raw TeX. Every display block needs a blank line on both sides."""
+    lines = md.read_text(encoding="utf-8").split("\n")
+    in_code = in_math = False
+    bad = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith("```") and not in_math:
+            in_code = not in_code
+            continue
+        if in_code or not s.startswith("$$"):
+            continue
+        if not in_math:
+            if i > 0 and lines[i - 1].strip() and not lines[i - 1].lstrip().startswith(":"):
+                bad.append(f"line {i + 1}: no blank line before $$")
+            in_math = not (len(s) > 2 and s.endswith("$$"))
+        else:
+            in_math = False
+            if i + 1 < len(lines) and lines[i + 1].strip() and not lines[i + 1].lstrip().startswith(":"):
+                bad.append(f"line {i + 1}: no blank line after $$")
+    assert not bad, f"{md.name}: " + "; ".join(bad)

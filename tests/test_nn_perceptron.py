@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Perceptron as SkPerceptron
 
 import lib
@@ -84,7 +85,7 @@ def test_perceptron_errors():
         Perceptron(eta0=-1.0).fit([[0.0], [1.0]], [0, 1])
     with pytest.raises(ValueError, match="exactly 2 classes"):
         Perceptron().fit([[0.0], [1.0], [2.0]], [0, 1, 2])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         Perceptron().predict([[0.0]])
     with pytest.raises(ValueError, match="features"):
         Perceptron().fit([[0.0], [1.0]], [0, 1]).predict([[0.0, 1.0]])

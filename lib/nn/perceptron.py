@@ -17,10 +17,12 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import validate_data
 
-from ..base import BaseEstimator, ClassifierMixin
+from ..base import BaseEstimator, ClassifierMixin, encode_labels
 from ..data import Dataset
-from ..utils import check_is_fitted, check_random_state, check_scalar, check_X_y
+from ..utils import check_random_state, check_scalar, check_X_y
 
 __all__ = ["GATES", "logic_gate", "Perceptron", "max_margin", "is_linearly_separable"]
 
@@ -73,12 +75,23 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # 二分类（多类时用 lib.linear.OneVsRestClassifier 包装）
+        return tags
+
     def fit(self, X, y) -> Perceptron:
-        X, y = check_X_y(X, y, y_dtype=None)
         eta = check_scalar(self.eta0, "eta0", Real, min_val=0, include_min=False)
         max_iter = check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
         rng = check_random_state(self.random_state, "random_state")
-        self.classes_, t = _signed_labels(y)
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        self.classes_, codes = encode_labels(y)
+        if self.classes_.size != 2:
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target is {type_of_target(y)}: "
+                f"y must contain exactly 2 classes for a perceptron, got {self.classes_.size}: {self.classes_[:5]}"
+            )
+        t = np.where(codes == 1, 1.0, -1.0)
         n, d = X.shape
         w, b = np.zeros(d), 0.0
         path, errors = [np.append(w, b)], []
@@ -101,17 +114,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.errors_per_epoch_ = np.array(errors)
         self.mistakes_ = int(sum(errors))
         self.path_ = np.array(path)
-        self.n_features_in_ = d
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
         X = self._validate_X(X, "coef_")
         return X @ self.coef_[0] + self.intercept_[0]
 
     def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int)]
 
 
 def max_margin(X, y) -> tuple[np.ndarray, float]:
