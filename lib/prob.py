@@ -562,6 +562,18 @@ def _check_counts(counts, name: str = "counts") -> np.ndarray:
     return counts
 
 
+
+def _counts_and_alpha(counts, alpha):
+    """类别计数（一维）与 Dirichlet 参数（标量或每类一个）的共同检查；返回 (counts, alpha, K)。"""
+    counts = _check_counts(counts)
+    if counts.ndim != 1:
+        raise ValueError(f"counts must be 1-D (one count per category), got shape {counts.shape}")
+    K = counts.shape[0]
+    alpha = check_array(alpha, "alpha", ndim=(0, 1))
+    if alpha.ndim == 1 and alpha.shape != (K,):
+        raise ValueError(f"alpha must be a scalar or have one entry per category ({K}), got shape {alpha.shape}")
+    return counts, alpha, K
+
 def additive_smoothing(counts, alpha: float = 1.0) -> np.ndarray:
     r"""加 :math:`\alpha` 平滑（Lidstone 平滑）：每一类的计数先加上 :math:`\alpha` 再归一化，
 
@@ -589,13 +601,7 @@ def dirichlet_map(counts, alpha) -> np.ndarray:
     :math:`a=2` 即拉普拉斯平滑。
     ``alpha`` 是标量（对称先验）或长度 :math:`K` 的向量。两类时退化为 :func:`beta_bernoulli_map`。
     """
-    counts = _check_counts(counts)
-    if counts.ndim != 1:
-        raise ValueError(f"counts must be 1-D (one count per category), got shape {counts.shape}")
-    K = counts.shape[0]
-    alpha = check_array(alpha, "alpha", ndim=(0, 1))
-    if alpha.ndim == 1 and alpha.shape != (K,):
-        raise ValueError(f"alpha must be a scalar or have one entry per category ({K}), got shape {alpha.shape}")
+    counts, alpha, K = _counts_and_alpha(counts, alpha)
     alpha = np.broadcast_to(alpha, (K,))
     if np.any(alpha < 1):
         raise ValueError(f"alpha must be >= 1 for the posterior mode to lie inside the simplex, got min {alpha.min()}")
@@ -659,13 +665,7 @@ def dirichlet_categorical_posterior(counts, alpha) -> np.ndarray:
 
     后验均值 :math:`(n_k+\alpha_k)/(N+\sum\alpha)` 也是下一次观测的预测分布，即加 :math:`\alpha` 平滑。
     """
-    counts = _check_counts(counts)
-    if counts.ndim != 1:
-        raise ValueError(f"counts must be 1-D (one count per category), got shape {counts.shape}")
-    K = counts.shape[0]
-    alpha = check_array(alpha, "alpha", ndim=(0, 1))
-    if alpha.ndim == 1 and alpha.shape != (K,):
-        raise ValueError(f"alpha must be a scalar or have one entry per category ({K}), got shape {alpha.shape}")
+    counts, alpha, K = _counts_and_alpha(counts, alpha)
     if np.any(alpha <= 0):
         raise ValueError(f"alpha must be > 0, got min {alpha.min()}")
     return np.broadcast_to(alpha, (K,)) + counts
