@@ -9,6 +9,8 @@ into one document, this extension
 * starts each part of ``_toc.yml`` with ``\\part{第二部分 线性模型与经典方法}``;
 * sets the chapter counter before each chapter from its folder name, so chapter 4 is 第 4 章 and its
   equations are (4.2.1), ... even while chapters 1-2 are not written, exactly as on the web;
+* starts the lettered appendix chapters (folder ``A_math``) with ``\\appendix``, so they are 附录 A with
+  equations (A.1.1), as on the web;
 * drops the page references.md: LaTeX prints the cited works as its own chapter 参考文献 at the end.
 
 Cell outputs the PDF cannot show are adjusted before MyST-NB picks a MIME type for LaTeX: a widget
@@ -145,13 +147,17 @@ def structure_the_book(app, doctree, docname) -> None:
         return
     parts = first_chapter_of_each_part()
     started_main = False
+    started_appendix = False
     for start in list(doctree.findall(addnodes.start_of_file)):
         name = start.get("docname", "")
         if name == "references":
             start.parent.remove(start)
             continue
         prefix = prefix_for(name)
-        if prefix is None or len(prefix) != 1 or not isinstance(prefix[0], int):
+        if prefix is None or len(prefix) != 1:
+            continue
+        letter = isinstance(prefix[0], str)
+        if letter and not (len(prefix[0]) == 1 and "A" <= prefix[0] <= "Z"):
             continue
         before = []
         if not started_main:
@@ -160,7 +166,12 @@ def structure_the_book(app, doctree, docname) -> None:
         if name in parts:
             # xeCJK drops a space between two Chinese characters: 第二部分 线性模型 needs a \quad
             before.append(_raw(f"\\part{{{parts[name].replace(' ', chr(92) + 'quad ')}}}"))
-        before.append(_raw(f"\\setcounter{{chapter}}{{{prefix[0] - 1}}}"))
+        if letter and not started_appendix:
+            # appendix chapters (folder A_math) are lettered: 附录 A, equations (A.1.1), as on the web
+            before.append(_raw("\\appendix"))
+            started_appendix = True
+        number = ord(prefix[0]) - ord("A") + 1 if letter else prefix[0]
+        before.append(_raw(f"\\setcounter{{chapter}}{{{number - 1}}}"))
         parent = start.parent
         index = parent.index(start)
         for offset, node in enumerate(before):
