@@ -142,6 +142,21 @@ def _raw(tex: str) -> nodes.raw:
     return nodes.raw("", tex + "\n", format="latex")
 
 
+# \\appendix letters \\thechapter, but ctexheading's chapter number and Sphinx's figure, table and equation
+# numbers (sphinxlatexnumfig.sty) print the chapter with \\arabic: letter them too, and drop 第…章, so that
+# the heading reads "A  附录 数学基础" and the equations (A.1.1), as on the web.
+_APPENDIX_NUMBER = r"\ifnum\value{chapter}>0 \Alph{chapter}.\fi\ifnum\value{section}>0 \arabic{section}.\fi"
+APPENDIX = "\n".join(
+    [
+        r"\appendix",
+        r"\ctexset{chapter/name={,}, chapter/number=\Alph{chapter}}",
+        rf"\renewcommand{{\theequation}}{{{_APPENDIX_NUMBER}\arabic{{equation}}}}",
+        rf"\renewcommand{{\thefigure}}{{{_APPENDIX_NUMBER}\arabic{{figure}}}}",
+        rf"\renewcommand{{\thetable}}{{{_APPENDIX_NUMBER}\arabic{{table}}}}",
+    ]
+)
+
+
 def structure_the_book(app, doctree, docname) -> None:
     if app.builder.name != "latex" or docname != app.config.root_doc:
         return
@@ -168,7 +183,7 @@ def structure_the_book(app, doctree, docname) -> None:
             before.append(_raw(f"\\part{{{parts[name].replace(' ', chr(92) + 'quad ')}}}"))
         if letter and not started_appendix:
             # appendix chapters (folder A_math) are lettered: 附录 A, equations (A.1.1), as on the web
-            before.append(_raw("\\appendix"))
+            before.append(_raw(APPENDIX))
             started_appendix = True
         number = ord(prefix[0]) - ord("A") + 1 if letter else prefix[0]
         before.append(_raw(f"\\setcounter{{chapter}}{{{number - 1}}}"))

@@ -68,6 +68,12 @@ def test_pdf_structure(pdf_build):
         first = sorted(chapter.glob("01_*.md"))
         if first:
             assert re.search(rf"\\contentsline {{section}}{{\\numberline {{{number}\.1}}", toc), f"no {number}.1"
+    # the appendix chapters are lettered, their equations too (A.1.1), and no English index follows them
+    for chapter in sorted(p for p in (ROOT / "chapters").iterdir() if p.is_dir() and p.name[1:2] == "_"):
+        letter = chapter.name[0]
+        assert f"\\contentsline {{chapter}}{{\\numberline {{{letter}}}" in toc, f"no appendix {letter}"
+        assert re.search(rf"\\newlabel{{equation:chapters/{chapter.name}/01_\w+:[\w-]+}}{{{{{letter}\.1\.1}}", aux)
+    assert "Index" not in toc and "Appendix" not in toc
     # equations are numbered per section, as on the web: 4.1's first labelled equation is (4.1.1)
     assert re.search(r"\\newlabel{equation:chapters/04_linear_regression/01_cost_closed_form:[\w-]+}{{4\.1\.1}", aux)
     # the home page is front matter, the references are the bibliography at the end
