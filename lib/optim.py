@@ -1,16 +1,20 @@
-r"""数值优化（第 4 章起，第 13、21、31 章复用）：梯度下降、小批量随机梯度下降、牛顿法、学习率调度。
+r"""数值优化（线性回归一章起，优化、EM 与“优化方法”各章复用）：梯度下降、小批量随机梯度下降、牛顿法、学习率调度。
 
 这里的优化器都作用于 NumPy 向量 :math:`\mathbf w`，只需要调用方给出梯度（和海森矩阵）函数，
 因此同一段代码可以优化线性回归、逻辑回归或任何可微的小模型。每个优化器返回 :class:`OptimResult`，
 其中保存了整条迭代路径，书中的轨迹图、损失曲线都由它画出。
 
-===========================  ====================================================================
-``gradient_descent``          :math:`\mathbf w^{(t+1)}=\mathbf w^{(t)}-r_t\nabla L(\mathbf w^{(t)})`
-``sgd``                       同上，但梯度换成一个小批量上的平均梯度（无偏估计）
-``newton``                    :math:`\mathbf w^{(t+1)}=\mathbf w^{(t)}-H^{-1}\nabla L(\mathbf w^{(t)})`
-``minibatches``               一个 epoch 的小批量下标：乱序（shuffle）、分段（segment）或独立抽样
-调度 ``Constant`` 等           学习率 :math:`r_t` 随步数 :math:`t` 的变化规律，可调用对象 ``schedule(t)``
-===========================  ====================================================================
+==============================  ====================================================================
+``gradient_descent``            :math:`\mathbf w^{(t+1)}=\mathbf w^{(t)}-r_t\nabla L(\mathbf w^{(t)})`
+``sgd``                         同上，但梯度换成一个小批量上的平均梯度（无偏估计）
+``newton``                      :math:`\mathbf w^{(t+1)}=\mathbf w^{(t)}-H^{-1}\nabla L(\mathbf w^{(t)})`，可加阻尼
+``backtracking_line_search``    Armijo 回溯：步长减半，直到损失下降得足够多
+``conjugate_gradient``          对称正定方程组 :math:`A\mathbf x=\mathbf b` 的共轭梯度法（只用矩阵–向量乘积）
+``wolfe_line_search``           强 Wolfe 条件的线搜索（充分下降 + 斜率变平）
+``nonlinear_cg``                非线性共轭梯度法（Fletcher–Reeves / Polak–Ribière+）
+``minibatches``                 一个 epoch 的小批量下标：乱序（shuffle）、分段（segment）或独立抽样
+调度 ``Constant`` 等            学习率 :math:`r_t` 随步数 :math:`t` 的变化规律，可调用对象 ``schedule(t)``
+==============================  ====================================================================
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ __all__ = [
     "gradient_descent",
     "sgd",
     "newton",
+    "backtracking_line_search",
+    "wolfe_line_search",
+    "CGResult",
+    "conjugate_gradient",
+    "nonlinear_cg",
     "minibatches",
     "Schedule",
     "Constant",
@@ -331,31 +340,329 @@ def newton(
     loss_fn: Callable[[Vector], float] | None = None,
     tol: float = 1e-10,
     step_size: float = 1.0,
+    damping: float = 0.0,
+    line_search: bool = False,
     max_norm: float = 1e12,
 ) -> OptimResult:
     r"""牛顿法（默认 :math:`\eta=1`）：
 
-    .. math:: \mathbf w^{(t+1)}=\mathbf w^{(t)}-\eta\,H(\mathbf w^{(t)})^{-1}\nabla L(\mathbf w^{(t)}) .
+    .. math:: \mathbf w^{(t+1)}=\mathbf w^{(t)}-\eta\,(H(\mathbf w^{(t)})+\lambda I)^{-1}\nabla L(\mathbf w^{(t)}) .
 
-    每步解一个线性方程组 :math:`H\mathbf d=\nabla L`，而不是求逆。对二次函数，一步就到最优点；
+    每步解一个线性方程组 :math:`(H+\lambda I)\mathbf d=\nabla L`，而不是求逆。对二次函数，一步就到最优点；
     在最优点附近（海森矩阵正定时）误差按平方收敛。梯度范数小于 ``tol`` 时停止。
+
+    ``damping`` 是 :math:`\lambda\ge 0`（Levenberg–Marquardt 式的阻尼）。``line_search=True``（需要 ``loss_fn``）
+    时是**阻尼牛顿法**：若 :math:`-\mathbf d` 不是下降方向（:math:`H+\lambda I` 不正定），先把矩阵的特征值
+    抬高到正数（:func:`_shift_to_positive_definite`），再从 ``step_size`` 起做 Armijo 回溯
+    （:func:`backtracking_line_search`）。``hess_fn`` 也可以换成别的正定矩阵，比如费希尔信息（自然梯度）。
     """
     w = _check_common(w0, tol, max_norm)
     check_scalar(n_steps, "n_steps", Integral, min_val=0)
     check_scalar(step_size, "step_size", Real, min_val=0, include_min=False)
+    check_scalar(damping, "damping", Real, min_val=0)
+    if not isinstance(line_search, bool):
+        raise TypeError(f"line_search must be True or False, got {line_search!r}")
+    if line_search and loss_fn is None:
+        raise ValueError("line_search=True needs loss_fn (the Armijo test compares losses)")
     rec = _Recorder(w, loss_fn, max_norm)
     d = w.shape[0]
     for _ in range(n_steps):
         g = _checked_step(grad_fn(w), "grad_fn", (d,))
         if np.linalg.norm(g) < tol:
             return rec.result(converged=True, diverged=False)
-        H = _checked_step(hess_fn(w), "hess_fn", (d, d))
+        H = _checked_step(hess_fn(w), "hess_fn", (d, d)) + damping * np.eye(d)
         try:
             step = np.linalg.solve(H, g)
         except np.linalg.LinAlgError as err:
-            raise np.linalg.LinAlgError(f"the Hessian is singular at w = {w}: Newton's step is undefined") from err
-        w = w - step_size * step
-        if rec.add(w):
+            if not line_search:
+                raise np.linalg.LinAlgError(f"the Hessian is singular at w = {w}: Newton's step is undefined") from err
+            step = None
+        eta = step_size
+        if line_search:
+            if step is None or g @ step <= 0:  # -step 不是下降方向：把 H 的特征值抬成正数
+                step = np.linalg.solve(_shift_to_positive_definite(H), g)
+            eta = backtracking_line_search(loss_fn, w, -step, g, step0=step_size)
+        w = w - eta * step
+        if rec.add(w, eta if line_search else None):
             return rec.result(converged=False, diverged=True)
     g = _checked_step(grad_fn(w), "grad_fn", (d,))
     return rec.result(converged=bool(np.linalg.norm(g) < tol), diverged=False)
+
+
+def _shift_to_positive_definite(H: np.ndarray, rel: float = 1e-3) -> np.ndarray:
+    r"""把对称矩阵的特征值平移到至少 :math:`\delta=\text{rel}\cdot\max(1,\max_i|\lambda_i|)`：:math:`H+\tau I`，
+    :math:`\tau=\max(0,\delta-\lambda_{\min})`（“修正牛顿法”里最简单的一种）。"""
+    H = (H + H.T) / 2
+    eig = np.linalg.eigvalsh(H)
+    delta = rel * max(1.0, float(np.abs(eig).max()))
+    return H + max(0.0, delta - float(eig[0])) * np.eye(H.shape[0])
+
+
+def backtracking_line_search(
+    loss_fn: Callable[[Vector], float],
+    w,
+    direction,
+    grad,
+    *,
+    step0: float = 1.0,
+    shrink: float = 0.5,
+    c: float = 1e-4,
+    max_halvings: int = 60,
+) -> float:
+    r"""Armijo 回溯线搜索：从 ``step0`` 开始，每次乘以 ``shrink``，直到
+
+    .. math:: L(\mathbf w+\eta\,\mathbf d)\le L(\mathbf w)+c\,\eta\,\nabla L(\mathbf w)^\top\mathbf d
+
+    （充分下降条件）。``direction`` 必须是下降方向（:math:`\nabla L^\top\mathbf d<0`）。返回步长 :math:`\eta`；
+    减半 ``max_halvings`` 次仍不满足时返回最后那个（极小的）步长。
+    """
+    w = check_array(w, "w", ndim=1)
+    direction = check_array(direction, "direction", ndim=1)
+    grad = check_array(grad, "grad", ndim=1)
+    if not (direction.shape == grad.shape == w.shape):
+        raise ValueError(
+            f"w, direction and grad must have the same shape, got {w.shape}, {direction.shape}, {grad.shape}"
+        )
+    check_scalar(step0, "step0", Real, min_val=0, include_min=False)
+    check_scalar(shrink, "shrink", Real, min_val=0, max_val=1, include_min=False, include_max=False)
+    check_scalar(c, "c", Real, min_val=0, max_val=1, include_min=False, include_max=False)
+    check_scalar(max_halvings, "max_halvings", Integral, min_val=0)
+    slope = float(grad @ direction)
+    if not slope < 0:
+        raise ValueError(f"direction is not a descent direction: grad @ direction = {slope:.3g} >= 0")
+    f0 = float(loss_fn(w))
+    eta = float(step0)
+    for _ in range(max_halvings):
+        with np.errstate(over="ignore", invalid="ignore"):
+            f_new = float(loss_fn(w + eta * direction))
+        if math.isfinite(f_new) and f_new <= f0 + c * eta * slope:
+            return eta
+        eta *= shrink
+    return eta
+
+
+def wolfe_line_search(
+    loss_fn: Callable[[Vector], float],
+    grad_fn: GradFn,
+    w,
+    direction,
+    grad,
+    *,
+    step0: float = 1.0,
+    c1: float = 1e-4,
+    c2: float = 0.1,
+    max_iter: int = 50,
+) -> float:
+    r"""满足强 Wolfe 条件的步长（Nocedal & Wright 的算法 3.5–3.6：先外推找一个包含好步长的区间，再缩小）：
+
+    .. math:: \phi(\eta)\le\phi(0)+c_1\eta\,\phi'(0),\qquad |\phi'(\eta)|\le c_2\,|\phi'(0)|,
+
+    其中 :math:`\phi(\eta)=L(\mathbf w+\eta\mathbf d)`。第二个条件（曲率条件）要求沿 :math:`\mathbf d` 的斜率已经
+    足够平——非线性共轭梯度法需要它来保证下一个方向仍是下降方向。``max_iter`` 次内找不到时返回当前最好的步长。
+    """
+    w = check_array(w, "w", ndim=1)
+    direction = check_array(direction, "direction", ndim=1)
+    grad = check_array(grad, "grad", ndim=1)
+    check_scalar(step0, "step0", Real, min_val=0, include_min=False)
+    check_scalar(c1, "c1", Real, min_val=0, max_val=1, include_min=False, include_max=False)
+    check_scalar(c2, "c2", Real, min_val=c1, max_val=1, include_min=False, include_max=False)
+    check_scalar(max_iter, "max_iter", Integral, min_val=1)
+    phi0, dphi0 = float(loss_fn(w)), float(grad @ direction)
+    if not dphi0 < 0:
+        raise ValueError(f"direction is not a descent direction: grad @ direction = {dphi0:.3g} >= 0")
+
+    def phi(eta):
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = float(loss_fn(w + eta * direction))
+        return value if math.isfinite(value) else math.inf
+
+    def dphi(eta):
+        return float(_checked_step(grad_fn(w + eta * direction), "grad_fn", w.shape) @ direction)
+
+    def zoom(lo, phi_lo, dphi_lo, hi, phi_hi):
+        # 区间 [lo, hi]（可能 lo > hi）里有满足强 Wolfe 条件的步长：二次插值取点（退化时取中点）
+        for _ in range(max_iter):
+            denom = 2 * (phi_hi - phi_lo - dphi_lo * (hi - lo))
+            eta = lo - dphi_lo * (hi - lo) ** 2 / denom if denom > 0 and math.isfinite(phi_hi) else (lo + hi) / 2
+            a, b = min(lo, hi), max(lo, hi)
+            if not a + 0.1 * (b - a) <= eta <= b - 0.1 * (b - a):
+                eta = (lo + hi) / 2
+            phi_eta = phi(eta)
+            if phi_eta > phi0 + c1 * eta * dphi0 or phi_eta >= phi_lo:
+                hi, phi_hi = eta, phi_eta
+            else:
+                dphi_eta = dphi(eta)
+                if abs(dphi_eta) <= -c2 * dphi0:
+                    return eta
+                if dphi_eta * (hi - lo) >= 0:
+                    hi, phi_hi = lo, phi_lo
+                lo, phi_lo, dphi_lo = eta, phi_eta, dphi_eta
+        return lo
+
+    prev, phi_prev, dphi_prev = 0.0, phi0, dphi0
+    eta = float(step0)
+    for i in range(max_iter):
+        phi_eta = phi(eta)
+        if phi_eta > phi0 + c1 * eta * dphi0 or (i > 0 and phi_eta >= phi_prev):
+            return zoom(prev, phi_prev, dphi_prev, eta, phi_eta)
+        dphi_eta = dphi(eta)
+        if abs(dphi_eta) <= -c2 * dphi0:
+            return eta
+        if dphi_eta >= 0:
+            return zoom(eta, phi_eta, dphi_eta, prev, phi_prev)
+        prev, phi_prev, dphi_prev = eta, phi_eta, dphi_eta
+        eta *= 2
+    return prev
+
+
+# ---------------------------------------------------------------------------------------------
+# 共轭梯度法
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class CGResult:
+    """共轭梯度法的结果。
+
+    Attributes
+    ----------
+    x : 近似解。
+    n_iter : 走了几步（每步一次矩阵–向量乘积）。
+    converged : 残差是否降到 ``tol * ||b||`` 以下。
+    residual_norms : 长度 ``n_iter + 1``，第 k 个是 :math:`\\lVert\\mathbf b-A\\mathbf x_k\\rVert`（递推得到的残差）。
+    directions : 形状 ``(n_iter, n)``，每一步的搜索方向 :math:`\\mathbf p_k`（用来检查 A-共轭）。
+    path : 形状 ``(n_iter + 1, n)``，迭代点 :math:`\\mathbf x_0,\\mathbf x_1,\\dots`。
+    """
+
+    x: np.ndarray
+    n_iter: int
+    converged: bool
+    residual_norms: np.ndarray
+    directions: np.ndarray
+    path: np.ndarray
+
+
+def _as_matvec(A, n: int) -> Callable[[np.ndarray], np.ndarray]:
+    if callable(A):
+
+        def matvec(v):
+            out = np.asarray(A(v), dtype=float)
+            if out.shape != (n,):
+                raise ValueError(f"A(v) must return an array of shape ({n},), got {out.shape}")
+            return out
+
+        return matvec
+    A = check_array(A, "A", ndim=2)
+    if A.shape != (n, n):
+        raise ValueError(f"A must have shape ({n}, {n}) to match b, got {A.shape}")
+    if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(A).max()))):
+        raise ValueError("A must be symmetric (conjugate gradients need a symmetric positive definite matrix)")
+    return lambda v: A @ v
+
+
+def conjugate_gradient(
+    A,
+    b,
+    x0=None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int | None = None,
+) -> CGResult:
+    r"""共轭梯度法解 :math:`A\mathbf x=\mathbf b`，:math:`A` 对称正定（Hestenes–Stiefel）。
+
+    ``A`` 是 ``(n, n)`` 数组，或者一个函数 ``v -> A @ v``（只需要矩阵–向量乘积，矩阵本身可以不存在）。
+    当 :math:`\lVert\mathbf r_k\rVert\le` ``tol`` :math:`\cdot\lVert\mathbf b\rVert` 时停止
+    （与 SciPy 的 ``rtol`` 相同）；
+    ``max_iter`` 默认 ``10 * n``（精确算术下至多 ``n`` 步）。遇到 :math:`\mathbf p^\top A\mathbf p\le 0`
+    说明 :math:`A` 不是正定的，报错。
+    """
+    b = check_array(b, "b", ndim=1)
+    n = b.shape[0]
+    if n == 0:
+        raise ValueError("b must not be empty")
+    matvec = _as_matvec(A, n)
+    check_scalar(tol, "tol", Real, min_val=0)
+    max_iter = 10 * n if max_iter is None else check_scalar(max_iter, "max_iter", Integral, min_val=0)
+    x = np.zeros(n) if x0 is None else check_array(x0, "x0", ndim=1).copy()
+    if x.shape != (n,):
+        raise ValueError(f"x0 must have shape ({n},) to match b, got {x.shape}")
+    r = b - matvec(x)
+    p = r.copy()
+    rr = float(r @ r)
+    stop = tol * float(np.linalg.norm(b))
+    norms, dirs, path = [math.sqrt(rr)], [], [x.copy()]
+    k = 0
+    while math.sqrt(rr) > stop and k < max_iter:
+        Ap = matvec(p)
+        pAp = float(p @ Ap)
+        if not pAp > 0:
+            raise ValueError(f"A is not positive definite: p^T A p = {pAp:.3g} <= 0 at step {k}")
+        alpha = rr / pAp  # 沿 p 的精确线搜索
+        x = x + alpha * p
+        r = r - alpha * Ap  # 残差递推：不再乘一次 A
+        rr_new = float(r @ r)
+        dirs.append(p)
+        p = r + (rr_new / rr) * p  # 新方向与之前所有方向 A-共轭
+        rr = rr_new
+        k += 1
+        norms.append(math.sqrt(rr))
+        path.append(x.copy())
+    return CGResult(
+        x=x,
+        n_iter=k,
+        converged=bool(math.sqrt(rr) <= stop),
+        residual_norms=np.array(norms),
+        directions=np.array(dirs).reshape(k, n),
+        path=np.array(path),
+    )
+
+
+def nonlinear_cg(
+    loss_fn: Callable[[Vector], float],
+    grad_fn: GradFn,
+    w0,
+    *,
+    beta: str = "PR+",
+    n_steps: int = 1000,
+    tol: float = 1e-6,
+    max_norm: float = 1e12,
+) -> OptimResult:
+    r"""非线性共轭梯度法：:math:`\mathbf d_{k+1}=-\mathbf g_{k+1}+\beta_k\mathbf d_k`，步长满足强 Wolfe 条件
+    （:func:`wolfe_line_search`）。
+
+    ``beta="FR"``（Fletcher–Reeves）：:math:`\beta_k=\lVert\mathbf g_{k+1}\rVert^2/\lVert\mathbf g_k\rVert^2`；
+    ``beta="PR+"``（Polak–Ribière，截断为非负）：
+    :math:`\beta_k=\max\bigl(0,\mathbf g_{k+1}^\top(\mathbf g_{k+1}-\mathbf g_k)/\lVert\mathbf g_k\rVert^2\bigr)`。
+    新方向不是下降方向时重启为负梯度。梯度范数小于 ``tol`` 时停止。
+    """
+    w = _check_common(w0, tol, max_norm)
+    check_scalar(n_steps, "n_steps", Integral, min_val=0)
+    if beta not in ("FR", "PR+"):
+        raise ValueError(f"beta must be 'FR' or 'PR+', got {beta!r}")
+    rec = _Recorder(w, loss_fn, max_norm)
+    g = _checked_step(grad_fn(w), "grad_fn", w.shape)
+    d = -g
+    for _ in range(n_steps):
+        if np.linalg.norm(g) < tol:
+            return rec.result(converged=True, diverged=False)
+        if g @ d >= 0:  # 不是下降方向：重启
+            d = -g
+        eta = wolfe_line_search(loss_fn, grad_fn, w, d, g, step0=_initial_step(d, g, rec))
+        w = w + eta * d
+        if rec.add(w, eta):
+            return rec.result(converged=False, diverged=True)
+        g_new = _checked_step(grad_fn(w), "grad_fn", w.shape)
+        if beta == "FR":
+            b = float(g_new @ g_new) / float(g @ g)
+        else:
+            b = max(0.0, float(g_new @ (g_new - g)) / float(g @ g))
+        d = -g_new + b * d
+        g = g_new
+    return rec.result(converged=bool(np.linalg.norm(g) < tol), diverged=False)
+
+
+def _initial_step(d, g, rec: _Recorder) -> float:
+    # 第一个试探步长：让这一步的一阶下降量与上一步的实际下降量相当（Nocedal & Wright 式 3.60），至多 1
+    if len(rec.losses) < 2:
+        return 1.0
+    drop = rec.losses[-2] - rec.losses[-1]
+    slope = -float(g @ d)
+    return float(min(1.0, max(1e-8, 2.02 * drop / slope))) if slope > 0 and drop > 0 else 1.0
