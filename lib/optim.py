@@ -431,11 +431,13 @@ def backtracking_line_search(
     if not slope < 0:
         raise ValueError(f"direction is not a descent direction: grad @ direction = {slope:.3g} >= 0")
     f0 = float(loss_fn(w))
+    # 到了机器精度附近，损失的差别会被舍入吞掉：留出几个 ulp 的余地，否则收敛前的最后几步永远通不过检验
+    rounding = 8 * np.finfo(float).eps * abs(f0)
     eta = float(step0)
     for _ in range(max_halvings):
         with np.errstate(over="ignore", invalid="ignore"):
             f_new = float(loss_fn(w + eta * direction))
-        if math.isfinite(f_new) and f_new <= f0 + c * eta * slope:
+        if math.isfinite(f_new) and f_new <= f0 + c * eta * slope + rounding:
             return eta
         eta *= shrink
     return eta
