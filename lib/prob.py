@@ -265,7 +265,11 @@ def js_divergence(p, q) -> np.ndarray:
     if p.shape[-1] != q.shape[-1]:
         raise ValueError(f"p and q must have the same number of outcomes, got {p.shape[-1]} and {q.shape[-1]}")
     m = 0.5 * (p + q)
-    return 0.5 * np.sum(rel_entr(p, m), axis=-1) + 0.5 * np.sum(rel_entr(q, m), axis=-1)
+    # 最小的次正规数除以 2 会下溢成 0，此时 p·log(p/m) 应为 p·log 2（而不是 inf）
+    with np.errstate(divide="ignore"):
+        kl_p = np.where(m > 0, rel_entr(p, m), p * np.log(2.0))
+        kl_q = np.where(m > 0, rel_entr(q, m), q * np.log(2.0))
+    return 0.5 * np.sum(kl_p, axis=-1) + 0.5 * np.sum(kl_q, axis=-1)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -682,3 +682,11 @@ def test_wasserstein_1d_input_errors():
         wasserstein_1d([0.0, 1.0], [1.0], [1.0])
     with pytest.raises(ValueError, match="v_values contains NaN"):
         wasserstein_1d([0.0], [np.nan])
+
+
+def test_js_divergence_survives_subnormal_underflow():
+    # (p + q) / 2 underflows to 0 for the smallest subnormal number; the contribution is p log 2, not inf
+    tiny = np.nextafter(0.0, 1.0)
+    p = np.array([1.0 - tiny, tiny, 0.0])
+    q = np.array([0.0, 0.0, 1.0])
+    assert np.isclose(lib.prob.js_divergence(p, q), np.log(2))
