@@ -76,7 +76,10 @@ def corrupt(x: torch.Tensor, p: float, generator: torch.Generator | None = None)
 
 
 def kl_sparsity(rho: float, rho_hat: torch.Tensor) -> torch.Tensor:
-    r""":math:`\sum_j\big[\rho\log\frac{\rho}{\hat\rho_j}+(1-\rho)\log\frac{1-\rho}{1-\hat\rho_j}\big]`（两个伯努利分布的 KL）。"""
+    r"""两个伯努利分布的 KL，对隐单元求和：
+
+    .. math:: \sum_j\big[\rho\log\frac{\rho}{\hat\rho_j}+(1-\rho)\log\frac{1-\rho}{1-\hat\rho_j}\big]
+    """
     check_scalar(rho, "rho", Real, min_val=0, max_val=1, include_min=False, include_max=False)
     if torch.any((rho_hat <= 0) | (rho_hat >= 1)):
         raise ValueError("rho_hat must lie strictly between 0 and 1")

@@ -1,7 +1,7 @@
 r"""非参数贝叶斯：狄利克雷过程（折棍构造、中国餐馆过程）与狄利克雷过程混合模型的塌缩 Gibbs 采样。
 
 =============================  ==============================================================================
-``stick_breaking``             :math:`V_k\sim\mathrm{Beta}(1,\alpha)`，:math:`\pi_k=V_k\prod_{j<k}(1-V_j)`（截断到 K 根）
+``stick_breaking``             :math:`V_k\sim\mathrm{Beta}(1,\alpha)`，:math:`\pi_k=V_k\prod_{j<k}(1-V_j)`（截断）
 ``dp_sample``                  :math:`G=\sum_k\pi_k\delta_{\theta_k}`，:math:`\theta_k\sim H`：返回 (权重, 原子)
 ``crp``                        中国餐馆过程：第 i 位顾客以 :math:`n_h/(\alpha+i-1)` 坐已有的桌 h，
                                以 :math:`\alpha/(\alpha+i-1)` 开新桌
@@ -11,14 +11,18 @@ r"""非参数贝叶斯：狄利克雷过程（折棍构造、中国餐馆过程�
 ``dpmm_predictive_logpdf``     一次采样的划分下，新数据点的后验预测（对数）密度
 =============================  ==============================================================================
 
-塌缩 Gibbs（Neal 2000 的算法 3）：模型 :math:`\mathbf y_i\mid\boldsymbol\theta_{z_i}\sim\mathcal N(\boldsymbol\theta_{z_i},\sigma^2I)`，
-:math:`\boldsymbol\theta_c\sim\mathcal N(\boldsymbol\mu_0,\tau_0^2I)`，划分 :math:`z\sim\mathrm{CRP}(\alpha)`。逐个取出样本 i，
+塌缩 Gibbs（Neal 2000 的算法 3）：模型
+:math:`\mathbf y_i\mid\boldsymbol\theta_{z_i}\sim\mathcal N(\boldsymbol\theta_{z_i},\sigma^2I)`，
+:math:`\boldsymbol\theta_c\sim\mathcal N(\boldsymbol\mu_0,\tau_0^2I)`，划分 :math:`z\sim\mathrm{CRP}(\alpha)`。
+逐个取出样本 i，
 
 .. math:: P(z_i=c\mid z_{-i},Y)\propto n_c^{(-i)}\,\mathcal N(\mathbf y_i\mid\mathbf m_c,(\sigma^2+s_c^2)I),\qquad
           P(z_i=\text{新}\mid z_{-i},Y)\propto\alpha\,\mathcal N(\mathbf y_i\mid\boldsymbol\mu_0,(\sigma^2+\tau_0^2)I),
 
-其中 :math:`s_c^{-2}=\tau_0^{-2}+n_c/\sigma^2`，:math:`\mathbf m_c=s_c^2(\boldsymbol\mu_0/\tau_0^2+\sum_{j\in c}\mathbf y_j/\sigma^2)`
-是簇 c（去掉样本 i 后）的参数后验。随机源一律经过 ``lib.utils.check_random_state``；基分布的抽样沿用
+其中 :math:`s_c^{-2}=\tau_0^{-2}+n_c/\sigma^2`，
+:math:`\mathbf m_c=s_c^2(\boldsymbol\mu_0/\tau_0^2+\sum_{j\in c}\mathbf y_j/\sigma^2)`
+是簇 c（去掉样本 i 后）的参数后验。
+随机源一律经过 ``lib.utils.check_random_state``；基分布的抽样沿用
 ``lib.sampling.draw`` 的采样器约定。
 """
 
@@ -90,7 +94,9 @@ def crp(n: int, alpha: float, rng=None) -> np.ndarray:
 
 
 def expected_num_clusters(n, alpha: float):
-    r""":math:`\mathbb E[K_n]=\sum_{i=1}^n\frac{\alpha}{\alpha+i-1}`：第 i 位顾客开新桌的概率之和（``n`` 可以是数组）。"""
+    r""":math:`\mathbb E[K_n]=\sum_{i=1}^n\frac{\alpha}{\alpha+i-1}`：第 i 位顾客开新桌的概率之和。
+
+    ``n`` 可以是整数数组。"""
     alpha = _check_alpha(alpha)
     n = np.asarray(n)
     if not np.issubdtype(n.dtype, np.integer) or np.any(n < 0):
@@ -103,7 +109,8 @@ def expected_num_clusters(n, alpha: float):
 
 @dataclass
 class DPMMTrace:
-    """``dpmm_gibbs`` 的结果：每轮扫描后的划分 ``labels``（形状 (n_sweeps, n)，簇号按首次出现重排）与簇数 ``n_clusters``。"""
+    """``dpmm_gibbs`` 的结果：每轮扫描后的划分 ``labels``（形状 (n_sweeps, n)，簇号按首次出现重排）
+    与簇数 ``n_clusters``。"""
 
     labels: np.ndarray
     n_clusters: np.ndarray
@@ -139,7 +146,8 @@ def dpmm_gibbs(
     prior_only: bool = False,
     rng=None,
 ) -> DPMMTrace:
-    r"""DP 高斯混合（核 :math:`\mathcal N(\boldsymbol\theta,\sigma^2I)`，基分布 :math:`\mathcal N(\boldsymbol\mu_0,\tau_0^2I)`）的塌缩 Gibbs 采样。
+    r"""DP 高斯混合的塌缩 Gibbs 采样：核 :math:`\mathcal N(\boldsymbol\theta,\sigma^2I)`，
+    基分布 :math:`\mathcal N(\boldsymbol\mu_0,\tau_0^2I)`。
 
     ``init="one"`` 从所有点同一簇开始，``"all"`` 从每点一簇开始。``prior_only=True`` 时去掉似然（只剩 CRP 先验），
     用来检验采样器保持先验不变。``mu0`` 缺省为数据均值。

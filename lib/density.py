@@ -7,7 +7,8 @@ r"""密度估计：参数法（高斯的最大似然）与非参数法（直方�
 固定 :math:`V`、数 :math:`K` 得到直方图与核密度（Parzen 窗）；固定 :math:`K`、量出包住 :math:`K` 个样本的球的半径
 得到 k 近邻密度。核密度估计
 
-.. math:: \hat p(\mathbf x)=\frac1{\sum_i w_i}\sum_{i=1}^N w_i\,\frac{1}{c_d(h)}\,k\!\left(\frac{\lVert\mathbf x-\mathbf x_i\rVert}{h}\right)
+.. math:: \hat p(\mathbf x)=\frac1{\sum_i w_i}\sum_{i=1}^N w_i\,\frac{1}{c_d(h)}\,
+          k\!\left(\frac{\lVert\mathbf x-\mathbf x_i\rVert}{h}\right)
 
 中 :math:`c_d(h)=h^d\int_{\mathbb R^d}k(\lVert\mathbf u\rVert)\,d\mathbf u` 是让核积分为 1 的常数。
 
@@ -43,8 +44,8 @@ KERNELS = ("gaussian", "tophat", "epanechnikov", "exponential", "linear", "cosin
 
 
 def gaussian_mle(X) -> tuple[np.ndarray, np.ndarray]:
-    r"""多元高斯 :math:`\mathcal N(\boldsymbol\mu,\Sigma)` 的最大似然估计：
-    :math:`\hat{\boldsymbol\mu}=\frac1N\sum_i\mathbf x_i`，:math:`\hat\Sigma=\frac1N\sum_i(\mathbf x_i-\hat{\boldsymbol\mu})(\mathbf x_i-\hat{\boldsymbol\mu})^\top`。"""
+    r"""多元高斯 :math:`\mathcal N(\boldsymbol\mu,\Sigma)` 的最大似然估计：样本均值 :math:`\hat{\boldsymbol\mu}`
+    与除以 :math:`N`（不是 :math:`N-1`）的样本协方差 :math:`\hat\Sigma`。"""
     X = check_array(X, "X", ndim=2)
     mean = X.mean(axis=0)
     D = X - mean

@@ -41,7 +41,8 @@ def _check(D, X, alpha):
 
 
 def sparse_objective(D, X, Z, alpha: float) -> np.ndarray:
-    r""":math:`F(\mathbf z)=\frac1{2p}\lVert\mathbf x-D\mathbf z\rVert^2+\alpha\lVert\mathbf z\rVert_1`，每个样本一个值。"""
+    r"""每个样本的目标值
+    :math:`F(\mathbf z)=\frac1{2p}\lVert\mathbf x-D\mathbf z\rVert^2+\alpha\lVert\mathbf z\rVert_1`。"""
     D, X, _ = _check(D, X, alpha)
     Z = np.atleast_2d(check_array(Z, "Z", ndim=(1, 2)))
     if Z.shape != (X.shape[0], D.shape[1]):
