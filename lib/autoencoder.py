@@ -28,6 +28,7 @@ class Autoencoder(nn.Module):
 
     ``activation`` 是隐层激活（``"identity"`` 时整个网络是线性的）；``code_activation`` 作用在编码上
     （``None`` 或 ``"sigmoid"``，稀疏自编码器用后者）；``output_activation`` 作用在重构上（``None`` 或 ``"sigmoid"``）。
+    ``init`` 是 ``lib.nn.MLP`` 的初始化方案（偏置置 0），权重从 ``generator`` 抽取，给定种子时结果可复现。
     """
 
     def __init__(
@@ -37,6 +38,7 @@ class Autoencoder(nn.Module):
         *,
         code_activation: str | None = None,
         output_activation: str | None = None,
+        init: str = "xavier_uniform",
         generator: torch.Generator | None = None,
     ):
         super().__init__()
@@ -47,8 +49,8 @@ class Autoencoder(nn.Module):
             if act not in (None, "sigmoid"):
                 raise ValueError(f"{name} must be None or 'sigmoid', got {act!r}")
         self.n_features, self.n_code = sizes[0], sizes[-1]
-        self.encoder = MLP(sizes, activation, generator=generator)
-        self.decoder = MLP(sizes[::-1], activation, generator=generator)
+        self.encoder = MLP(sizes, activation, init=init, generator=generator)
+        self.decoder = MLP(sizes[::-1], activation, init=init, generator=generator)
         self.code_activation = code_activation
         self.output_activation = output_activation
 
