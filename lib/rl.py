@@ -8,8 +8,8 @@ r"""强化学习（“强化学习”一章）：表格型的动态规划、蒙�
 * ``value_iteration``、``policy_iteration``：返回 ``(V, policy)``；
 * ``q_from_v``：:math:`Q(s,a)=R(s,a)+\gamma\sum_{s'}T(s,a,s')V(s')`（终止转移不自举）；
 * ``discounted_return``：有限视界、折扣与平均回报三种最优性模型；
-* ``epsilon_greedy``、``boltzmann``：探索策略；
-* ``RandomWalk``：Sutton 与 Barto 的随机游走（接口同 gymnasium 的离散环境）；
+* ``epsilon_greedy``、``boltzmann``：探索策略；``bandit_experiment``：多臂老虎机上比较 ε-贪心、UCB 与玻尔兹曼探索；
+* ``RandomWalk``：Sutton 与 Barto 的随机游走；``TabularEnv``：由转移表构造的环境（接口都同 gymnasium 的离散环境）；
 * ``td0``、``mc_control``、``sarsa``、``q_learning``：与 gymnasium 环境交互的表格型学习；
 * ``ReplayBuffer``、``dqn``：经验回放与目标网络的深度 Q 学习。
 """
@@ -35,8 +35,11 @@ __all__ = [
     "q_from_v",
     "discounted_return",
     "epsilon_greedy",
+    "bandit_experiment",
     "boltzmann",
     "RandomWalk",
+    "TabularEnv",
+    "mc_prediction",
     "run_episode",
     "td0",
     "mc_control",
@@ -240,6 +243,52 @@ def boltzmann(q_row, temperature: float) -> np.ndarray:
     return p / p.sum()
 
 
+def bandit_experiment(
+    method: str, param: float, *, n_arms: int = 10, steps: int = 1000, runs: int = 500, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""``runs`` 个独立的 ``n_arms`` 臂老虎机（各臂均值 :math:`\mathcal N(0,1)`，
+    奖励 = 均值 + :math:`\mathcal N(0,1)` 噪声），用样本平均估计各臂的价值，按 ``method`` 选臂：
+
+    * ``"epsilon"``：ε-贪心，``param`` = ε；
+    * ``"ucb"``：选 :math:`\hat q_a+c\sqrt{\ln t/N_a}` 最大的臂（未拉过的臂优先），``param`` = :math:`c`；
+    * ``"boltzmann"``：按 :math:`e^{\hat q_a/T}` 的比例抽样，``param`` = :math:`T`。
+
+    返回每一步（对所有老虎机平均的）奖励与“选中最优臂”的比例，形状都是 ``(steps,)``。所有老虎机同时向量化地模拟。
+    """
+    if method not in ("epsilon", "ucb", "boltzmann"):
+        raise ValueError(f"method must be 'epsilon', 'ucb' or 'boltzmann', got {method!r}")
+    check_scalar(param, "param", Real, min_val=0, include_min=method != "boltzmann")
+    for name, value in (("n_arms", n_arms), ("steps", steps), ("runs", runs)):
+        check_scalar(value, name, Integral, min_val=1, max_val=10**6)
+    check_scalar(seed, "seed", Integral, min_val=0)
+    rng = np.random.default_rng(seed)
+    means = rng.standard_normal((runs, n_arms))
+    best = means.argmax(axis=1)
+    q = np.zeros((runs, n_arms))
+    n = np.zeros((runs, n_arms))
+    rows = np.arange(runs)
+    reward_curve, optimal_curve = np.empty(steps), np.empty(steps)
+    for t in range(steps):
+        if method == "epsilon":
+            greedy = (q + 1e-9 * rng.random(q.shape)).argmax(axis=1)  # 并列时随机
+            explore = rng.random(runs) < param
+            a = np.where(explore, rng.integers(0, n_arms, runs), greedy)
+        elif method == "ucb":
+            bonus = param * np.sqrt(np.log(t + 1) / np.maximum(n, 1))
+            a = np.where(n.min(axis=1) == 0, (n == 0).argmax(axis=1), (q + bonus).argmax(axis=1))
+        else:
+            z = (q - q.max(axis=1, keepdims=True)) / param
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            a = (p.cumsum(axis=1) > rng.random((runs, 1))).argmax(axis=1)
+        r = means[rows, a] + rng.standard_normal(runs)
+        n[rows, a] += 1
+        q[rows, a] += (r - q[rows, a]) / n[rows, a]
+        reward_curve[t] = r.mean()
+        optimal_curve[t] = np.mean(a == best)
+    return reward_curve, optimal_curve
+
+
 # ---------------------------------------------------------------------------------------------
 # 与环境交互的表格型方法
 # ---------------------------------------------------------------------------------------------
@@ -291,14 +340,74 @@ class RandomWalk:
         return self._state, float(self._state == self.n + 1), done, False, {}
 
 
+class TabularEnv:
+    """由 gymnasium 格式的转移表 ``P`` 构造一个可以交互的环境（``reset``/``step``，离散空间带 ``.n``）。
+
+    ``initial_states`` 是起点（一个状态或一组状态，每个回合均匀地选一个）；``max_steps`` 步后截断。
+    """
+
+    def __init__(self, P, initial_states=0, max_steps: int = 1000):
+        T, R, C = transition_arrays(P)
+        self.P = P
+        starts = np.atleast_1d(np.asarray(initial_states))
+        if (
+            starts.size == 0
+            or not np.issubdtype(starts.dtype, np.integer)
+            or starts.min() < 0
+            or starts.max() >= len(R)
+        ):
+            raise ValueError(f"initial_states must be states in 0..{len(R) - 1}, got {initial_states!r}")
+        check_scalar(max_steps, "max_steps", Integral, min_val=1)
+        self._starts = starts
+        self.max_steps = int(max_steps)
+        self.observation_space = _Discrete(len(R))
+        self.action_space = _Discrete(R.shape[1])
+        self._rng = np.random.default_rng(0)
+        self._state, self._t = int(starts[0]), 0
+
+    def reset(self, seed: int | None = None):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        self._state, self._t = int(self._rng.choice(self._starts)), 0
+        return self._state, {}
+
+    def step(self, action):
+        outcomes = self.P[self._state][int(action)]
+        k = self._rng.choice(len(outcomes), p=[o[0] for o in outcomes]) if len(outcomes) > 1 else 0
+        _, s2, reward, done = outcomes[k]
+        self._state, self._t = int(s2), self._t + 1
+        return self._state, float(reward), bool(done), self._t >= self.max_steps and not done, {}
+
+
+def mc_prediction(
+    env, policy: Callable[[int], int], *, alpha: float, gamma: float = 1.0, episodes: int = 100, seed: int = 0
+):
+    r"""常数步长的每次访问蒙特卡洛预测：回合结束后对每个访问过的状态 :math:`V(s)\leftarrow V(s)+\alpha[G_t-V(s)]`，
+    :math:`G_t` 是从那一步起的实际回报。返回每个回合结束时的 ``V``（形状 ``(episodes, n_states)``）。"""
+    n_states, _ = _check_env(env)
+    gamma = _common(alpha, gamma, None, episodes, seed)
+    V = np.zeros(n_states)
+    history = np.empty((episodes, n_states))
+    for ep in range(episodes):
+        states, _, rewards = run_episode(env, policy, seed=seed + ep)
+        G = 0.0
+        for s, r in zip(reversed(states), reversed(rewards)):
+            G = r + gamma * G
+            V[s] += alpha * (G - V[s])
+        history[ep] = V
+    return history
+
+
 def run_episode(env, choose: Callable[[int], int], *, seed: int | None = None, max_steps: int = 10_000):
-    """按 ``choose(state) -> action`` 走完一个回合，返回 ``(states, actions, rewards)``（长度 T、T、T）。"""
+    """按 ``choose(state) -> action`` 走完一个回合，返回 ``(states, actions, rewards)``（长度 T、T、T）。
+    离散的状态以整数传给 ``choose``，连续的状态（数组）原样传入。"""
     s, _ = env.reset(seed=seed)
     states, actions, rewards = [], [], []
     for _ in range(max_steps):
-        a = choose(int(s))
+        key = int(s) if np.ndim(s) == 0 else s  # 离散状态是整数，连续状态（如 CartPole）原样传给 choose
+        a = choose(key)
         s2, r, terminated, truncated, _ = env.step(a)
-        states.append(int(s))
+        states.append(key)
         actions.append(int(a))
         rewards.append(float(r))
         s = s2
