@@ -57,18 +57,18 @@ def _conv2d_backward_impl(x, weight, delta, stride, pad4, dilation, groups, meth
     grad_input = grad_weight = grad_bias = None
 
     if needs[0]:
-        # ∂L/∂X̃ = rot180(W) ⊗̃ up_s(δ): zero-insert δ, pad by d(k-1) ("wide"), correlate with the rotated kernel
+        # ∂L/∂X̃ = rot180(W) ⊗̃ up_s(δ)：δ 按步长插零，两侧补 d(k-1) 个零（“宽”卷积），与旋转 180° 的核做互相关
         eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
         delta_up = _dilate(delta, stride)  # (N, C_out, s(Ho-1)+1, s(Wo-1)+1)
         w_rot = torch.flip(weight, dims=(-2, -1))
         w_rot = w_rot.reshape(groups, og, cg, kh, kw).transpose(1, 2).reshape(groups * cg, og, kh, kw)
         g = _conv2d_impl(delta_up, w_rot, None, (1, 1), (eh, eh, ew, ew), dilation, groups, method)
-        # rows/columns of X̃ that no window reached (the floor in the output size) get zero gradient
+        # 输出尺寸向下取整时，没有被任何窗口覆盖的行、列梯度为零
         g = F.pad(g, (0, wp - g.shape[3], 0, hp - g.shape[2]))
         grad_input = g[:, :, top : top + h, left : left + w]
 
     if needs[1]:
-        # ∂L/∂W = δ ⊗ X̃: batch and channel axes swap roles; stride becomes dilation and vice versa
+        # ∂L/∂W = δ ⊗ X̃：批维与通道维互换角色，步长变成空洞、空洞变成步长
         xp = F.pad(x, (left, right, top, bottom)) if any(pad4) else x
         x_t = xp.reshape(n, groups, cg, hp, wp).permute(2, 1, 0, 3, 4).reshape(cg, groups * n, hp, wp)
         d_t = delta.reshape(n, groups, og, ho, wo).permute(1, 2, 0, 3, 4).reshape(groups * og, n, ho, wo)
