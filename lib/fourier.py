@@ -491,6 +491,9 @@ def _check_signal_kernel(x, k, ndim: int):
         ) from None
     if x.device != k.device:
         raise ValueError(f"x and k must be on the same device, got {x.device} and {k.device}")
+    for name, t in (("x", x), ("k", k)):
+        if any(n == 0 for n in t.shape[-ndim:]):
+            raise ValueError(f"{name} must not be empty along its last {ndim} dimension(s), got shape {tuple(t.shape)}")
     out_dtype = torch.promote_types(x.dtype, k.dtype) if x.is_floating_point() else torch.float32
     return out_dtype, _compute_dtype(out_dtype)
 

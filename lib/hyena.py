@@ -606,7 +606,7 @@ class LanguageModel(nn.Module):
         super().__init__()
         vocab_size = _check_int(vocab_size, "vocab_size", 1)
         d_model = _check_int(d_model, "d_model", 1)
-        n_layers = _check_int(n_layers, "n_layers", 1)
+        n_layers = int(check_scalar(n_layers, "n_layers", Integral, min_val=1, max_val=1000))  # 再多就只是在等内存耗尽
         self.l_max = _check_int(l_max, "l_max", 1)
         if mixer not in ("hyena", "attention"):
             raise ValueError(f"mixer must be 'hyena' or 'attention', got {mixer!r}")
@@ -629,6 +629,9 @@ class LanguageModel(nn.Module):
             raise ValueError(f"tokens must be a (batch, length) long tensor, got {getattr(tokens, 'shape', tokens)}")
         if tokens.shape[1] > self.l_max:
             raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {tokens.shape[1]}")
+        if not tokens.is_cuda and tokens.numel() and (tokens.min() < 0 or tokens.max() >= self.embed.num_embeddings):
+            lo, hi = tokens.min().item(), tokens.max().item()
+            raise ValueError(f"token ids must lie in [0, vocab_size={self.embed.num_embeddings}), got {lo}..{hi}")
         x = self.embed(tokens)
         if self.pos is not None:
             x = x + self.pos[: tokens.shape[1]]
@@ -647,6 +650,7 @@ def _as_long(a, name: str) -> torch.Tensor:
 @torch.no_grad()
 def recall_accuracy(model: nn.Module, tokens, targets, *, batch_size: int = 256) -> float:
     """最后一个位置（查询）上预测正确的比例：联想回忆任务的准确率。"""
+    batch_size = _check_int(batch_size, "batch_size", 1)
     tokens, targets = _as_long(tokens, "tokens"), _as_long(targets, "targets")
     device = next(model.parameters()).device
     was_training = model.training

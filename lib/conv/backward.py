@@ -38,6 +38,7 @@ from .functional import (
     _conv_args,
     _dilate,
     _fold_padded,
+    _is_int,
     _output_hw,
     _padding4,
     _pool_args,
@@ -157,7 +158,9 @@ def avg_pool2d_backward(
 ):
     r"""平均池化的反向传播：:math:`\delta[i,j]/|R_{ij}|` 分给窗口 :math:`R_{ij}` 中的每个像素。
 
-    用 :func:`col2im` 把各窗口的份额叠加回输入。"""
+    用 :func:`col2im` 把各窗口的份额叠加回输入。``divisor_override`` 的检查与前向相同。"""
+    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override < 1):
+        raise ValueError(f"divisor_override must be a positive int or None, got {divisor_override!r}")
     x, _ = _as_tensor(input, "input")
     delta, _ = _as_tensor(grad_output, "grad_output")
     xb, unbatched = _batched(x, "input")

@@ -53,6 +53,14 @@ def _activation(name: str) -> nn.Module:
     return table[name]()
 
 
+
+def _check_head(num_classes, dropout=None) -> None:
+    """分类头的超参数：类别数是正整数，dropout 概率在 [0, 1) 内（NaN 也拒绝）。"""
+    check_scalar(num_classes, "num_classes", Integral, min_val=1)
+    if dropout is not None:
+        check_scalar(dropout, "dropout", Real, min_val=0, max_val=1, include_max=False)
+
+
 class LeNet5(nn.Module):
     r"""LeNet-5（15.7 节）。尺寸变化 32 → 28（5×5 卷积）→ 14（2×2 汇聚）→ 10 → 5 → 120 → 84 → 10。
 
@@ -71,6 +79,7 @@ class LeNet5(nn.Module):
         explicit_backward: bool = False,
     ):
         super().__init__()
+        _check_head(num_classes)
         if pooling not in ("avg", "max"):
             raise ValueError(f"pooling must be 'avg' or 'max', got {pooling!r}")
         pool = AvgPool2d if pooling == "avg" else MaxPool2d
@@ -103,6 +112,7 @@ class AlexNet(nn.Module):
 
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5, *, method: str = "im2col"):
         super().__init__()
+        _check_head(num_classes, dropout)
         m = {"method": method}
         self.features = nn.Sequential(
             Conv2d(3, 64, 11, stride=4, padding=2, **m),  # 224 -> 55
@@ -164,6 +174,7 @@ class VGG(nn.Module):
         method: str = "im2col",
     ):
         super().__init__()
+        _check_head(num_classes, dropout)
         if isinstance(config, str):
             if config not in VGG_CONFIGS:
                 raise ValueError(f"config must be one of {tuple(VGG_CONFIGS)} or a sequence, got {config!r}")
@@ -211,6 +222,7 @@ class SEBlock(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 4):
         super().__init__()
+        check_scalar(reduction, "reduction", Integral, min_val=1)
         channels = int(check_scalar(channels, "channels", Integral, min_val=1))
         reduction = int(check_scalar(reduction, "reduction", Integral, min_val=1))
         if channels % reduction:
@@ -285,8 +297,14 @@ class ResNet(nn.Module):
         method: str = "im2col",
     ):
         super().__init__()
+        _check_head(num_classes)
         if len(channels) != len(blocks) or len(channels) == 0:
             raise ValueError(f"channels and blocks must be non-empty and of equal length, got {channels}, {blocks}")
+        for name, values in (("channels", channels), ("blocks", blocks)):
+            for v in values:
+                check_scalar(v, name, Integral, min_val=1)
+        if se_reduction is not None:
+            check_scalar(se_reduction, "se_reduction", Integral, min_val=1)
         self.stem = nn.Sequential(
             Conv2d(in_channels, channels[0], 3, padding=1, bias=False, method=method),
             nn.BatchNorm2d(channels[0]),
@@ -349,6 +367,7 @@ class InceptionNet(nn.Module):
         method: str = "im2col",
     ):
         super().__init__()
+        _check_head(num_classes)
         m = {"batch_norm": batch_norm, "method": method}
         stem = [Conv2d(in_channels, stem_channels, 3, padding=1, bias=not batch_norm, method=method)]
         if batch_norm:
@@ -430,6 +449,9 @@ def fit_classifier(
             f"X and y must have the same length, got train {len(X_train)}/{len(y_train)}, "
             f"test {len(X_test)}/{len(y_test)}"
         )
+    for name, t in (("X_train", X_train), ("X_test", X_test)):
+        if torch.is_tensor(t) and t.is_floating_point() and not torch.isfinite(t).all():
+            raise ValueError(f"{name} contains NaN or infinity (training would silently turn every weight into NaN)")
     gen = torch.Generator().manual_seed(int(seed))
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     hist = FitHistory()

@@ -39,16 +39,24 @@ VARIANCES = ("beta_tilde", "beta")  # σ_t² = β̃_t（后验方差，下界）
 Model = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+def _check_variance(var: torch.Tensor, name: str) -> None:
+    if not var.is_cuda and not bool(torch.all(var > 0)):  # NaN 也不满足 > 0；CUDA 上不做同步检查
+        raise ValueError(f"{name} must be positive (a variance), got a minimum of {var.min().item():.3g}")
+
+
 def normal_kl(mean1, var1, mean2, var2) -> torch.Tensor:
     r"""逐元素的 :math:`\mathrm{KL}\bigl(\mathcal N(\mu_1,v_1)\,\|\,\mathcal N(\mu_2,v_2)\bigr)
     =\frac12\Bigl(\log\frac{v_2}{v_1}+\frac{v_1+(\mu_1-\mu_2)^2}{v_2}-1\Bigr)`（单位：nat）。参数可以广播。"""
     mean1, var1, mean2, var2 = (torch.as_tensor(a) for a in (mean1, var1, mean2, var2))
+    _check_variance(var1, "var1")
+    _check_variance(var2, "var2")
     return 0.5 * (torch.log(var2) - torch.log(var1) + (var1 + (mean1 - mean2) ** 2) / var2 - 1.0)
 
 
 def gaussian_nll(x, mean, var) -> torch.Tensor:
     r"""逐元素的负对数密度 :math:`-\log\mathcal N(x;\mu,v)=\frac12\bigl(\log 2\pi v+(x-\mu)^2/v\bigr)`。"""
     x, mean, var = (torch.as_tensor(a) for a in (x, mean, var))
+    _check_variance(var, "var")
     return 0.5 * (torch.log(2 * torch.pi * var) + (x - mean) ** 2 / var)
 
 

@@ -104,7 +104,9 @@ class MLPDenoiser(nn.Module):
 # ---------------------------------------------------------------------------------------------
 def _groups(channels: int, groups: int) -> int:
     """不超过 ``groups`` 且整除 ``channels`` 的最大组数。"""
-    g = min(groups, channels)
+    check_scalar(groups, "groups", Integral, min_val=1)  # NaN 或非整数会让下面的循环永不结束
+    check_scalar(channels, "channels", Integral, min_val=1)
+    g = min(int(groups), int(channels))
     while channels % g:
         g -= 1
     return g
@@ -312,10 +314,13 @@ class GaussianOptimalDenoiser(nn.Module):
         self.diffusion = diffusion
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float64))
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float64))
-        if torch.any(self.std <= 0):
-            raise ValueError(f"std must be positive, got {std!r}")
+        if not torch.all(torch.isfinite(self.mean)):
+            raise ValueError(f"mean must be finite, got {mean!r}")
+        if not torch.all(torch.isfinite(self.std) & (self.std > 0)):  # NaN 不满足 std <= 0，要单独拒绝
+            raise ValueError(f"std must be positive and finite, got {std!r}")
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        t = self.diffusion.timesteps(t, x.shape[0], x.device, min_t=0)  # 负的 t 不能悄悄地绕回 t = T
         ab = self.diffusion.coef("alpha_bars", t, x)
         m, s2 = self.mean.to(x), (self.std**2).to(x)
         return (1 - ab).sqrt() / (ab * s2 + 1 - ab) * (x - ab.sqrt() * m)
@@ -338,6 +343,7 @@ class EmpiricalOptimalDenoiser(nn.Module):
         self.register_buffer("data", data.detach().clone())
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        t = self.diffusion.timesteps(t, x.shape[0], x.device, min_t=1)  # t = 0 时 1 − ᾱ = 0，负的 t 会绕回
         ab = self.diffusion.coef("alpha_bars", t, x).reshape(-1, 1)
         xf, d = x.reshape(x.shape[0], -1), self.data.to(x).reshape(self.data.shape[0], -1)
         sq = (xf**2).sum(1, keepdim=True) - 2 * ab.sqrt() * (xf @ d.T) + ab * (d**2).sum(1)[None, :]

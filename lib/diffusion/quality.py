@@ -79,6 +79,12 @@ def frechet_distance(mu1, cov1, mu2, cov2) -> float:
             f"mu1, mu2 must have shape (d,) and cov1, cov2 shape (d, d) with the same d, got "
             f"{mu1.shape}, {mu2.shape}, {cov1.shape}, {cov2.shape}"
         )
+    for name, cov in (("cov1", cov1), ("cov2", cov2)):
+        scale = max(1.0, float(np.abs(cov).max()))
+        if not np.allclose(cov, cov.T, atol=1e-8 * scale):
+            raise ValueError(f"{name} must be symmetric (a covariance matrix)")
+        if np.linalg.eigvalsh((cov + cov.T) / 2).min() < -1e-8 * scale:
+            raise ValueError(f"{name} must be positive semi-definite (a covariance matrix)")
     s1 = _sqrtm_psd(cov1)
     cross = np.linalg.eigvalsh(s1 @ cov2 @ s1)
     tr_cross = np.sum(np.sqrt(np.clip(cross, 0, None)))
@@ -158,6 +164,10 @@ def train_digits_classifier(images: torch.Tensor, labels, *, steps: int = 1500, 
     训练时加很小的高斯噪声（标准差 0.1）作为数据增强，使特征对像素的微小扰动不敏感。
     """
     steps = check_scalar(steps, "steps", Integral, min_val=1)
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        raise TypeError(f"images must be a floating-point torch tensor, got {type(images).__name__}")
+    if not torch.isfinite(images).all():
+        raise ValueError("images contain NaN or infinity (training would silently produce a NaN classifier)")
     labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     if labels.shape != (images.shape[0],):
         raise ValueError(f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}")

@@ -74,6 +74,8 @@ def train_diffusion(
         raise ValueError(
             f"data must be a floating-point tensor of shape (N, ...), got {getattr(data, 'shape', data)!r}"
         )
+    if not data.is_cuda and not torch.isfinite(data).all():
+        raise ValueError("data contains NaN or infinity (training would silently produce a NaN model)")
     steps = check_scalar(steps, "steps", Integral, min_val=1)
     batch_size = check_scalar(batch_size, "batch_size", Integral, min_val=1)
     lr = check_scalar(lr, "lr", Real, min_val=0, include_min=False)
