@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .utils import check_scalar
+from .utils import check_module_input, check_scalar
 
 __all__ = ["causal_mask", "scaled_dot_product_attention", "causal_self_attention", "MultiHeadAttention"]
 
@@ -144,6 +144,7 @@ class MultiHeadAttention(nn.Module):
         if not isinstance(u, torch.Tensor) or u.dim() != 3 or u.shape[-1] != self.d_model:
             shape = tuple(u.shape) if isinstance(u, torch.Tensor) else type(u).__name__
             raise ValueError(f"input must have shape (batch, length, {self.d_model}), got {shape}")
+        check_module_input(u, self, "input")
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         self._check_input(u)

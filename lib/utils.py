@@ -374,3 +374,22 @@ def show_source(obj: Any, *, start: str | None = None, stop: str | None = None):
         last = hits[0]
     body = textwrap.dedent("\n".join(lines[first : last + 1]))
     return Markdown(f"```python\n{body}\n```")
+
+
+def check_module_input(x: Any, module: Any, name: str = "x") -> None:
+    """``x`` 是与 ``module`` 的参数同 dtype、同设备的张量（自动混合精度下允许 dtype 不同）。
+
+    否则 torch 会在很深的地方报 “mat1 and mat2 must have the same dtype”；这里在模块的入口就说清楚。
+    """
+    import torch
+
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    p = next(module.parameters(), None)
+    if p is None:
+        return
+    if (x.dtype != p.dtype and not torch.is_autocast_enabled(x.device.type)) or x.device != p.device:
+        raise TypeError(
+            f"{name} is {x.dtype} on {x.device} but the module's parameters are {p.dtype} on {p.device}; "
+            f"convert one of them (e.g. module.to({name}.device, {name}.dtype))"
+        )

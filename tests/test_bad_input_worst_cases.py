@@ -123,6 +123,20 @@ CASES = [
     ("ResNet negative blocks", lambda: lib.conv.ResNet(blocks=(-1, 1)), ValueError, "blocks"),
     ("ResNet se_reduction=0", lambda: lib.conv.ResNet(se_reduction=0), ValueError, "se_reduction"),
     ("AlexNet dropout=nan", lambda: lib.conv.AlexNet(dropout=math.nan), ValueError, "dropout"),
+    (
+        "attention float64 input",
+        lambda: lib.attention.MultiHeadAttention(8, 2)(torch.zeros(1, 4, 8, dtype=torch.float64)),
+        TypeError,
+        "dtype|float64",
+    ),
+    (
+        "UNet float64 input",
+        lambda: lib.diffusion.UNet(in_channels=1, base_channels=16)(
+            torch.zeros(1, 1, 8, 8, dtype=torch.float64), torch.ones(1, dtype=torch.long)
+        ),
+        TypeError,
+        "float64",
+    ),
     ("LeNet5 num_classes=2.5", lambda: lib.conv.LeNet5(num_classes=2.5), TypeError, "num_classes"),
 ]
 

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import check_scalar
+from ..utils import check_module_input, check_scalar
 
 __all__ = [
     "sinusoidal_embedding",
@@ -92,6 +92,7 @@ class MLPDenoiser(nn.Module):
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         if x.ndim != 2 or x.shape[1] != self.data_dim:
             raise ValueError(f"x must have shape (B, {self.data_dim}), got {tuple(x.shape)}")
+        check_module_input(x, self, "x")
         emb = self.time_mlp(sinusoidal_embedding(t, self.time_dim).to(x.dtype))
         h = self.inp(x) + emb
         for block in self.blocks:
@@ -241,6 +242,7 @@ class UNet(nn.Module):
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"x must have shape (B, {self.in_channels}, H, W), got {tuple(x.shape)}")
+        check_module_input(x, self, "x")
         factor = 2 ** (self.levels - 1)
         if x.shape[2] % factor or x.shape[3] % factor:
             raise ValueError(
