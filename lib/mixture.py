@@ -19,13 +19,14 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import xlog1py, xlogy
 from sklearn.utils.validation import validate_data
 
 from .base import BaseEstimator, ConvergenceWarning
 from .cluster import KMeans
 from .utils import check_random_state, check_scalar
 
-__all__ = ["GaussianMixture"]
+__all__ = ["GaussianMixture", "bernoulli_mixture_em"]
 
 _COV_TYPES = ("full", "tied", "diag", "spherical")
 _INIT_PARAMS = ("kmeans", "random")
@@ -283,3 +284,46 @@ class GaussianMixture(BaseEstimator):
         """赤池信息准则 :math:`-2\\ln L+2p`，越小越好。"""
         n = np.asarray(X).shape[0]
         return float(-2 * self.score(X) * n + 2 * self._n_parameters())
+
+
+def bernoulli_mixture_em(
+    X, n_components: int, *, max_iter: int = 100, tol: float = 1e-6, alpha: float = 1e-3, random_state=None
+):
+    r"""伯努利混合的 EM：:math:`p(\mathbf x)=\sum_k\pi_k\prod_j\mu_{kj}^{x_j}(1-\mu_{kj})^{1-x_j}`，``X`` 取 0/1。
+
+    E 步 :math:`r_{nk}\propto\pi_k\prod_j\mu_{kj}^{x_{nj}}(1-\mu_{kj})^{1-x_{nj}}`（在对数域计算）；M 步
+    :math:`\pi_k=N_k/N`，:math:`\mu_{kj}=(\sum_nr_{nk}x_{nj}+\alpha)/(N_k+2\alpha)`（``alpha`` 是 Beta 先验的平滑，
+    防止 :math:`\ln0`；``alpha=0`` 即最大似然）。初始化为随机责任。
+
+    返回 ``(weights, probs, resp, history)``：权重 (K,)、伯努利参数 (K, d)、最后的责任 (N, K)、
+    每轮 E 步时的平均对数似然（``alpha>0`` 时再加上 Beta 先验的对数除以 :math:`N`，即 MAP 的目标），单调不减。
+    """
+    from .utils import check_array
+
+    X = check_array(X, "X", ndim=2)
+    if not np.all((X == 0) | (X == 1)):
+        raise ValueError("X must contain only 0 and 1 (binarise the data first)")
+    K = check_scalar(n_components, "n_components", Integral, min_val=1)
+    if X.shape[0] < K:
+        raise ValueError(f"n_samples={X.shape[0]} should be >= n_components={K}")
+    check_scalar(max_iter, "max_iter", Integral, min_val=1)
+    check_scalar(tol, "tol", Real, min_val=0)
+    check_scalar(alpha, "alpha", Real, min_val=0)
+    rng = check_random_state(random_state)
+    resp = rng.dirichlet(np.ones(K), size=X.shape[0])
+    history: list[float] = []
+    for _ in range(max_iter):
+        nk = resp.sum(axis=0)
+        weights = nk / nk.sum()
+        probs = (resp.T @ X + alpha) / (nk[:, None] + 2 * alpha)
+        # 0·ln0 = 0（某一维在某分量里恒为 0 或 1 时）
+        with np.errstate(divide="ignore"):
+            logp = np.log(weights) + (xlogy(X[:, None, :], probs) + xlog1py(1 - X[:, None, :], -probs)).sum(axis=2)
+        log_norm = _logsumexp(logp)
+        resp = np.exp(logp - log_norm[:, None])
+        # alpha > 0 时 EM 单调增大的是加上 Beta 先验的目标（MAP），记录的也是它
+        prior = alpha * (np.log(probs).sum() + np.log1p(-probs).sum()) if alpha > 0 else 0.0
+        history.append(float(log_norm.mean() + prior / X.shape[0]))
+        if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
+            break
+    return weights, probs, resp, np.array(history)

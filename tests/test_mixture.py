@@ -97,3 +97,24 @@ def test_bad_input():
     with pytest.raises(ValueError, match="reg_covar"):
         GaussianMixture(1, reg_covar=0.0).fit(line)
     assert np.isfinite(GaussianMixture(1).fit(line).score(line))
+
+
+def test_bernoulli_mixture_em_monotone_and_recovers():
+    from lib.mixture import bernoulli_mixture_em
+
+    rng = np.random.default_rng(0)
+    true = np.array([[0.9] * 5 + [0.1] * 5, [0.1] * 5 + [0.9] * 5])
+    z = rng.integers(2, size=600)
+    X = (rng.uniform(size=(600, 10)) < true[z]).astype(float)
+    w, p, r, hist = bernoulli_mixture_em(X, 2, alpha=0.0, tol=1e-10, max_iter=200, random_state=0)
+    assert np.all(np.diff(hist) >= -1e-10)
+    np.testing.assert_allclose(r.sum(axis=1), 1.0)
+    order = np.argsort(p[:, 0])[::-1]
+    np.testing.assert_allclose(p[order], true, atol=0.06)
+    # the average log-likelihood from the returned parameters, by brute force
+    ll = np.log((w * np.prod(np.where(X[:, None, :] == 1, p, 1 - p), axis=2)).sum(axis=1)).mean()
+    assert ll >= hist[-1] - 1e-9
+    with pytest.raises(ValueError, match="0 and 1"):
+        bernoulli_mixture_em(X + 0.5, 2)
+    with pytest.raises(ValueError, match="n_components"):
+        bernoulli_mixture_em(X[:1], 2)
