@@ -26,7 +26,7 @@ from .base import BaseEstimator, ConvergenceWarning
 from .cluster import KMeans
 from .utils import check_random_state, check_scalar
 
-__all__ = ["GaussianMixture", "bernoulli_mixture_em"]
+__all__ = ["GaussianMixture", "bernoulli_mixture_em", "ppca_ml", "ppca_loglik", "ppca_em"]
 
 _COV_TYPES = ("full", "tied", "diag", "spherical")
 _INIT_PARAMS = ("kmeans", "random")
@@ -327,3 +327,63 @@ def bernoulli_mixture_em(
         if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
             break
     return weights, probs, resp, np.array(history)
+
+
+def ppca_ml(X, n_components: int):
+    r"""概率 PCA 的闭式最大似然解（Tipping & Bishop）。模型 x = W z + mu + eps，z ~ N(0, I_q)，eps ~ N(0, sigma2 I_d)。
+
+    sigma2 是样本协方差（除以 N）被舍弃的 d - q 个特征值的平均，W = U_q (Lambda_q - sigma2 I)^(1/2)（差一个旋转）。
+    返回 ``(mean, W, sigma2)``。
+    """
+    from .utils import check_array
+
+    X = check_array(X, "X", ndim=2)
+    d = X.shape[1]
+    q = check_scalar(n_components, "n_components", Integral, min_val=1, max_val=d - 1)
+    mean = X.mean(axis=0)
+    S = np.cov(X, rowvar=False, bias=True)
+    lam, U = np.linalg.eigh(S)
+    lam, U = lam[::-1], U[:, ::-1]
+    sigma2 = float(lam[q:].mean())
+    W = U[:, :q] * np.sqrt(np.maximum(lam[:q] - sigma2, 0.0))
+    return mean, W, sigma2
+
+
+def ppca_loglik(X, mean, W, sigma2: float) -> float:
+    r"""概率 PCA 下的平均对数似然：x ~ N(mu, W W^T + sigma2 I)。"""
+    X = np.asarray(X, dtype=np.float64)
+    C = W @ W.T + sigma2 * np.eye(X.shape[1])
+    L = _cholesky(C, "W W^T + sigma2 I")
+    Z = np.linalg.solve(L, (X - mean).T)
+    return float(-0.5 * (X.shape[1] * _LOG_2PI + 2 * np.log(np.diag(L)).sum()) - 0.5 * (Z**2).sum(axis=0).mean())
+
+
+def ppca_em(X, n_components: int, *, max_iter: int = 500, tol: float = 1e-8, random_state=None):
+    r"""概率 PCA 的 EM。E 步：M = W^T W + sigma2 I，E[z_n] = M^-1 W^T (x_n - mu)，
+    E[z_n z_n^T] = sigma2 M^-1 + E[z_n] E[z_n]^T。M 步：W = [sum (x_n - mu) E[z_n]^T] [sum E[z_n z_n^T]]^-1，
+    sigma2 = (1/(N d)) sum { |x_n - mu|^2 - 2 E[z_n]^T W^T (x_n - mu) + tr(E[z_n z_n^T] W^T W) }（用新的 W）。
+    返回 ``(mean, W, sigma2, history)``，``history`` 为初始与每轮之后的平均对数似然（单调不减）。
+    """
+    from .utils import check_array
+
+    X = check_array(X, "X", ndim=2)
+    N, d = X.shape
+    q = check_scalar(n_components, "n_components", Integral, min_val=1, max_val=d - 1)
+    check_scalar(max_iter, "max_iter", Integral, min_val=1)
+    check_scalar(tol, "tol", Real, min_val=0)
+    rng = check_random_state(random_state)
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    W = rng.normal(size=(d, q))
+    sigma2 = float(Xc.var())
+    history = [ppca_loglik(X, mean, W, sigma2)]
+    for _ in range(max_iter):
+        Minv = np.linalg.inv(W.T @ W + sigma2 * np.eye(q))
+        Ez = Xc @ W @ Minv  # (N, q)
+        sum_Ezz = N * sigma2 * Minv + Ez.T @ Ez
+        W = (Xc.T @ Ez) @ np.linalg.inv(sum_Ezz)
+        sigma2 = float(((Xc**2).sum() - 2 * np.sum((Xc @ W) * Ez) + np.trace(sum_Ezz @ W.T @ W)) / (N * d))
+        history.append(ppca_loglik(X, mean, W, sigma2))
+        if abs(history[-1] - history[-2]) < tol:
+            break
+    return mean, W, sigma2, np.array(history)

@@ -118,3 +118,25 @@ def test_bernoulli_mixture_em_monotone_and_recovers():
         bernoulli_mixture_em(X + 0.5, 2)
     with pytest.raises(ValueError, match="n_components"):
         bernoulli_mixture_em(X[:1], 2)
+
+
+def test_ppca_closed_form_and_em():
+    from sklearn.decomposition import PCA
+
+    from lib.mixture import ppca_em, ppca_loglik, ppca_ml
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(500, 2))
+    X = Z @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(500, 6)) + 1.0
+    mean, W, s2 = ppca_ml(X, 2)
+    pca = PCA(2).fit(X)
+    n = len(X)
+    # scikit-learn divides by N - 1; maximum likelihood divides by N
+    assert s2 == pytest.approx(pca.noise_variance_ * (n - 1) / n, rel=1e-10)
+    assert ppca_loglik(X, mean, W, s2) == pytest.approx(pca.score(X) + 0.0, abs=5e-3)
+    m2, W2, s22, hist = ppca_em(X, 2, tol=1e-12, max_iter=5000, random_state=0)
+    assert np.all(np.diff(hist) >= -1e-10)
+    assert s22 == pytest.approx(s2, rel=1e-4)
+    np.testing.assert_allclose(W2 @ W2.T, W @ W.T, atol=1e-3)
+    with pytest.raises(ValueError, match="n_components"):
+        ppca_ml(X, 6)
