@@ -25,6 +25,8 @@ r"""卷积层与池化层的显式反向传播（第 15.4 节）。
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
@@ -166,7 +168,12 @@ def avg_pool2d_backward(
     if tuple(db.shape) != (*xb.shape[:2], *out_hw):
         raise ValueError(f"grad_output must have the pooled shape {(*xb.shape[:2], *out_hw)}, got {tuple(db.shape)}")
     if divisor_override is not None:
-        share = db / divisor_override
+        # 与前向一致：除数必须是正整数（0、负数、小数、NaN 都会给出错误的梯度）
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, Integral):
+            raise TypeError(f"divisor_override must be a positive integer, got {divisor_override!r}")
+        if divisor_override <= 0:
+            raise ValueError(f"divisor_override must be a positive integer, got {divisor_override!r}")
+        share = db / int(divisor_override)
     else:
         share = db / _avg_counts(xb, kernel, stride, pad, out_hw, extra, count_include_pad)
     n, c = xb.shape[:2]

@@ -312,8 +312,10 @@ class GaussianOptimalDenoiser(nn.Module):
         self.diffusion = diffusion
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float64))
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float64))
-        if torch.any(self.std <= 0):
-            raise ValueError(f"std must be positive, got {std!r}")
+        if not torch.all(torch.isfinite(self.mean)):
+            raise ValueError(f"mean must be finite, got {mean!r}")
+        if not torch.all(torch.isfinite(self.std) & (self.std > 0)):
+            raise ValueError(f"std must be positive and finite, got {std!r}")
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         ab = self.diffusion.coef("alpha_bars", t, x)
