@@ -75,3 +75,20 @@ def test_seed_everything_accepts_numpy_integers(seed):
 def test_seed_everything_rejects_bad_seed(seed, exc):
     with pytest.raises(exc, match="seed"):
         seed_everything(seed)
+
+
+def test_data_generators_accept_numpy_integers():
+    from lib.data import two_moons
+
+    ds = two_moons(n=np.int64(50))
+    assert ds.X.shape == (50, 2) and ds.y.shape == (50,)
+
+
+@pytest.mark.parametrize("groups, exc", [(math.nan, TypeError), (0, ValueError), (-1, ValueError), (2.5, TypeError)])
+def test_diffusion_blocks_reject_bad_groups_without_hanging(groups, exc):
+    from lib.diffusion.models import AttentionBlock, ResBlock
+
+    with pytest.raises(exc, match="groups"):
+        AttentionBlock(8, groups=groups)
+    with pytest.raises(exc, match="groups"):
+        ResBlock(8, 8, 4, groups=groups)

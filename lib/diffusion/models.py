@@ -104,7 +104,9 @@ class MLPDenoiser(nn.Module):
 # ---------------------------------------------------------------------------------------------
 def _groups(channels: int, groups: int) -> int:
     """不超过 ``groups`` 且整除 ``channels`` 的最大组数。"""
-    g = min(groups, channels)
+    channels = check_scalar(channels, "channels", Integral, min_val=1)
+    groups = check_scalar(groups, "groups", Integral, min_val=1)
+    g = int(min(groups, channels))
     while channels % g:
         g -= 1
     return g
