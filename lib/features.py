@@ -45,6 +45,22 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # 多项式特征
 # ---------------------------------------------------------------------------------------------
+_MAX_OUTPUT_FEATURES = 10**6
+
+
+def _check_n_output_features(n_features: int, degree: int, interaction_only: bool) -> None:
+    """在枚举单项式之前限制输出维数：degree=10**6 之类的值会枚举（或分配）到机器挂起。"""
+    from math import comb
+
+    d = min(degree, n_features) if interaction_only else degree
+    total = sum(comb(n_features, k) for k in range(d + 1)) if interaction_only else comb(n_features + d, d)
+    if total > _MAX_OUTPUT_FEATURES:
+        raise ValueError(
+            f"degree={degree} with {n_features} features gives {total:.3g} output features, "
+            f"more than the limit {_MAX_OUTPUT_FEATURES}"
+        )
+
+
 class PolynomialFeatures(TransformerMixin, BaseEstimator):
     r"""全部次数不超过 ``degree`` 的单项式，接口与列的顺序同 ``sklearn.preprocessing.PolynomialFeatures``。
 
@@ -71,6 +87,7 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
         X = validate_data(self, X, dtype=np.float64)
         m = X.shape[1]
+        _check_n_output_features(m, self.degree, self.interaction_only)
         combine = itertools.combinations if self.interaction_only else itertools.combinations_with_replacement
         powers = []
         for total in range(0 if self.include_bias else 1, self.degree + 1):

@@ -92,3 +92,28 @@ def test_diffusion_blocks_reject_bad_groups_without_hanging(groups, exc):
         AttentionBlock(8, groups=groups)
     with pytest.raises(exc, match="groups"):
         ResBlock(8, 8, 4, groups=groups)
+
+
+@pytest.mark.parametrize("interaction_only", [False, True])
+def test_polynomial_features_bounds_output_size(interaction_only):
+    from lib.features import PolynomialFeatures, PolynomialRegression
+    from lib.kernels import polynomial_feature_map
+
+    X = np.ones((4, 40)) if interaction_only else np.ones((4, 3))
+    with pytest.raises(ValueError, match="degree=.*output features"):
+        PolynomialFeatures(degree=10**6, interaction_only=interaction_only).fit(X)
+    if not interaction_only:
+        with pytest.raises(ValueError, match="degree=.*output features"):
+            PolynomialRegression(degree=10**6).fit(X, np.ones(4))
+        with pytest.raises(ValueError, match="degree=.*output features"):
+            polynomial_feature_map(X, degree=10**6)
+
+
+@pytest.mark.parametrize("t, exc", [(-1, IndexError), (11, IndexError), (0.5, TypeError)])
+def test_diffusion_coef_rejects_out_of_range_time_steps(t, exc):
+    from lib.diffusion import GaussianDiffusion, linear_beta_schedule
+
+    d = GaussianDiffusion(linear_beta_schedule(10))
+    x = torch.zeros(1, 2)
+    with pytest.raises(exc, match="t must"):
+        d.coef("alpha_bars", torch.tensor([t]), x)
