@@ -117,3 +117,18 @@ def test_diffusion_coef_rejects_out_of_range_time_steps(t, exc):
     x = torch.zeros(1, 2)
     with pytest.raises(exc, match="t must"):
         d.coef("alpha_bars", torch.tensor([t]), x)
+
+
+@pytest.mark.parametrize(
+    "factory, name",
+    [
+        (lambda: __import__("lib.diffusion.models").diffusion.models.MLPDenoiser(depth=10**12), "depth"),
+        (lambda: __import__("lib.diffusion.models").diffusion.models.MLPDenoiser(hidden=10**12), "hidden"),
+        (lambda: __import__("lib.diffusion.models").diffusion.models.UNet(num_res_blocks=10**12), "num_res_blocks"),
+        (lambda: __import__("lib.diffusion.models").diffusion.models.UNet(base_channels=10**12), "base_channels"),
+        (lambda: __import__("lib.diffusion.models").diffusion.models.UNet(groups=math.nan), "groups"),
+    ],
+)
+def test_diffusion_models_bound_sizes(factory, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        factory()
