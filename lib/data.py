@@ -10,7 +10,7 @@ scikit-learn 的 ``load_digits``、``load_diabetes`` 等数据集随 scikit-lear
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -174,7 +174,7 @@ def two_moons(n: int = 1000, noise: float = 0.05, rng=None) -> Dataset:
     ``y`` 是所属的半月（0/1）。
     """
     n = int(check_scalar(n, "n", Integral, min_val=2))
-    noise = check_scalar(noise, "noise", (int, float), min_val=0)
+    noise = check_scalar(noise, "noise", Real, min_val=0)
     rng = check_random_state(rng)
     y = np.arange(n) % 2
     theta = rng.uniform(0.0, np.pi, size=n)
@@ -194,7 +194,7 @@ def swiss_roll_2d(n: int = 1000, noise: float = 0.05, rng=None) -> Dataset:
     ``y`` 把卷上的位置 :math:`s` 等分成 4 段（0–3），便于给点上色。
     """
     n = int(check_scalar(n, "n", Integral, min_val=2))
-    noise = check_scalar(noise, "noise", (int, float), min_val=0)
+    noise = check_scalar(noise, "noise", Real, min_val=0)
     rng = check_random_state(rng)
     s = 1.5 * np.pi * (1.0 + 2.0 * rng.uniform(size=n))
     X = np.stack([s * np.cos(s), s * np.sin(s)], axis=1) / 5.0 + noise * rng.normal(size=(n, 2))
@@ -208,8 +208,8 @@ def eight_gaussians(n: int = 1000, std: float = 0.1, radius: float = 2.0, rng=No
     ``y`` 是分量编号 :math:`k=0,\dots,7`。模式坍塌（只生成其中几个分量）在这份数据上一目了然。
     """
     n = int(check_scalar(n, "n", Integral, min_val=2))
-    std = check_scalar(std, "std", (int, float), min_val=0)
-    radius = check_scalar(radius, "radius", (int, float), min_val=0, include_min=False)
+    std = check_scalar(std, "std", Real, min_val=0)
+    radius = check_scalar(radius, "radius", Real, min_val=0, include_min=False)
     rng = check_random_state(rng)
     y = rng.integers(0, 8, size=n)
     angle = y * np.pi / 4
@@ -355,7 +355,6 @@ def associative_recall(
     监督信号更密，小模型在 CPU 上学得更快）；其余位置为 ``-100``（PyTorch 交叉熵忽略的标记）。
     只看最后一个位置时，不读上下文的最好策略（猜任意一个值）的准确率是 ``1 / n_values``。
     """
-    from numbers import Integral
 
     n_samples = check_scalar(n_samples, "n_samples", Integral, min_val=1)
     seq_len = check_scalar(seq_len, "seq_len", Integral, min_val=3)
@@ -458,7 +457,7 @@ def noisy_sine(n_samples: int = 10, noise_std: float = 0.3, rng=None) -> Dataset
     真实函数已知（:func:`sine_function`），所以可以精确地计算测试误差、偏差与方差。``X`` 的形状是 ``(n_samples, 1)``。
     """
     n_samples = int(check_scalar(n_samples, "n_samples", Integral, min_val=1))
-    noise_std = check_scalar(noise_std, "noise_std", (int, float), min_val=0)
+    noise_std = check_scalar(noise_std, "noise_std", Real, min_val=0)
     rng = check_random_state(rng)
     x = rng.uniform(0.0, 1.0, size=n_samples)
     y = sine_function(x) + noise_std * rng.normal(size=n_samples)

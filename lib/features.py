@@ -21,7 +21,6 @@ r"""基函数与非线性化（第 7.1 节）：把线性模型 :math:`f(\mathbf
 from __future__ import annotations
 
 import itertools
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -46,8 +45,20 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # 多项式特征
 # ---------------------------------------------------------------------------------------------
-# 多项式特征最多输出的列数（再多的话一行就要几十 MB）
-MAX_OUTPUT_FEATURES = 10**6
+_MAX_OUTPUT_FEATURES = 10**6
+
+
+def _check_n_output_features(n_features: int, degree: int, interaction_only: bool) -> None:
+    """在枚举单项式之前限制输出维数：degree=10**6 之类的值会枚举（或分配）到机器挂起。"""
+    from math import comb
+
+    d = min(degree, n_features) if interaction_only else degree
+    total = sum(comb(n_features, k) for k in range(d + 1)) if interaction_only else comb(n_features + d, d)
+    if total > _MAX_OUTPUT_FEATURES:
+        raise ValueError(
+            f"degree={degree} with {n_features} features gives {total:.3g} output features, "
+            f"more than the limit {_MAX_OUTPUT_FEATURES}"
+        )
 
 
 class PolynomialFeatures(TransformerMixin, BaseEstimator):
@@ -76,17 +87,7 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
                 raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
         X = validate_data(self, X, dtype=np.float64)
         m = X.shape[1]
-        # 先数输出的列数再枚举：次数或特征数过大时，枚举本身就会耗尽时间与内存
-        if self.interaction_only:
-            n_out = sum(math.comb(m, d) for d in range(min(self.degree, m) + 1))
-        else:
-            n_out = math.comb(m + self.degree, m)  # 次数不超过 degree 的单项式个数
-        n_out -= 0 if self.include_bias else 1
-        if n_out > MAX_OUTPUT_FEATURES:
-            raise ValueError(
-                f"degree={self.degree} on {m} features would create {n_out} columns "
-                f"(more than {MAX_OUTPUT_FEATURES}); lower the degree"
-            )
+        _check_n_output_features(m, self.degree, self.interaction_only)
         combine = itertools.combinations if self.interaction_only else itertools.combinations_with_replacement
         powers = []
         for total in range(0 if self.include_bias else 1, self.degree + 1):

@@ -99,6 +99,8 @@ def fftconv(u: torch.Tensor, k: torch.Tensor, D: torch.Tensor | None = None) -> 
     for name, x in (("u", u), ("k", k)):
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        if not (x.is_floating_point() or x.is_complex()):
+            raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
     if u.dim() < 2:
         raise ValueError(f"u must have shape (..., channels, length), got {tuple(u.shape)}")
     if k.dim() < 1 or (k.dim() >= 2 and k.shape[-2] not in (1, u.shape[-2])):

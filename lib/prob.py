@@ -566,7 +566,6 @@ def _check_counts(counts, name: str = "counts") -> np.ndarray:
     return counts
 
 
-
 def _counts_and_alpha(counts, alpha):
     """类别计数（一维）与 Dirichlet 参数（标量或每类一个）的共同检查；返回 (counts, alpha, K)。"""
     counts = _check_counts(counts)
@@ -577,6 +576,7 @@ def _counts_and_alpha(counts, alpha):
     if alpha.ndim == 1 and alpha.shape != (K,):
         raise ValueError(f"alpha must be a scalar or have one entry per category ({K}), got shape {alpha.shape}")
     return counts, alpha, K
+
 
 def additive_smoothing(counts, alpha: float = 1.0) -> np.ndarray:
     r"""加 :math:`\alpha` 平滑（Lidstone 平滑）：每一类的计数先加上 :math:`\alpha` 再归一化，

@@ -48,7 +48,7 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 
     书中每个用到随机数的单元格都从这里拿随机源，使得每次运行、每台机器上的输出一致。
     """
-    seed = int(check_scalar(seed, "seed", Integral, min_val=0))  # NumPy 整数也可以；random.seed 只认 Python 的 int
+    seed = int(check_scalar(seed, "seed", Integral, min_val=0))  # NumPy 整数也接受
     random.seed(seed)
     np.random.seed(seed % 2**32)
     os.environ["PYTHONHASHSEED"] = str(seed)

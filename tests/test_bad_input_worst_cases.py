@@ -40,7 +40,7 @@ CASES = [
         "PolynomialFeatures huge degree",
         lambda: lib.features.PolynomialFeatures(degree=10**6).fit(np.ones((3, 3))),
         ValueError,
-        "columns",
+        "output features",
     ),
     (
         "LanguageModel huge n_layers",
@@ -61,7 +61,7 @@ CASES = [
         lambda: lib.conv.backward.avg_pool2d_backward(
             torch.ones(1, 1, 2, 2), torch.ones(1, 1, 4, 4), 2, divisor_override=math.nan
         ),
-        ValueError,
+        TypeError,
         "divisor_override",
     ),
     ("oracle std nan", lambda: GaussianOptimalDenoiser(diffusion(), 0.0, math.nan), ValueError, "std"),

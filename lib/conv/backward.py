@@ -25,6 +25,8 @@ r"""卷积层与池化层的显式反向传播（第 15.4 节）。
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
@@ -38,7 +40,6 @@ from .functional import (
     _conv_args,
     _dilate,
     _fold_padded,
-    _is_int,
     _output_hw,
     _padding4,
     _pool_args,
@@ -158,9 +159,7 @@ def avg_pool2d_backward(
 ):
     r"""平均池化的反向传播：:math:`\delta[i,j]/|R_{ij}|` 分给窗口 :math:`R_{ij}` 中的每个像素。
 
-    用 :func:`col2im` 把各窗口的份额叠加回输入。``divisor_override`` 的检查与前向相同。"""
-    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override < 1):
-        raise ValueError(f"divisor_override must be a positive int or None, got {divisor_override!r}")
+    用 :func:`col2im` 把各窗口的份额叠加回输入。"""
     x, _ = _as_tensor(input, "input")
     delta, _ = _as_tensor(grad_output, "grad_output")
     xb, unbatched = _batched(x, "input")
@@ -169,7 +168,12 @@ def avg_pool2d_backward(
     if tuple(db.shape) != (*xb.shape[:2], *out_hw):
         raise ValueError(f"grad_output must have the pooled shape {(*xb.shape[:2], *out_hw)}, got {tuple(db.shape)}")
     if divisor_override is not None:
-        share = db / divisor_override
+        # 与前向一致：除数必须是正整数（0、负数、小数、NaN 都会给出错误的梯度）
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, Integral):
+            raise TypeError(f"divisor_override must be a positive integer, got {divisor_override!r}")
+        if divisor_override <= 0:
+            raise ValueError(f"divisor_override must be a positive integer, got {divisor_override!r}")
+        share = db / int(divisor_override)
     else:
         share = db / _avg_counts(xb, kernel, stride, pad, out_hw, extra, count_include_pad)
     n, c = xb.shape[:2]

@@ -53,7 +53,6 @@ def _activation(name: str) -> nn.Module:
     return table[name]()
 
 
-
 def _check_head(num_classes, dropout=None) -> None:
     """分类头的超参数：类别数是正整数，dropout 概率在 [0, 1) 内（NaN 也拒绝）。"""
     check_scalar(num_classes, "num_classes", Integral, min_val=1)

@@ -112,6 +112,17 @@ class GaussianDiffusion:
         if table is None:
             table = torch.as_tensor(getattr(self, name), dtype=torch.float64, device=x.device)
             self._cache[key] = table
+        # 负的时间步会绕回表尾（t=-1 变成 t=T），必须报错而不是默默取值
+        tt = torch.as_tensor(t)
+        if tt.is_floating_point() or tt.is_complex() or tt.dtype == torch.bool:
+            raise TypeError(f"t must hold integer time steps, got dtype {tt.dtype}")
+        if tt.device.type == "cpu":
+            if tt.numel() and (int(tt.min()) < 0 or int(tt.max()) >= table.shape[0]):
+                raise IndexError(
+                    f"t must lie in [0, {table.shape[0] - 1}], got values in [{int(tt.min())}, {int(tt.max())}]"
+                )
+        else:
+            torch._assert_async(((tt >= 0) & (tt < table.shape[0])).all(), "t out of range")
         dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float32
         return table[t].to(dtype).reshape(-1, *([1] * (x.ndim - 1)))
 

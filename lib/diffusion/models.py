@@ -81,8 +81,8 @@ class MLPDenoiser(nn.Module):
     def __init__(self, data_dim: int = 2, hidden: int = 128, depth: int = 3, time_dim: int = 32):
         super().__init__()
         self.data_dim = check_scalar(data_dim, "data_dim", Integral, min_val=1)
-        hidden = check_scalar(hidden, "hidden", Integral, min_val=1)
-        depth = check_scalar(depth, "depth", Integral, min_val=0)
+        hidden = check_scalar(hidden, "hidden", Integral, min_val=1, max_val=2**16)
+        depth = check_scalar(depth, "depth", Integral, min_val=0, max_val=1000)
         self.time_dim = check_scalar(time_dim, "time_dim", Integral, min_val=2)
         self.time_mlp = nn.Sequential(nn.Linear(time_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
         self.inp = nn.Linear(data_dim, hidden)
@@ -105,9 +105,9 @@ class MLPDenoiser(nn.Module):
 # ---------------------------------------------------------------------------------------------
 def _groups(channels: int, groups: int) -> int:
     """不超过 ``groups`` 且整除 ``channels`` 的最大组数。"""
-    check_scalar(groups, "groups", Integral, min_val=1)  # NaN 或非整数会让下面的循环永不结束
-    check_scalar(channels, "channels", Integral, min_val=1)
-    g = min(int(groups), int(channels))
+    channels = check_scalar(channels, "channels", Integral, min_val=1)
+    groups = check_scalar(groups, "groups", Integral, min_val=1)
+    g = int(min(groups, channels))
     while channels % g:
         g -= 1
     return g
@@ -176,10 +176,10 @@ class UNet(nn.Module):
     ):
         super().__init__()
         self.in_channels = check_scalar(in_channels, "in_channels", Integral, min_val=1)
-        base = check_scalar(base_channels, "base_channels", Integral, min_val=2)
+        base = check_scalar(base_channels, "base_channels", Integral, min_val=2, max_val=4096)
         if base % 2:
             raise ValueError(f"base_channels must be even (it is also the time-embedding size), got {base}")
-        num_res_blocks = check_scalar(num_res_blocks, "num_res_blocks", Integral, min_val=1)
+        num_res_blocks = check_scalar(num_res_blocks, "num_res_blocks", Integral, min_val=1, max_val=100)
         dropout = check_scalar(dropout, "dropout", Real, min_val=0, max_val=1, include_max=False)
         mults = tuple(channel_mults)
         if not mults or not all(isinstance(m, Integral) and m >= 1 for m in mults):
@@ -318,7 +318,7 @@ class GaussianOptimalDenoiser(nn.Module):
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float64))
         if not torch.all(torch.isfinite(self.mean)):
             raise ValueError(f"mean must be finite, got {mean!r}")
-        if not torch.all(torch.isfinite(self.std) & (self.std > 0)):  # NaN 不满足 std <= 0，要单独拒绝
+        if not torch.all(torch.isfinite(self.std) & (self.std > 0)):
             raise ValueError(f"std must be positive and finite, got {std!r}")
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

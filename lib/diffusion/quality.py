@@ -80,11 +80,11 @@ def frechet_distance(mu1, cov1, mu2, cov2) -> float:
             f"{mu1.shape}, {mu2.shape}, {cov1.shape}, {cov2.shape}"
         )
     for name, cov in (("cov1", cov1), ("cov2", cov2)):
-        scale = max(1.0, float(np.abs(cov).max()))
-        if not np.allclose(cov, cov.T, atol=1e-8 * scale):
-            raise ValueError(f"{name} must be symmetric (a covariance matrix)")
-        if np.linalg.eigvalsh((cov + cov.T) / 2).min() < -1e-8 * scale:
-            raise ValueError(f"{name} must be positive semi-definite (a covariance matrix)")
+        if not np.allclose(cov, cov.T, rtol=1e-6, atol=1e-8 * max(1.0, float(np.abs(cov).max(initial=0.0)))):
+            raise ValueError(f"{name} must be a symmetric covariance matrix")
+        lam_min = float(np.linalg.eigvalsh(cov).min(initial=0.0))
+        if lam_min < -1e-8 * max(1.0, float(np.abs(cov).max(initial=0.0))):
+            raise ValueError(f"{name} must be positive semi-definite, smallest eigenvalue {lam_min:.3g}")
     s1 = _sqrtm_psd(cov1)
     cross = np.linalg.eigvalsh(s1 @ cov2 @ s1)
     tr_cross = np.sum(np.sqrt(np.clip(cross, 0, None)))
