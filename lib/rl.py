@@ -457,7 +457,18 @@ class TabularHistory:
     Q: np.ndarray | None = None
 
 
-def _td_control(env, *, off_policy, alpha, gamma, epsilon, episodes, seed, max_steps):
+def _td_control(
+    env,
+    *,
+    off_policy: bool,
+    alpha: float = 0.5,
+    gamma: float = 1.0,
+    epsilon: float = 0.1,
+    episodes: int = 500,
+    seed: int = 0,
+    max_steps: int = 10_000,
+):
+    """SARSA 与 Q 学习共用的循环：两者只差自举目标的一行（``off_policy``）。"""
     n_states, n_actions = _check_env(env)
     gamma = _common(alpha, gamma, epsilon, episodes, seed)
     rng = np.random.default_rng(seed)
@@ -483,51 +494,17 @@ def _td_control(env, *, off_policy, alpha, gamma, epsilon, episodes, seed, max_s
     return history
 
 
-def sarsa(
-    env,
-    *,
-    alpha: float = 0.5,
-    gamma: float = 1.0,
-    epsilon: float = 0.1,
-    episodes: int = 500,
-    seed: int = 0,
-    max_steps: int = 10_000,
-):
+def sarsa(env, **options):
     r"""SARSA（同策略）：:math:`Q(s,a)\leftarrow Q(s,a)+\alpha[r+\gamma Q(s',a')-Q(s,a)]`，
-    :math:`a'` 由 ε-贪心选出、下一步真的执行。"""
-    return _td_control(
-        env,
-        off_policy=False,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        episodes=episodes,
-        seed=seed,
-        max_steps=max_steps,
-    )
+    :math:`a'` 由 ε-贪心选出、下一步真的执行。参数（``alpha=0.5, gamma=1.0, epsilon=0.1, episodes=500, seed=0,
+    max_steps=10_000``）见 :func:`_td_control`。"""
+    return _td_control(env, off_policy=False, **options)
 
 
-def q_learning(
-    env,
-    *,
-    alpha: float = 0.5,
-    gamma: float = 1.0,
-    epsilon: float = 0.1,
-    episodes: int = 500,
-    seed: int = 0,
-    max_steps: int = 10_000,
-):
-    r"""Q 学习（异策略）：:math:`Q(s,a)\leftarrow Q(s,a)+\alpha[r+\gamma\max_{a'}Q(s',a')-Q(s,a)]`，行为仍按 ε-贪心。"""
-    return _td_control(
-        env,
-        off_policy=True,
-        alpha=alpha,
-        gamma=gamma,
-        epsilon=epsilon,
-        episodes=episodes,
-        seed=seed,
-        max_steps=max_steps,
-    )
+def q_learning(env, **options):
+    r"""Q 学习（异策略）：:math:`Q(s,a)\leftarrow Q(s,a)+\alpha[r+\gamma\max_{a'}Q(s',a')-Q(s,a)]`，
+    行为仍按 ε-贪心。参数与 :func:`sarsa` 相同。"""
+    return _td_control(env, off_policy=True, **options)
 
 
 def mc_control(
