@@ -62,10 +62,20 @@ def self_training(estimator, X_l, y_l, X_u, *, threshold=0.9, max_iter=10):
     return model, history
 
 
+def _top_per_class(proba, k):
+    """每个预测类别里最自信的至多 k 个样本的下标（保持类别平衡，Blum & Mitchell 的做法）。"""
+    pred, conf = proba.argmax(axis=1), proba.max(axis=1)
+    out = []
+    for c in range(proba.shape[1]):
+        idx = np.flatnonzero(pred == c)
+        out.extend(idx[np.argsort(-conf[idx], kind="stable")[:k]])
+    return np.array(out, dtype=int)
+
+
 def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20):
     """协同训练（Blum & Mitchell 1998）。``views_l`` / ``views_u`` 是两个视图的特征矩阵组成的二元组。
 
-    每轮：两个视图各拟合一个 ``estimator`` 的副本；各自从无标注池里挑出最自信的 ``per_round`` 个样本，
+    每轮：两个视图各拟合一个 ``estimator`` 的副本；各自在每个预测类别里挑出最自信的 ``per_round`` 个无标注样本，
     用自己的预测作伪标签加入共同的训练集（两边都挑中时取视图一的标签）。返回 ``(model_1, model_2, history)``。
     """
     if len(views_l) != 2 or len(views_u) != 2:
@@ -83,9 +93,7 @@ def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20):
         if A_u.shape[0] == 0:
             break
         p1, p2 = m1.predict_proba(A_u), m2.predict_proba(B_u)
-        k = min(per_round, A_u.shape[0])
-        i1 = np.argsort(-p1.max(axis=1), kind="stable")[:k]
-        i2 = np.argsort(-p2.max(axis=1), kind="stable")[:k]
+        i1, i2 = _top_per_class(p1, per_round), _top_per_class(p2, per_round)
         labels = {int(i): m2.classes_[p2[i].argmax()] for i in i2}
         labels.update({int(i): m1.classes_[p1[i].argmax()] for i in i1})
         idx = np.array(sorted(labels))
