@@ -1,0 +1,147 @@
+"""lib.paradigms：自训练、协同训练、CORAL、EWC、MAML。"""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression as SkLR
+
+from lib.linear import LogisticRegression
+from lib.paradigms import EWC, co_training, coral, maml_step, self_training
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    rng = np.random.default_rng(0)
+    lab = np.concatenate([rng.choice(np.flatnonzero(y == c), 3, replace=False) for c in range(10)])
+    rest = np.setdiff1d(np.arange(len(y)), lab)
+    return X, y, lab, rest[:600], rest[600:]
+
+
+def test_self_training_adds_pseudo_labels_and_keeps_classes(digits):
+    X, y, lab, unl, test = digits
+    model, hist = self_training(SkLR(C=1.0, max_iter=500), X[lab], y[lab], X[unl], threshold=0.5, max_iter=5)
+    assert sum(hist) > 0 and sum(hist) <= len(unl)
+    assert set(model.classes_) == set(range(10))
+    # max_iter=0 等于只用标注数据训练
+    base, h0 = self_training(SkLR(C=1.0, max_iter=500), X[lab], y[lab], X[unl], max_iter=0)
+    assert h0 == []
+    ref = SkLR(C=1.0, max_iter=500).fit(X[lab], y[lab])
+    np.testing.assert_array_equal(base.predict(X[test]), ref.predict(X[test]))
+
+
+def test_self_training_with_lib_logistic(digits):
+    X, y, lab, unl, _ = digits
+    model, hist = self_training(LogisticRegression(C=1.0), X[lab], y[lab], X[unl[:100]], threshold=0.6, max_iter=2)
+    assert len(hist) <= 2 and model.predict(X[:5]).shape == (5,)
+
+
+def test_co_training_two_views(digits):
+    X, y, lab, unl, test = digits
+    L, R = X[:, :32], X[:, 32:]
+    m1, m2, hist = co_training(SkLR(max_iter=500), (L[lab], R[lab]), y[lab], (L[unl], R[unl]), per_round=5, max_iter=3)
+    assert len(hist) == 3 and all(1 <= h <= 100 for h in hist)
+    assert m1.n_features_in_ == 32 and m2.n_features_in_ == 32
+
+
+def test_coral_matches_target_covariance():
+    rng = np.random.default_rng(1)
+    Xs = rng.normal(size=(400, 3)) @ np.array([[2.0, 0, 0], [0.5, 1, 0], [0, 0, 0.3]])
+    Xt = rng.normal(size=(300, 3)) + 5
+    Z = coral(Xs, Xt, eps=0.0)
+    np.testing.assert_allclose(np.cov(Z, rowvar=False), np.cov(Xt, rowvar=False), atol=1e-8)
+    np.testing.assert_allclose(Z.mean(0), Xt.mean(0), atol=1e-10)
+    Z2 = coral(Xs, Xt, eps=0.0, align_mean=False)
+    np.testing.assert_allclose(Z2.mean(0), Xs.mean(0), atol=1e-10)
+
+
+def test_ewc_fisher_and_penalty():
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 2)
+    X = torch.randn(20, 3)
+    y = torch.randint(0, 2, (20,))
+    ewc = EWC(net, X, y, lam=2.0, empirical=True)
+    # 与逐样本手算的梯度平方平均比较
+    F = torch.zeros_like(net.weight)
+    for i in range(20):
+        net.zero_grad()
+        torch.nn.functional.cross_entropy(net(X[i : i + 1]), y[i : i + 1]).backward()
+        F += net.weight.grad**2 / 20
+    torch.testing.assert_close(ewc.fisher["weight"], F)
+    assert float(ewc.penalty(net).detach()) == 0.0
+    with torch.no_grad():
+        net.weight += 1.0
+    expect = 0.5 * 2.0 * ewc.fisher["weight"].sum()
+    torch.testing.assert_close(ewc.penalty(net), expect)
+    ewc_mb = EWC(net, X, lam=1.0, batch_size=4)
+    assert all((f >= 0).all() for f in ewc_mb.fisher.values())
+
+
+def _sine_tasks(n_tasks, gen):
+    tasks = []
+    for _ in range(n_tasks):
+        a, ph = 0.1 + 4.9 * torch.rand(1, generator=gen), np.pi * torch.rand(1, generator=gen)
+        x = 10 * torch.rand(20, 1, generator=gen, dtype=torch.float64) - 5
+        yv = a * torch.sin(x + ph)
+        tasks.append((x[:10], yv[:10], x[10:], yv[10:]))
+    return tasks
+
+
+def test_maml_second_order_gradient_matches_autograd_and_first_order_differs():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).double()
+    tasks = _sine_tasks(2, torch.Generator().manual_seed(0))
+    mse = torch.nn.functional.mse_loss
+    loss = maml_step(net, tasks, mse, inner_lr=0.05, inner_steps=1)
+    g2 = torch.autograd.grad(loss, list(net.parameters()))
+    # 手写一步内循环，逐任务展开
+    ps = list(net.parameters())
+
+    def f(params, x):
+        W1, b1, W2, b2 = params
+        return torch.tanh(x @ W1.T + b1) @ W2.T + b2
+
+    ref = 0
+    for xs, ys, xq, yq in tasks:
+        gi = torch.autograd.grad(mse(f(ps, xs), ys), ps, create_graph=True)
+        ref = ref + mse(f([p - 0.05 * g for p, g in zip(ps, gi)], xq), yq)
+    ref = ref / 2
+    torch.testing.assert_close(loss, ref)
+    for a, b in zip(g2, torch.autograd.grad(ref, ps)):
+        torch.testing.assert_close(a, b)
+    g1 = torch.autograd.grad(maml_step(net, tasks, mse, inner_lr=0.05, first_order=True), ps)
+    assert any(not torch.allclose(a, b) for a, b in zip(g1, g2))
+    # inner_steps=0：就是 query 上的普通损失
+    l0 = maml_step(net, tasks, mse, inner_steps=0)
+    torch.testing.assert_close(l0, sum(mse(net(t[2]), t[3]) for t in tasks) / 2)
+
+
+def test_bad_inputs(digits):
+    X, y, lab, unl, _ = digits
+    est = SkLR()
+    with pytest.raises(ValueError, match="X_l and y_l"):
+        self_training(est, X[lab], y[lab][:-1], X[unl])
+    with pytest.raises(ValueError, match="two classes"):
+        self_training(est, X[lab[:3]], y[lab[:3]], X[unl])
+    with pytest.raises(ValueError, match="threshold"):
+        self_training(est, X[lab], y[lab], X[unl], threshold=1.5)
+    with pytest.raises(ValueError, match="columns"):
+        self_training(est, X[lab], y[lab], X[unl][:, :10])
+    with pytest.raises(TypeError, match="predict_proba"):
+        self_training(object(), X[lab], y[lab], X[unl])
+    with pytest.raises(ValueError, match="pair"):
+        co_training(est, (X[lab],), y[lab], (X[unl],))
+    with pytest.raises(ValueError, match="NaN"):
+        coral(np.array([[np.nan, 1.0], [0, 1]]), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="columns"):
+        coral(np.ones((3, 2)), np.ones((3, 3)))
+    with pytest.raises(TypeError, match="Module"):
+        EWC("net", torch.ones(2, 2))
+    with pytest.raises(ValueError, match="empirical"):
+        EWC(torch.nn.Linear(2, 2), torch.ones(2, 2), empirical=True)
+    with pytest.raises(ValueError, match="empty"):
+        maml_step(torch.nn.Linear(1, 1), [], torch.nn.functional.mse_loss)
+    with pytest.raises(ValueError, match="inner_lr"):
+        maml_step(torch.nn.Linear(1, 1), [(1, 2, 3, 4)], torch.nn.functional.mse_loss, inner_lr=-1.0)
