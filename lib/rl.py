@@ -385,7 +385,7 @@ def mc_prediction(
     r"""常数步长的每次访问蒙特卡洛预测：回合结束后对每个访问过的状态 :math:`V(s)\leftarrow V(s)+\alpha[G_t-V(s)]`，
     :math:`G_t` 是从那一步起的实际回报。返回每个回合结束时的 ``V``（形状 ``(episodes, n_states)``）。"""
     n_states, _ = _check_env(env)
-    gamma = _common(alpha, gamma, None, episodes, seed)
+    gamma = _common(gamma, episodes, seed, alpha=alpha)
     V = np.zeros(n_states)
     history = np.empty((episodes, n_states))
     for ep in range(episodes):
@@ -416,14 +416,15 @@ def run_episode(env, choose: Callable[[int], int], *, seed: int | None = None, m
     return states, actions, rewards
 
 
-def _common(alpha, gamma, epsilon, episodes, seed):
-    check_scalar(alpha, "alpha", Real, min_val=0, max_val=1, include_min=False)
-    gamma = _check_gamma(gamma) if gamma < 1 else float(check_scalar(gamma, "gamma", Real, min_val=0, max_val=1))
+def _common(gamma, episodes, seed, *, alpha=None, epsilon=None):
+    """交互式学习共用的参数检查；回合式任务允许 gamma = 1。"""
+    if alpha is not None:
+        check_scalar(alpha, "alpha", Real, min_val=0, max_val=1, include_min=False)
     if epsilon is not None:
         check_scalar(epsilon, "epsilon", Real, min_val=0, max_val=1)
     check_scalar(episodes, "episodes", Integral, min_val=1)
     check_scalar(seed, "seed", Integral, min_val=0)
-    return gamma
+    return float(check_scalar(gamma, "gamma", Real, min_val=0, max_val=1))
 
 
 def td0(
@@ -432,7 +433,7 @@ def td0(
     r"""TD(0) 预测：每一步 :math:`V(s)\leftarrow V(s)+\alpha\bigl[r+\gamma V(s')(1-\text{terminated})-V(s)\bigr]`。
     返回每个回合结束时的 ``V``（形状 ``(episodes, n_states)``）。"""
     n_states, _ = _check_env(env)
-    gamma = _common(alpha, gamma, None, episodes, seed)
+    gamma = _common(gamma, episodes, seed, alpha=alpha)
     V = np.zeros(n_states) if V0 is None else np.array(V0, dtype=float)
     history = np.empty((episodes, n_states))
     for ep in range(episodes):
@@ -470,7 +471,7 @@ def _td_control(
 ):
     """SARSA 与 Q 学习共用的循环：两者只差自举目标的一行（``off_policy``）。"""
     n_states, n_actions = _check_env(env)
-    gamma = _common(alpha, gamma, epsilon, episodes, seed)
+    gamma = _common(gamma, episodes, seed, alpha=alpha, epsilon=epsilon)
     rng = np.random.default_rng(seed)
     Q = np.zeros((n_states, n_actions))
     history = TabularHistory()
@@ -513,7 +514,7 @@ def mc_control(
     r"""每次访问的蒙特卡洛控制（ε-贪心，增量平均）：回合结束后从后往前累计回报 :math:`G`，
     :math:`Q(s,a)\leftarrow Q(s,a)+\frac1{N(s,a)}[G-Q(s,a)]`。"""
     n_states, n_actions = _check_env(env)
-    gamma = _common(0.5, gamma, epsilon, episodes, seed)
+    gamma = _common(gamma, episodes, seed, epsilon=epsilon)
     rng = np.random.default_rng(seed)
     Q = np.zeros((n_states, n_actions))
     N = np.zeros((n_states, n_actions))

@@ -322,7 +322,6 @@ class GaussianOptimalDenoiser(nn.Module):
             raise ValueError(f"std must be positive and finite, got {std!r}")
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        t = self.diffusion.timesteps(t, x.shape[0], x.device, min_t=0)  # 负的 t 不能悄悄地绕回 t = T
         ab = self.diffusion.coef("alpha_bars", t, x)
         m, s2 = self.mean.to(x), (self.std**2).to(x)
         return (1 - ab).sqrt() / (ab * s2 + 1 - ab) * (x - ab.sqrt() * m)
