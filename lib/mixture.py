@@ -11,6 +11,9 @@ EM 在 E 步算责任 :math:`r_{nk}=p(z_n=k\mid\mathbf x_n)`（此时 ELBO 等�
 所以每一轮的平均对数似然单调不减。协方差可取 ``"full"``（各自的完整矩阵）、``"tied"``（共享一个）、
 ``"diag"``（各自的对角阵）、``"spherical"``（各自的 :math:`\sigma_k^2\mathbf I`）；:math:`\epsilon` 即 ``reg_covar``。
 初始化 ``"kmeans"`` 用 :class:`lib.cluster.KMeans` 的硬分配作为初始责任，``"random"`` 用随机的责任。
+
+另有伯努利混合的 EM（``bernoulli_mixture_em``）、概率 PCA（闭式解 ``ppca_ml`` 与 EM ``ppca_em``）和
+混合概率 PCA（``mppca_em``、``mppca_score_samples``）。
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ from .base import BaseEstimator, ConvergenceWarning
 from .cluster import KMeans
 from .utils import check_random_state, check_scalar
 
-__all__ = ["GaussianMixture", "bernoulli_mixture_em", "ppca_ml", "ppca_loglik", "ppca_em"]
+__all__ = [
+    "GaussianMixture",
+    "bernoulli_mixture_em",
+    "ppca_ml",
+    "ppca_loglik",
+    "ppca_em",
+    "mppca_em",
+    "mppca_score_samples",
+]
 
 _COV_TYPES = ("full", "tied", "diag", "spherical")
 _INIT_PARAMS = ("kmeans", "random")
@@ -329,6 +340,14 @@ def bernoulli_mixture_em(
     return weights, probs, resp, np.array(history)
 
 
+def _ppca_from_cov(S: np.ndarray, q: int) -> tuple[np.ndarray, float]:
+    """给定（加权）样本协方差 S，概率 PCA 的最大似然 (W, sigma2)：闭式解只依赖 S。"""
+    lam, U = np.linalg.eigh(S)
+    lam, U = lam[::-1], U[:, ::-1]
+    sigma2 = float(lam[q:].mean())
+    return U[:, :q] * np.sqrt(np.maximum(lam[:q] - sigma2, 0.0)), sigma2
+
+
 def ppca_ml(X, n_components: int):
     r"""概率 PCA 的闭式最大似然解（Tipping & Bishop）。模型 x = W z + mu + eps，z ~ N(0, I_q)，eps ~ N(0, sigma2 I_d)。
 
@@ -341,21 +360,21 @@ def ppca_ml(X, n_components: int):
     d = X.shape[1]
     q = check_scalar(n_components, "n_components", Integral, min_val=1, max_val=d - 1)
     mean = X.mean(axis=0)
-    S = np.cov(X, rowvar=False, bias=True)
-    lam, U = np.linalg.eigh(S)
-    lam, U = lam[::-1], U[:, ::-1]
-    sigma2 = float(lam[q:].mean())
-    W = U[:, :q] * np.sqrt(np.maximum(lam[:q] - sigma2, 0.0))
+    W, sigma2 = _ppca_from_cov(np.cov(X, rowvar=False, bias=True), q)
     return mean, W, sigma2
+
+
+def _ppca_logpdf(X: np.ndarray, mean, W, sigma2: float) -> np.ndarray:
+    """每个样本在 N(mu, W W^T + sigma2 I) 下的对数密度。"""
+    C = W @ W.T + sigma2 * np.eye(X.shape[1])
+    L = _cholesky(C, "W W^T + sigma2 I")
+    Z = np.linalg.solve(L, (X - mean).T)
+    return -0.5 * (X.shape[1] * _LOG_2PI + 2 * np.log(np.diag(L)).sum()) - 0.5 * (Z**2).sum(axis=0)
 
 
 def ppca_loglik(X, mean, W, sigma2: float) -> float:
     r"""概率 PCA 下的平均对数似然：x ~ N(mu, W W^T + sigma2 I)。"""
-    X = np.asarray(X, dtype=np.float64)
-    C = W @ W.T + sigma2 * np.eye(X.shape[1])
-    L = _cholesky(C, "W W^T + sigma2 I")
-    Z = np.linalg.solve(L, (X - mean).T)
-    return float(-0.5 * (X.shape[1] * _LOG_2PI + 2 * np.log(np.diag(L)).sum()) - 0.5 * (Z**2).sum(axis=0).mean())
+    return float(_ppca_logpdf(np.asarray(X, dtype=np.float64), mean, W, sigma2).mean())
 
 
 def ppca_em(X, n_components: int, *, max_iter: int = 500, tol: float = 1e-8, random_state=None):
@@ -387,3 +406,81 @@ def ppca_em(X, n_components: int, *, max_iter: int = 500, tol: float = 1e-8, ran
         if abs(history[-1] - history[-2]) < tol:
             break
     return mean, W, sigma2, np.array(history)
+
+
+def mppca_em(
+    X,
+    n_mixtures: int,
+    n_components: int,
+    *,
+    max_iter: int = 200,
+    tol: float = 1e-8,
+    reg_covar: float = 1e-6,
+    random_state=None,
+):
+    r"""混合概率 PCA 的 EM（Tipping & Bishop, 1999）：p(x) = sum_t pi_t N(x | mu_t, W_t W_t^T + sigma2_t I)。
+
+    E 步：责任 r_nt = pi_t N(x_n | mu_t, C_t) / p(x_n)。M 步：pi_t = N_t / N，mu_t 取加权均值，
+    (W_t, sigma2_t) 是加权协方差 S_t = (1/N_t) sum_n r_nt (x_n - mu_t)(x_n - mu_t)^T 上的 PPCA 闭式解
+    （给定责任时它就是该分量加权似然的最大值点，所以每轮的平均对数似然单调不减），sigma2_t 再加 ``reg_covar``。
+    初始责任取 :class:`lib.cluster.KMeans` 的硬分配。
+    返回 ``(weights, means, Ws, sigma2s, resp, history)``：形状 (T,)、(T, d)、(T, d, q)、(T,)、(N, T)，
+    ``history`` 为每轮 E 步时的平均对数似然。
+    """
+    from .utils import check_array
+
+    X = check_array(X, "X", ndim=2)
+    N, d = X.shape
+    T = check_scalar(n_mixtures, "n_mixtures", Integral, min_val=1, max_val=N)
+    q = check_scalar(n_components, "n_components", Integral, min_val=1, max_val=d - 1)
+    check_scalar(max_iter, "max_iter", Integral, min_val=1)
+    check_scalar(tol, "tol", Real, min_val=0)
+    check_scalar(reg_covar, "reg_covar", Real, min_val=0)
+    labels = KMeans(T, n_init=1, random_state=random_state).fit(X).labels_
+    resp = np.eye(T)[labels]
+    history = []
+    for _ in range(max_iter):
+        # M 步
+        Nt = resp.sum(axis=0) + 10 * np.finfo(float).eps
+        weights = Nt / N
+        means = (resp.T @ X) / Nt[:, None]
+        Ws, sigma2s = np.empty((T, d, q)), np.empty(T)
+        for t in range(T):
+            Xc = X - means[t]
+            S = (resp[:, t, None] * Xc).T @ Xc / Nt[t]
+            Ws[t], sigma2s[t] = _ppca_from_cov(S, q)
+            sigma2s[t] += reg_covar
+        # E 步
+        log_joint = _mppca_log_joint(X, weights, means, Ws, sigma2s)
+        log_px = _logsumexp(log_joint)
+        resp = np.exp(log_joint - log_px[:, None])
+        history.append(float(log_px.mean()))
+        if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
+            break
+    return weights, means, Ws, sigma2s, resp, np.array(history)
+
+
+def _mppca_log_joint(X, weights, means, Ws, sigma2s) -> np.ndarray:
+    """(N, T) 矩阵：log pi_t + log N(x_n | mu_t, W_t W_t^T + sigma2_t I)。"""
+    return np.stack([np.log(w) + _ppca_logpdf(X, m, W, s2) for w, m, W, s2 in zip(weights, means, Ws, sigma2s)], 1)
+
+
+def mppca_score_samples(X, weights, means, Ws, sigma2s) -> np.ndarray:
+    """混合概率 PCA 下每个样本的对数密度 log p(x_n)（参数取 :func:`mppca_em` 的返回值）。"""
+    from .utils import check_array
+
+    weights = check_array(weights, "weights", ndim=1)
+    T = len(weights)
+    means = check_array(means, "means", ndim=2)
+    Ws = check_array(Ws, "Ws", ndim=3)
+    sigma2s = check_array(sigma2s, "sigma2s", ndim=1)
+    X = check_array(X, "X", ndim=2)
+    d = X.shape[1]
+    if means.shape != (T, d) or Ws.shape[:2] != (T, d) or sigma2s.shape != (T,):
+        raise ValueError(
+            f"parameters must have shapes weights (T,), means (T, d), Ws (T, d, q), sigma2s (T,) with T={T}, d={d}; "
+            f"got means {means.shape}, Ws {Ws.shape}, sigma2s {sigma2s.shape}"
+        )
+    if np.any(weights <= 0) or not np.isclose(weights.sum(), 1.0) or np.any(sigma2s <= 0):
+        raise ValueError("weights must be positive and sum to 1, and sigma2s must be positive")
+    return _logsumexp(_mppca_log_joint(X, weights, means, Ws, sigma2s))

@@ -140,3 +140,51 @@ def test_ppca_closed_form_and_em():
     np.testing.assert_allclose(W2 @ W2.T, W @ W.T, atol=1e-3)
     with pytest.raises(ValueError, match="n_components"):
         ppca_ml(X, 6)
+
+
+def _three_lines(n, d=10, seed=0):
+    rng = np.random.default_rng(seed)
+    dirs = rng.normal(size=(3, d))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    centres = rng.normal(size=(3, d))
+    lab = rng.integers(0, 3, n)
+    X = centres[lab] + rng.uniform(-3, 3, (n, 1)) * dirs[lab] + 0.2 * rng.normal(size=(n, d))
+    return X, dirs
+
+
+def test_mppca_monotone_recovers_lines_and_matches_brute_force_density():
+    from scipy.stats import multivariate_normal
+
+    from lib.mixture import mppca_em, mppca_score_samples
+
+    X, dirs = _three_lines(300)
+    w, m, Ws, s2, resp, hist = mppca_em(X, 3, 1, random_state=0, tol=1e-12)
+    assert np.all(np.diff(hist) >= -1e-10)
+    np.testing.assert_allclose(resp.sum(axis=1), 1.0)
+    for t in range(3):  # each component's principal direction is one of the true lines
+        u = Ws[t, :, 0] / np.linalg.norm(Ws[t, :, 0])
+        assert np.abs(dirs @ u).max() > 0.99
+    np.testing.assert_allclose(s2, 0.04, rtol=0.2)  # noise std 0.2
+    brute = np.log(sum(w[t] * multivariate_normal(m[t], Ws[t] @ Ws[t].T + s2[t] * np.eye(10)).pdf(X) for t in range(3)))
+    np.testing.assert_allclose(mppca_score_samples(X, w, m, Ws, s2), brute, rtol=1e-10)
+    assert hist[-1] == pytest.approx(brute.mean(), abs=1e-8)
+
+
+def test_mppca_single_mixture_is_ppca_and_bad_input():
+    from lib.mixture import mppca_em, mppca_score_samples, ppca_loglik, ppca_ml
+
+    X, _ = _three_lines(200)
+    w, m, Ws, s2, _, hist = mppca_em(X, 1, 2, reg_covar=0.0)
+    mean, W, sigma2 = ppca_ml(X, 2)
+    np.testing.assert_allclose(Ws[0] @ Ws[0].T, W @ W.T, atol=1e-10)
+    assert s2[0] == pytest.approx(sigma2) and hist[-1] == pytest.approx(ppca_loglik(X, mean, W, sigma2))
+    with pytest.raises(ValueError, match="n_components"):
+        mppca_em(X, 2, 10)
+    with pytest.raises(ValueError, match="n_mixtures"):
+        mppca_em(X, 0, 1)
+    with pytest.raises(ValueError, match="X"):
+        mppca_em(np.full((5, 3), np.nan), 1, 1)
+    with pytest.raises(ValueError, match="shapes"):
+        mppca_score_samples(X, w, m[:, :3], Ws, s2)
+    with pytest.raises(ValueError, match="sigma2s must be positive"):
+        mppca_score_samples(X, w, m, Ws, -s2)
