@@ -327,9 +327,11 @@ def bernoulli_mixture_em(
         nk = resp.sum(axis=0)
         weights = nk / nk.sum()
         probs = (resp.T @ X + alpha) / (nk[:, None] + 2 * alpha)
-        # 0·ln0 = 0（某一维在某分量里恒为 0 或 1 时）
-        with np.errstate(divide="ignore"):
-            logp = np.log(weights) + (xlogy(X[:, None, :], probs) + xlog1py(1 - X[:, None, :], -probs)).sum(axis=2)
+        if np.all((probs > 0) & (probs < 1)):  # 常见情形：两个矩阵乘法
+            logp = np.log(weights) + X @ np.log(probs).T + (1 - X) @ np.log1p(-probs).T
+        else:  # 0·ln0 = 0（某一维在某分量里恒为 0 或 1 时）
+            with np.errstate(divide="ignore"):
+                logp = np.log(weights) + (xlogy(X[:, None, :], probs) + xlog1py(1 - X[:, None, :], -probs)).sum(axis=2)
         log_norm = _logsumexp(logp)
         resp = np.exp(logp - log_norm[:, None])
         # alpha > 0 时 EM 单调增大的是加上 Beta 先验的目标（MAP），记录的也是它
