@@ -134,7 +134,7 @@ def _evaluate(f, t: np.ndarray, name: str = "f") -> np.ndarray:
 # 3.1 傅里叶级数与傅里叶变换
 # ---------------------------------------------------------------------------------------------
 def series_coeffs(f, period: float, n_max: int, *, num: int = 4096) -> np.ndarray:
-    r"""周期为 ``period``（:math:`T`）的函数 ``f`` 的傅里叶级数系数 :math:`c_{-N},\dots,c_N`（3.1 节）。
+    r"""周期为 ``period``（:math:`T`）的函数 ``f`` 的傅里叶级数系数 :math:`c_{-N},\dots,c_N`（傅里叶级数一节）。
 
     .. math:: c_n=\frac1T\int_0^T f(t)\,e^{-in\omega_0t}\,dt,\qquad \omega_0=\frac{2\pi}{T}\ (\text{角频率}),\quad
               f_0=\frac1T\ (\text{频率})
@@ -162,7 +162,7 @@ def series_coeffs(f, period: float, n_max: int, *, num: int = 4096) -> np.ndarra
 
 
 def partial_sum(c, period: float, t, *, real: bool = True) -> np.ndarray:
-    r"""傅里叶级数的部分和 :math:`S_N(t)=\sum_{n=-N}^{N}c_n\,e^{2\pi i nt/T}`（3.1 节）。
+    r"""傅里叶级数的部分和 :math:`S_N(t)=\sum_{n=-N}^{N}c_n\,e^{2\pi i nt/T}`（傅里叶级数一节）。
 
     ``c`` 的长度为奇数 :math:`2N+1`，``c[N + n]`` 是 :math:`c_n`（与 :func:`series_coeffs` 的返回值相同）。
     ``real=True``（默认）时返回实部：实函数的系数满足 :math:`c_{-n}=\overline{c_n}`，和是实数；若 ``c``
@@ -187,7 +187,7 @@ def partial_sum(c, period: float, t, *, real: bool = True) -> np.ndarray:
 
 
 def continuous_ft(f, xi, *, limit: float, num: int = 8192) -> np.ndarray:
-    r"""傅里叶变换 :math:`F(\xi)=\int_{-\infty}^{\infty}f(t)\,e^{-2\pi i\xi t}\,dt` 的数值积分（3.1 节）。
+    r"""傅里叶变换 :math:`F(\xi)=\int_{-\infty}^{\infty}f(t)\,e^{-2\pi i\xi t}\,dt` 的数值积分（傅里叶级数一节）。
 
     :math:`\xi` 是普通频率（单位 Hz，即“每单位时间的周数”），这一约定下逆变换没有 :math:`1/2\pi` 因子：
     :math:`f(t)=\int F(\xi)e^{2\pi i\xi t}d\xi`。积分限截断为 :math:`[-L, L]`（``limit``），用 ``num`` 个点的中点公式；
