@@ -51,6 +51,9 @@ __all__ = [
     "MultiheadAttention",
     "TransformerEncoderLayer",
     "TransformerEncoder",
+    "additive_attention_scores",
+    "sinusoidal_positional_encoding",
+    "PointerNetwork",
 ]
 
 BACKENDS = ("manual", "sdpa")
@@ -470,3 +473,111 @@ class TransformerEncoder(nn.Module):
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
         return x if self.norm is None else self.norm(x)
+
+
+def additive_attention_scores(q: torch.Tensor, k: torch.Tensor, W: torch.Tensor, U: torch.Tensor, v: torch.Tensor):
+    r"""加性（Bahdanau）打分 :math:`s_{ij}=\mathbf v^\top\tanh(W\mathbf k_j+U\mathbf q_i)`。
+
+    ``q`` 形状 ``(..., L_q, d_q)``，``k`` ``(..., L_k, d_k)``，``W`` ``(h, d_k)``，``U`` ``(h, d_q)``，``v`` ``(h,)``；
+    返回 ``(..., L_q, L_k)`` 的打分（再做 softmax 就是注意力分布）。
+    """
+    for name, x in (("q", q), ("k", k), ("W", W), ("U", U), ("v", v)):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if q.dim() < 2 or k.dim() < 2:
+        raise ValueError(f"q and k must have shape (..., length, dim), got {tuple(q.shape)} and {tuple(k.shape)}")
+    h = v.shape[0] if v.dim() == 1 else None
+    if h is None or W.shape != (h, k.shape[-1]) or U.shape != (h, q.shape[-1]):
+        raise ValueError(
+            f"need v (h,), W (h, {k.shape[-1]}), U (h, {q.shape[-1]}); "
+            f"got v {tuple(v.shape)}, W {tuple(W.shape)}, U {tuple(U.shape)}"
+        )
+    # (..., L_q, 1, h) + (..., 1, L_k, h)：每一对 (i, j) 过一个单隐层网络
+    hidden = torch.tanh((k @ W.T).unsqueeze(-3) + (q @ U.T).unsqueeze(-2))
+    return hidden @ v
+
+
+def sinusoidal_positional_encoding(length: int, d_model: int, base: float = 10000.0, *, dtype=None, device=None):
+    r"""正弦位置编码 :math:`P_{t,2i}=\sin(t/b^{2i/d})`，:math:`P_{t,2i+1}=\cos(t/b^{2i/d})`，
+    形状 ``(length, d_model)``。
+
+    每一对维度 :math:`(2i,2i+1)` 是一个以频率 :math:`\omega_i=b^{-2i/d}` 旋转的单位向量，所以 :math:`P_{t+k}` 是
+    :math:`P_t` 的一个只依赖 :math:`k` 的旋转（Vaswani et al., 2017）。
+    """
+    length = check_scalar(length, "length", Integral, min_val=1)
+    d_model = check_scalar(d_model, "d_model", Integral, min_val=2)
+    if d_model % 2:
+        raise ValueError(f"d_model must be even, got {d_model}")
+    base = check_scalar(base, "base", Real, min_val=1, include_min=False)
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    t = torch.arange(length, dtype=torch.float64, device=device)[:, None]
+    omega = base ** (-torch.arange(0, d_model, 2, dtype=torch.float64, device=device) / d_model)
+    P = torch.empty(length, d_model, dtype=torch.float64, device=device)
+    P[:, 0::2] = torch.sin(t * omega)
+    P[:, 1::2] = torch.cos(t * omega)
+    return P.to(dtype)
+
+
+class PointerNetwork(nn.Module):
+    r"""指针网络（Vinyals et al., 2015）：输出是输入位置的序列 :math:`c_1,\dots,c_n`。
+
+    编码器把输入集合 ``x``（``(B, n, input_dim)``）映射成 :math:`\mathbf e_1,\dots,\mathbf e_n`
+    （线性嵌入 + ``n_layers`` 个 :class:`TransformerEncoderLayer`，不加位置编码：输入是一个集合）；
+    解码器是一个 LSTM 单元，
+    第 :math:`i` 步的输入是上一步指向的 :math:`\mathbf e_{c_{i-1}}`（第一步是一个可学的起始向量），
+    状态 :math:`\mathbf h_i` 用加性打分 :math:`s_{ij}=\mathbf v^\top\tanh(W\mathbf e_j+U\mathbf h_i)` 指向输入位置，
+    已指过的位置被遮住。``forward(x, targets)`` 用教师强制返回各步打分 ``(B, n, n)``；
+    ``decode(x)`` 贪心解码，返回指针 ``(B, n)`` 与各步的注意力分布 ``(B, n, n)``。
+    """
+
+    def __init__(self, input_dim: int = 1, hidden: int = 64, n_layers: int = 1, nhead: int = 4):
+        super().__init__()
+        self.input_dim = check_scalar(input_dim, "input_dim", Integral, min_val=1)
+        self.hidden = check_scalar(hidden, "hidden", Integral, min_val=1)
+        self.embed = nn.Linear(input_dim, hidden)
+        layer = TransformerEncoderLayer(hidden, nhead, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True)
+        self.encoder = TransformerEncoder(layer, n_layers)
+        self.cell = nn.LSTMCell(hidden, hidden)
+        self.start = nn.Parameter(torch.zeros(hidden))
+        self.W = nn.Linear(hidden, hidden, bias=False)
+        self.U = nn.Linear(hidden, hidden, bias=False)
+        self.v = nn.Parameter(torch.randn(hidden) / math.sqrt(hidden))
+
+    def _encode(self, x):
+        check_module_input(x, self, "x")
+        if x.dim() != 3 or x.shape[-1] != self.input_dim:
+            raise ValueError(f"x must have shape (batch, n, {self.input_dim}), got {tuple(x.shape)}")
+        return self.encoder(self.embed(x))
+
+    def _steps(self, x, targets):
+        e = self._encode(x)
+        B, n, H = e.shape
+        We = self.W(e)  # (B, n, H)：键的一侧只算一次
+        h = c = e.new_zeros(B, H)
+        inp = self.start.expand(B, H)
+        taken = torch.zeros(B, n, dtype=torch.bool, device=e.device)
+        rows = torch.arange(B, device=e.device)
+        scores, pointers = [], []
+        for i in range(n):
+            h, c = self.cell(inp, (h, c))
+            s = torch.tanh(We + self.U(h).unsqueeze(1)) @ self.v  # (B, n)
+            s = s.masked_fill(taken, float("-inf"))  # 每个输入位置只能指一次
+            ptr = s.argmax(-1) if targets is None else targets[:, i]
+            scores.append(s)
+            pointers.append(ptr)
+            taken = taken.clone()
+            taken[rows, ptr] = True
+            inp = e[rows, ptr]
+        return torch.stack(scores, 1), torch.stack(pointers, 1)
+
+    def forward(self, x: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if not isinstance(targets, torch.Tensor) or targets.shape != x.shape[:2] or targets.dtype != torch.long:
+            raise ValueError(
+                f"targets must be a long tensor of shape {tuple(x.shape[:2])}, got {getattr(targets, 'shape', targets)}"
+            )
+        return self._steps(x, targets)[0]
+
+    @torch.no_grad()
+    def decode(self, x: torch.Tensor):
+        scores, pointers = self._steps(x, None)
+        return pointers, torch.softmax(scores, -1)

@@ -1,5 +1,6 @@
 """lib.attention.MultiheadAttention / TransformerEncoderLayer / TransformerEncoder against torch.nn (float64)."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -246,3 +247,49 @@ def test_errors():
         TransformerEncoderLayer(E, H, activation="tanh")
     with pytest.raises(ValueError, match="num_layers must be >= 1"):
         TransformerEncoder(layer, 0)
+
+
+def test_additive_scores_are_a_one_hidden_layer_net_per_pair():
+    from lib.attention import additive_attention_scores
+
+    g = torch.Generator().manual_seed(9)
+    q, k = torch.randn(2, 3, 4, generator=g), torch.randn(2, 5, 6, generator=g)
+    W, U, v = torch.randn(7, 6, generator=g), torch.randn(7, 4, generator=g), torch.randn(7, generator=g)
+    s = additive_attention_scores(q, k, W, U, v)
+    assert s.shape == (2, 3, 5)
+    torch.testing.assert_close(s[1, 2, 4], v @ torch.tanh(W @ k[1, 4] + U @ q[1, 2]))
+    with pytest.raises(ValueError, match=r"need v \(h,\), W \(h, 6\), U \(h, 4\)"):
+        additive_attention_scores(q, k, W[:, :5], U, v)
+
+
+def test_sinusoidal_positional_encoding():
+    from lib.attention import sinusoidal_positional_encoding
+
+    P = sinusoidal_positional_encoding(50, 16, dtype=torch.float64)
+    t, i = 7, 3
+    assert P.shape == (50, 16)
+    torch.testing.assert_close(P[t, 2 * i], torch.tensor(np.sin(t / 10000 ** (2 * i / 16)), dtype=torch.float64))
+    torch.testing.assert_close(P[t, 2 * i + 1], torch.tensor(np.cos(t / 10000 ** (2 * i / 16)), dtype=torch.float64))
+    # P_{t+k} · P_t depends on k only
+    dots = (P[5:] * P[:-5]).sum(1)
+    torch.testing.assert_close(dots, dots[0].expand_as(dots))
+    with pytest.raises(ValueError, match="d_model must be even"):
+        sinusoidal_positional_encoding(4, 5)
+
+
+def test_pointer_network_masks_visited_positions_and_teacher_forcing_matches_greedy():
+    from lib.attention import PointerNetwork
+
+    torch.manual_seed(10)
+    net = PointerNetwork(1, 16, nhead=2).double()
+    x = torch.rand(3, 6, 1, dtype=torch.float64)
+    ptr, A = net.decode(x)
+    assert all(sorted(p.tolist()) == list(range(6)) for p in ptr)  # a permutation
+    torch.testing.assert_close(A.sum(-1), torch.ones(3, 6, dtype=torch.float64))
+    scores = net(x, ptr)
+    torch.testing.assert_close(torch.softmax(scores, -1), A)
+    assert torch.all(A[:, 1:][torch.isinf(scores[:, 1:])] == 0)
+    with pytest.raises(ValueError, match=r"targets must be a long tensor of shape \(3, 6\)"):
+        net(x, ptr[:, :4])
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, n, 1\)"):
+        net.decode(x[..., 0])
