@@ -155,13 +155,15 @@ def hopfield_recall(W, states, *, max_sweeps: int = 50, rng=None, return_energy:
     max_sweeps = check_scalar(max_sweeps, "max_sweeps", Integral, min_val=1)
     rng = np.random.default_rng(rng)
     energies = [hopfield_energy(W, S.T)] if return_energy else None
+    tol = 1e-9 * max(np.abs(W).sum(1).max(), 1e-300)
     sweeps = 0
     while sweeps < max_sweeps:
         sweeps += 1
         changed = False
         for i in rng.permutation(W.shape[0]):
             h = W[i] @ S  # 神经元 i 的局部场（对 B 个状态一起算）
-            new = np.where(h > 0, 1.0, np.where(h < 0, -1.0, S[i]))
+            # 局部场为 0 时不变；容差吸收 W = ξᵀξ/N 的舍入，使结果与机器无关
+            new = np.where(h > tol, 1.0, np.where(h < -tol, -1.0, S[i]))
             if np.any(new != S[i]):
                 changed = True
                 if return_energy:
