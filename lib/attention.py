@@ -534,6 +534,10 @@ class PointerNetwork(nn.Module):
         super().__init__()
         self.input_dim = check_scalar(input_dim, "input_dim", Integral, min_val=1)
         self.hidden = check_scalar(hidden, "hidden", Integral, min_val=1)
+        n_layers = check_scalar(n_layers, "n_layers", Integral, min_val=1)
+        nhead = check_scalar(nhead, "nhead", Integral, min_val=1)
+        if hidden % nhead:
+            raise ValueError(f"hidden must be divisible by nhead, got hidden={hidden}, nhead={nhead}")
         self.embed = nn.Linear(input_dim, hidden)
         layer = TransformerEncoderLayer(hidden, nhead, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True)
         self.encoder = TransformerEncoder(layer, n_layers)

@@ -293,3 +293,7 @@ def test_pointer_network_masks_visited_positions_and_teacher_forcing_matches_gre
         net(x, ptr[:, :4])
     with pytest.raises(ValueError, match=r"x must have shape \(batch, n, 1\)"):
         net.decode(x[..., 0])
+    with pytest.raises(ValueError, match="hidden must be divisible by nhead, got hidden=10, nhead=4"):
+        PointerNetwork(1, 10, nhead=4)
+    with pytest.raises(ValueError, match="n_layers must be >= 1"):
+        PointerNetwork(1, 16, n_layers=0)
