@@ -41,6 +41,9 @@ __all__ = [
     "srn_forward",
     "bptt_gradients",
     "rtrl_gradients",
+    "first_token_task",
+    "anbn_strings",
+    "train_steps",
 ]
 
 
@@ -449,3 +452,66 @@ def rtrl_gradients(params, X, Y, h0=None, activation="tanh"):
         g["V"] += np.outer(e, h)
         g["c"] += e
     return loss, g
+
+
+# ---------------------------------------------------------------------------------------------
+# 书中用到的小型合成任务与训练循环
+# ---------------------------------------------------------------------------------------------
+def first_token_task(n, length, n_symbols=4, rng=None):
+    r"""“记住第一个符号”：长为 ``length`` 的序列，第一个位置是 ``n_symbols`` 个“信号”符号之一，其余位置是
+    ``n_symbols`` 个干扰符号之一（共 2·n_symbols 个符号，one-hot）；目标是第一个符号。
+
+    返回 ``X``（``(length, n, 2·n_symbols)``，float32）与 ``y``（``(n,)``，long）。
+    """
+    from .utils import check_random_state
+
+    check_scalar(n, "n", Integral, min_val=1)
+    check_scalar(length, "length", Integral, min_val=1)
+    check_scalar(n_symbols, "n_symbols", Integral, min_val=2)
+    rng = check_random_state(rng)
+    y = rng.integers(0, n_symbols, n)
+    tokens = n_symbols + rng.integers(0, n_symbols, (length, n))
+    tokens[0] = y
+    X = np.eye(2 * n_symbols, dtype=np.float32)[tokens]
+    return torch.from_numpy(X), torch.from_numpy(y)
+
+
+def anbn_strings(ns):
+    """把 aⁿbⁿ 串连起来的下一个符号预测数据：符号 0 = a，1 = b，2 = 结束符（每个块之后）。
+
+    返回 ``(tokens, predictable)``：``tokens`` 是整数数组；``predictable[t]`` 为真表示 ``tokens[t+1]`` 可以由
+    ``tokens[:t+1]`` 确定（第一个 b 之后的每个位置：剩下的 b 的个数与结束符都已确定）。
+    """
+    tokens, predictable = [], []
+    for n in ns:
+        check_scalar(n, "n", Integral, min_val=1)
+        block = [0] * n + [1] * n + [2]
+        tokens += block
+        # 读到第 k 个 a 时下一个是 a 还是 b 未定；读到第一个 b 之后一切都确定；读到结束符后下一个必是 a
+        predictable += [False] * n + [True] * n + [True]
+    return np.array(tokens), np.array(predictable)
+
+
+def train_steps(model, loss_fn, steps, lr=1e-2, clip_norm=1.0):
+    """用 Adam 训练 ``steps`` 步：每步调用 ``loss_fn(step)``（它自己取一个小批量并返回标量损失），按范数截断梯度。
+
+    返回每步的损失（列表）。
+    """
+    from .nn.clip import clip_grad_norm_
+    from .nn.optim import Adam
+
+    check_scalar(steps, "steps", Integral, min_val=1)
+    check_scalar(lr, "lr", Real, min_val=0, include_min=False)
+    opt = Adam(model.parameters(), lr=lr)
+    losses = []
+    model.train()
+    for step in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(step)
+        loss.backward()
+        if clip_norm is not None:
+            clip_grad_norm_(model.parameters(), clip_norm)
+        opt.step()
+        losses.append(float(loss.detach()))
+    model.eval()
+    return losses
