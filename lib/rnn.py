@@ -15,6 +15,12 @@ r"""循环神经网络：简单循环网络、LSTM、GRU，以及简单循环网
 ``bptt_gradients`` 与 ``rtrl_gradients`` 在 NumPy（float64）里对一条序列上的简单循环网络
 :math:`z_t=Uh_{t-1}+Wx_t+b,\ h_t=f(z_t),\ \hat y_t=Vh_t+c`、损失 :math:`\sum_t\tfrac12\lVert\hat y_t-y_t\rVert^2`
 分别用沿时间反向传播（反向模式）与实时循环学习（前向模式）求梯度；两者给出同一个梯度。
+
+``recursive_forward`` 是二叉树上的递归神经网络 :math:`h=f(W[h_\text{左};h_\text{右}]+b)`；
+``message_passing`` 是图上的消息传递
+:math:`\mathbf m_v=\sum_{u\in N(v)}\mathrm{message}(\mathbf h_v,\mathbf h_u,e_{vu})`，
+:math:`\mathbf h_v\leftarrow\mathrm{update}(\mathbf h_v,\mathbf m_v)`；
+``first_token_task``、``anbn_strings`` 与 ``train_steps`` 是书中小实验用的数据与训练循环。
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ __all__ = [
     "first_token_task",
     "anbn_strings",
     "train_steps",
+    "recursive_forward",
+    "message_passing",
 ]
 
 
@@ -515,3 +523,53 @@ def train_steps(model, loss_fn, steps, lr=1e-2, clip_norm=1.0):
         losses.append(float(loss.detach()))
     model.eval()
     return losses
+
+
+# ---------------------------------------------------------------------------------------------
+# 递归神经网络（树）与图上的消息传递
+# ---------------------------------------------------------------------------------------------
+def recursive_forward(tree, leaf, W, b=None, activation=torch.tanh):
+    r"""在二叉树上自底向上组合：叶子的表示是 ``leaf(tree)``，内部结点 :math:`h=f(W[h_\text{左};h_\text{右}]+b)`。
+
+    ``tree`` 是叶子（任意非 tuple 的对象）或二元组 ``(左子树, 右子树)``；``W`` 的形状为 ``(n, 2n)``。返回根结点的表示。
+    """
+    if not isinstance(W, torch.Tensor) or W.dim() != 2 or W.shape[1] != 2 * W.shape[0]:
+        raise ValueError(f"W must be a tensor of shape (n, 2n), got {getattr(W, 'shape', type(W).__name__)}")
+    if isinstance(tree, tuple):
+        if len(tree) != 2:
+            raise ValueError(f"an internal node must be a pair (left, right), got a tuple of length {len(tree)}")
+        left = recursive_forward(tree[0], leaf, W, b, activation)
+        right = recursive_forward(tree[1], leaf, W, b, activation)
+        z = W @ torch.cat([left, right])
+        return activation(z + b if b is not None else z)
+    h = leaf(tree)
+    if not isinstance(h, torch.Tensor) or h.shape != (W.shape[0],):
+        raise ValueError(f"leaf({tree!r}) must be a tensor of shape ({W.shape[0]},), got {getattr(h, 'shape', h)}")
+    return h
+
+
+def message_passing(A, H, message, update, steps=1):
+    r"""图上的消息传递，重复 ``steps`` 轮：
+
+    :math:`\mathbf m_v=\sum_{u:\,A_{vu}\ne0}\mathrm{message}(\mathbf h_v,\mathbf h_u,A_{vu})`，
+    :math:`\mathbf h_v\leftarrow\mathrm{update}(\mathbf h_v,\mathbf m_v)`。
+
+    ``A`` 是 ``(n, n)`` 的邻接（或边权）矩阵，``H`` 是 ``(n, d)`` 的结点状态；``message`` 对所有边一次向量化地调用
+    （参数形状 ``(E, d)``、``(E, d)``、``(E,)``），``update`` 对所有结点一次调用。
+    返回每一轮之后的状态列表（含初始状态）。
+    """
+    if not isinstance(A, torch.Tensor) or not isinstance(H, torch.Tensor):
+        raise TypeError(f"A and H must be torch tensors, got {type(A).__name__} and {type(H).__name__}")
+    if A.dim() != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be a square (n, n) matrix, got shape {tuple(A.shape)}")
+    if H.dim() != 2 or H.shape[0] != A.shape[0]:
+        raise ValueError(f"H must have shape ({A.shape[0]}, d) (one row per node of A), got {tuple(H.shape)}")
+    check_scalar(steps, "steps", Integral, min_val=0)
+    v, u = A.nonzero(as_tuple=True)  # 边 u → v
+    states = [H]
+    for _ in range(steps):
+        msgs = message(H[v], H[u], A[v, u])
+        m = torch.zeros(H.shape[0], msgs.shape[1], dtype=msgs.dtype, device=msgs.device).index_add_(0, v, msgs)
+        H = update(H, m)
+        states.append(H)
+    return states

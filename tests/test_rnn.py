@@ -247,3 +247,73 @@ def test_srn_bad_inputs():
         bptt_gradients(params, X, Y, truncate=0)
     with pytest.raises(ValueError, match="NaN|nan|finite"):
         bptt_gradients(params, np.full((4, 2), np.nan), Y)
+
+
+# ---------------------------------------------------------------------------------------------
+# 递归网络、消息传递、任务与训练循环
+# ---------------------------------------------------------------------------------------------
+def test_recursive_forward_on_a_chain_equals_an_srn():
+    from lib.rnn import recursive_forward
+
+    torch.manual_seed(0)
+    n = 4
+    W, b = torch.randn(n, 2 * n, dtype=torch.float64), torch.randn(n, dtype=torch.float64)
+    xs = torch.randn(5, n, dtype=torch.float64)
+    h0 = torch.zeros(n, dtype=torch.float64)
+    tree = "h0"
+    for t in range(5):
+        tree = (tree, t)  # 左分支的链：((((h0, x0), x1), x2), ...)
+    root = recursive_forward(tree, lambda k: h0 if k == "h0" else xs[k], W, b)
+    srn = RNN(n, n).double()
+    with torch.no_grad():
+        srn.weight_hh_l0.copy_(W[:, :n])
+        srn.weight_ih_l0.copy_(W[:, n:])
+        srn.bias_ih_l0.copy_(b)
+        srn.bias_hh_l0.zero_()
+    torch.testing.assert_close(root, srn(xs)[1][0], atol=1e-12, rtol=0)
+    with pytest.raises(ValueError, match="shape"):
+        recursive_forward((0, 1), lambda k: torch.zeros(3), W)
+    with pytest.raises(ValueError, match=r"\(n, 2n\)"):
+        recursive_forward((0, 1), lambda k: xs[k], torch.zeros(4, 4))
+    with pytest.raises(ValueError, match="pair"):
+        recursive_forward((0, 1, 2), lambda k: xs[k], W)
+
+
+def test_message_passing_mean_aggregation_is_a_matrix_power():
+    from lib.rnn import message_passing
+
+    A = torch.tensor([[0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 1]], dtype=torch.float64)
+    A_hat = A + torch.eye(4, dtype=torch.float64)
+    deg = A_hat.sum(1)
+    H = torch.randn(4, 3, dtype=torch.float64)
+    states = message_passing(A_hat, H, lambda hv, hu, e: hu * e[:, None], lambda h, m: m / deg[:, None], steps=5)
+    P = A_hat / deg[:, None]
+    torch.testing.assert_close(states[5], torch.linalg.matrix_power(P, 5) @ H)
+    assert len(states) == 6
+    with pytest.raises(ValueError, match="square"):
+        message_passing(A[:3], H, None, None)
+    with pytest.raises(ValueError, match="one row per node"):
+        message_passing(A, H[:3], None, None)
+    with pytest.raises(TypeError, match="torch tensors"):
+        message_passing(A.numpy(), H, None, None)
+
+
+def test_tasks_and_training_loop():
+    from lib.rnn import anbn_strings, first_token_task, train_steps
+
+    X, y = first_token_task(5, 7, n_symbols=3, rng=0)
+    assert X.shape == (7, 5, 6) and y.shape == (5,)
+    assert torch.equal(X[0].argmax(1), y) and (X[1:].argmax(2) >= 3).all()
+    tokens, pred = anbn_strings([2, 1])
+    assert tokens.tolist() == [0, 0, 1, 1, 2, 0, 1, 2]
+    assert pred.tolist() == [False, False, True, True, True, False, True, True]
+    with pytest.raises(ValueError, match="n"):
+        anbn_strings([0])
+    with pytest.raises(ValueError, match="length"):
+        first_token_task(3, 0)
+    lin = torch.nn.Linear(1, 1)
+    x = torch.linspace(-1, 1, 20)[:, None]
+    losses = train_steps(lin, lambda step: ((lin(x) - 3 * x) ** 2).mean(), steps=200, lr=0.05)
+    assert losses[-1] < 1e-3 * losses[0]
+    with pytest.raises(ValueError, match="steps"):
+        train_steps(lin, lambda step: lin(x).sum(), steps=0)
