@@ -284,6 +284,23 @@ class LSTM(_RNNBase):
 
     _kind = "LSTM"
 
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        if proj_size != 0:
+            raise ValueError(f"proj_size={proj_size!r} is not supported by lib.rnn.LSTM (only proj_size=0)")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
+
 
 class GRU(_RNNBase):
     """门控循环单元网络，参数与 ``torch.nn.GRU`` 相同。"""

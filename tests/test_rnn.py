@@ -172,6 +172,24 @@ def test_bad_constructor_arguments(kwargs, exc, match):
         RNN(**kwargs)
 
 
+def test_positional_arguments_follow_torch():
+    import inspect
+
+    common = ["input_size", "hidden_size", "num_layers"]
+    flags = ["bias", "batch_first", "dropout", "bidirectional"]
+    expected = {
+        RNN: [*common, "nonlinearity", *flags, "device", "dtype"],
+        LSTM: [*common, *flags, "proj_size", "device", "dtype"],
+        GRU: [*common, *flags, "device", "dtype"],
+    }
+    for cls, names in expected.items():
+        params = inspect.signature(cls.__init__).parameters.values()
+        positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD][1:]
+        assert positional == names
+    with pytest.raises(ValueError, match="proj_size"):
+        LSTM(3, 4, proj_size=2)
+
+
 def test_cuda_same_as_cpu():
     if not torch.cuda.is_available():
         pytest.skip("no GPU")
