@@ -525,8 +525,14 @@ def train_steps(model, loss_fn, steps, lr=1e-2, clip_norm=1.0):
     from .nn.clip import clip_grad_norm_
     from .nn.optim import Adam
 
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (step -> scalar loss), got {type(loss_fn).__name__}")
     check_scalar(steps, "steps", Integral, min_val=1)
     check_scalar(lr, "lr", Real, min_val=0, include_min=False)
+    if clip_norm is not None:
+        check_scalar(clip_norm, "clip_norm", Real, min_val=0, include_min=False)
     opt = Adam(model.parameters(), lr=lr)
     losses = []
     model.train()
@@ -550,6 +556,8 @@ def recursive_forward(tree, leaf, W, b=None, activation=torch.tanh):
 
     ``tree`` 是叶子（任意非 tuple 的对象）或二元组 ``(左子树, 右子树)``；``W`` 的形状为 ``(n, 2n)``。返回根结点的表示。
     """
+    if not callable(leaf):
+        raise TypeError(f"leaf must be callable (leaf object -> tensor), got {type(leaf).__name__}")
     if not isinstance(W, torch.Tensor) or W.dim() != 2 or W.shape[1] != 2 * W.shape[0]:
         raise ValueError(f"W must be a tensor of shape (n, 2n), got {getattr(W, 'shape', type(W).__name__)}")
     if isinstance(tree, tuple):
@@ -582,6 +590,9 @@ def message_passing(A, H, message, update, steps=1):
     if H.dim() != 2 or H.shape[0] != A.shape[0]:
         raise ValueError(f"H must have shape ({A.shape[0]}, d) (one row per node of A), got {tuple(H.shape)}")
     check_scalar(steps, "steps", Integral, min_val=0)
+    for name, fn in (("message", message), ("update", update)):
+        if not callable(fn):
+            raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
     v, u = A.nonzero(as_tuple=True)  # 边 u → v
     states = [H]
     for _ in range(steps):

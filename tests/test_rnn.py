@@ -295,6 +295,8 @@ def test_recursive_forward_on_a_chain_equals_an_srn():
         recursive_forward((0, 1), lambda k: xs[k], torch.zeros(4, 4))
     with pytest.raises(ValueError, match="pair"):
         recursive_forward((0, 1, 2), lambda k: xs[k], W)
+    with pytest.raises(TypeError, match="leaf must be callable"):
+        recursive_forward((0, 1), xs, W)
 
 
 def test_message_passing_mean_aggregation_is_a_matrix_power():
@@ -314,6 +316,8 @@ def test_message_passing_mean_aggregation_is_a_matrix_power():
         message_passing(A, H[:3], None, None)
     with pytest.raises(TypeError, match="torch tensors"):
         message_passing(A.numpy(), H, None, None)
+    with pytest.raises(TypeError, match="message must be callable"):
+        message_passing(A, H, None, lambda h, m: m)
 
 
 def test_tasks_and_training_loop():
@@ -335,3 +339,9 @@ def test_tasks_and_training_loop():
     assert losses[-1] < 1e-3 * losses[0]
     with pytest.raises(ValueError, match="steps"):
         train_steps(lin, lambda step: lin(x).sum(), steps=0)
+    with pytest.raises(TypeError, match="model"):
+        train_steps("net", lambda step: lin(x).sum(), steps=1)
+    with pytest.raises(TypeError, match="loss_fn"):
+        train_steps(lin, 3.0, steps=1)
+    with pytest.raises(ValueError, match="clip_norm"):
+        train_steps(lin, lambda step: lin(x).sum(), steps=1, clip_norm=-1.0)
