@@ -31,6 +31,14 @@ from .utils import check_array, check_random_state, check_scalar
 __all__ = ["log_forward", "log_backward", "viterbi", "ConvergenceMonitor", "CategoricalHMM"]
 
 
+def _lse(a: np.ndarray, axis: int) -> np.ndarray:
+    """log-sum-exp along one axis (a leaner scipy.special.logsumexp for the inner loops; -inf rows give -inf)."""
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
+
+
 def _check_chain(log_startprob, log_transmat, log_frameprob):
     log_frameprob = check_array(log_frameprob, "log_frameprob", ndim=2, finite=False)
     T, K = log_frameprob.shape
@@ -56,7 +64,7 @@ def log_forward(log_startprob, log_transmat, log_frameprob) -> tuple[float, np.n
     log_alpha[0] = log_pi + log_B[0]
     for t in range(1, T):
         # alpha_t(j) = sum_i alpha_{t-1}(i) A_ij * B_j(x_t)
-        log_alpha[t] = logsumexp(log_alpha[t - 1][:, None] + log_A, axis=0) + log_B[t]
+        log_alpha[t] = _lse(log_alpha[t - 1][:, None] + log_A, axis=0) + log_B[t]
     return float(logsumexp(log_alpha[-1])), log_alpha
 
 
@@ -67,7 +75,7 @@ def log_backward(log_startprob, log_transmat, log_frameprob) -> np.ndarray:
     log_beta = np.zeros((T, K))
     for t in range(T - 2, -1, -1):
         # beta_t(i) = sum_j A_ij B_j(x_{t+1}) beta_{t+1}(j)
-        log_beta[t] = logsumexp(log_A + (log_B[t + 1] + log_beta[t + 1])[None, :], axis=1)
+        log_beta[t] = _lse(log_A + (log_B[t + 1] + log_beta[t + 1])[None, :], axis=1)
     return log_beta
 
 
