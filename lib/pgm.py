@@ -11,6 +11,7 @@ r"""离散概率图模型：贝叶斯网络、d-分离、变量消去、置信�
 ``bn_factors``、``variable_elimination``  因子与变量消去：:math:`p(q\mid e)`
 ``pairwise_joint``、``belief_propagation``  成对马尔可夫随机场：蛮力归一化与和积（置信传播）；树上精确，有环时近似
 ``boltzmann_enumerate``、``ising_chain_log_partition``  玻尔兹曼分布的枚举与一维伊辛链的转移矩阵配分函数
+``draw_graph``                         用 matplotlib 画图模型（节点、有向/无向边、阴影表示观测）
 ``bn_fit_counts``、``fit_boltzmann``    参数学习：贝叶斯网络按计数；全可见玻尔兹曼机按“数据期望 − 模型期望”梯度上升
 
 玻尔兹曼机的能量 :math:`E(\mathbf x)=-\tfrac12\mathbf x^\top W\mathbf x-\mathbf b^\top\mathbf x`
@@ -48,6 +49,7 @@ __all__ = [
     "ising_chain_log_partition",
     "bn_fit_counts",
     "fit_boltzmann",
+    "draw_graph",
 ]
 
 
@@ -486,3 +488,42 @@ def fit_boltzmann(X, *, lr: float = 0.5, n_iter: int = 500, spins: bool = False,
         np.fill_diagonal(gW, 0.0)
         W, b = W + lr * gW, b + lr * (data_x - model_x)
     return W, b, np.array(history)
+
+
+# =============================================================================================
+# 7. 画图
+# =============================================================================================
+def draw_graph(ax, edges, pos, *, directed: bool = True, labels=None, shaded=(), radius: float = 0.28, title=None):
+    """把图模型画在 ``ax`` 上：``pos[v] = (x, y)`` 是节点 ``v`` 的位置，``edges`` 是 ``(u, v)`` 对（有向时 u→v），
+    ``shaded`` 中的节点涂灰（观测到的变量），``labels[v]`` 是节点里的文字（默认节点名）。"""
+    from matplotlib.patches import Circle, FancyArrowPatch
+
+    pos = {v: np.asarray(p, dtype=float) for v, p in dict(pos).items()}
+    for u, v in edges:
+        if u not in pos or v not in pos:
+            raise ValueError(f"edge {(u, v)} uses a node without a position")
+        a, b = pos[u], pos[v]
+        d = (b - a) / np.linalg.norm(b - a)
+        ax.add_patch(
+            FancyArrowPatch(
+                tuple(a + radius * d),
+                tuple(b - radius * d),
+                arrowstyle="-|>" if directed else "-",
+                mutation_scale=14,
+                lw=1.4,
+                color="0.2",
+            )
+        )
+    shaded = set(shaded)
+    for v, p in pos.items():
+        ax.add_patch(Circle(tuple(p), radius, facecolor="0.75" if v in shaded else "white", edgecolor="0.2", lw=1.4))
+        text = str(v) if labels is None else labels.get(v, str(v))
+        ax.text(p[0], p[1], text, ha="center", va="center", fontsize=11)
+    xy = np.array(list(pos.values()))
+    ax.set_xlim(xy[:, 0].min() - 2 * radius, xy[:, 0].max() + 2 * radius)
+    ax.set_ylim(xy[:, 1].min() - 2 * radius, xy[:, 1].max() + 2 * radius)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is not None:
+        ax.set_title(title)
+    return ax

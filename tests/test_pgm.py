@@ -173,3 +173,17 @@ def test_bad_input():
         pgm.bn_fit_counts(np.array([[0, 2]]), [(), (0,)])
     with pytest.raises(ValueError, match="joint"):
         pgm.conditional_mutual_information(np.full((2, 2), 0.3), 0, 1)
+
+
+def test_draw_graph():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    pgm.draw_graph(ax, [(0, 1), (1, 2)], {0: (0, 0), 1: (1, 0), 2: (2, 0)}, shaded=[2], labels={0: "A"})
+    assert len(ax.patches) == 5 and ax.texts[0].get_text() == "A"
+    with pytest.raises(ValueError, match="position"):
+        pgm.draw_graph(ax, [(0, 3)], {0: (0, 0)})
+    plt.close(fig)
