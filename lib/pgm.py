@@ -7,6 +7,7 @@ r"""离散概率图模型：贝叶斯网络、d-分离、变量消去、置信�
 
 ``check_dag``、``d_separated``          结构：拓扑序；在“祖先图 + 道德化”上判断 d-分离
 ``random_cpts``、``sigmoid_cpts``、``bn_joint``  参数：随机的/ sigmoid 信念网络的条件概率表，联合概率表
+``ancestral_sample``                    祖先采样：按拓扑序，每个节点从给定父节点取值的条件分布中抽样
 ``conditional_mutual_information``      在联合概率表上用定义算 :math:`I(A;B\mid C)`（蛮力的独立性检验）
 ``bn_factors``、``variable_elimination``  因子与变量消去：:math:`p(q\mid e)`
 ``pairwise_joint``、``belief_propagation``  成对马尔可夫随机场：蛮力归一化与和积（置信传播）；树上精确，有环时近似
@@ -37,6 +38,7 @@ __all__ = [
     "random_cpts",
     "sigmoid_cpts",
     "bn_joint",
+    "ancestral_sample",
     "conditional_mutual_information",
     "bn_factors",
     "variable_elimination",
@@ -217,6 +219,22 @@ def _product(factors, out_vars) -> np.ndarray:
 def bn_joint(parents, cpts) -> np.ndarray:
     """联合概率表 :math:`p(x_0,\\dots,x_{n-1})`，第 :math:`k` 维是节点 :math:`k`。"""
     return _product(bn_factors(parents, cpts), range(len(parents)))
+
+
+def ancestral_sample(parents, cpts, n_samples: int, rng=None) -> np.ndarray:
+    """祖先采样：按拓扑序逐个节点，从 ``cpts[k]`` 中父节点已抽到的取值那一行抽样。返回形状 (n_samples, n) 的整数表。"""
+    order = check_dag(parents)
+    cpts = _check_cpts(parents, cpts)
+    check_scalar(n_samples, "n_samples", Integral, min_val=1)
+    rng = check_random_state(rng)
+    x = np.zeros((n_samples, len(parents)), dtype=np.int64)
+    for k in order:
+        # (n_samples, card_k): the row of the table that each sample's parent values select
+        rows = np.broadcast_to(cpts[k][tuple(x[:, p] for p in parents[k])], (n_samples, cpts[k].shape[-1]))
+        cum = np.cumsum(rows, axis=1)
+        cum[:, -1] = 1.0
+        x[:, k] = np.sum(rng.random((n_samples, 1)) >= cum, axis=1)
+    return x
 
 
 def conditional_mutual_information(joint, a, b, given=()) -> float:

@@ -187,3 +187,15 @@ def test_draw_graph():
     with pytest.raises(ValueError, match="position"):
         pgm.draw_graph(ax, [(0, 3)], {0: (0, 0)})
     plt.close(fig)
+
+
+def test_ancestral_sample_frequencies():
+    parents = [(), (0,), (0, 1)]
+    cpts = pgm.random_cpts(parents, [2, 3, 2], rng=5)
+    P = pgm.bn_joint(parents, cpts)
+    S = pgm.ancestral_sample(parents, cpts, 40000, rng=0)
+    freq = np.zeros_like(P)
+    np.add.at(freq, tuple(S.T), 1.0)
+    assert 0.5 * np.abs(freq / len(S) - P).sum() < 0.02
+    with pytest.raises(TypeError, match="n_samples"):
+        pgm.ancestral_sample(parents, cpts, 2.0)
