@@ -129,19 +129,22 @@ def crf_nll_grad(W, trans, X_seqs, y_seqs) -> tuple[float, np.ndarray, np.ndarra
 class LinearChainCRF:
     """线性链条件随机场：``fit(X, y)`` 中 ``X`` 是若干条 (T, D) 特征序列的列表，``y`` 是对应的标签序列（0..K-1）。
 
-    目标 = 负对数似然 + ``c2``/2·‖参数‖²（与 sklearn-crfsuite 的 ``c2`` 同义），L-BFGS 最小化。
+    目标 = 负对数似然 + ``c2``/2·‖参数‖²（与 sklearn-crfsuite 的 ``c2`` 同义），L-BFGS 最小化，
+    梯度的最大分量小于 ``tol`` 时停止。
     学到 ``state_weights_``（K×D）与 ``transition_weights_``（K×K）。
     """
 
-    def __init__(self, n_states: int, *, c2: float = 0.1, max_iter: int = 200):
+    def __init__(self, n_states: int, *, c2: float = 0.1, max_iter: int = 200, tol: float = 1e-6):
         self.n_states = n_states
         self.c2 = c2
         self.max_iter = max_iter
+        self.tol = tol
 
     def fit(self, X, y) -> LinearChainCRF:
         K = check_scalar(self.n_states, "n_states", Integral, min_val=2)
         check_scalar(self.c2, "c2", Real, min_val=0)
         check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
+        check_scalar(self.tol, "tol", Real, min_val=0)
         X, y = _check_data(X, y, K)
         D = X[0].shape[1]
 
@@ -151,7 +154,11 @@ class LinearChainCRF:
             return nll + 0.5 * self.c2 * theta @ theta, np.concatenate([gW.ravel(), gA.ravel()]) + self.c2 * theta
 
         res = minimize(
-            objective, np.zeros(K * D + K * K), jac=True, method="L-BFGS-B", options={"maxiter": self.max_iter}
+            objective,
+            np.zeros(K * D + K * K),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15},
         )
         self.state_weights_ = res.x[: K * D].reshape(K, D)
         self.transition_weights_ = res.x[K * D :].reshape(K, K)
