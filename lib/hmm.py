@@ -13,7 +13,8 @@ r"""隐马尔可夫模型（概率图模型一章“隐马尔可夫模型”一�
 
 ``CategoricalHMM`` 的名字、参数、属性与返回值照搬 hmmlearn 的同名类（``startprob_``、``transmat_``、
 ``emissionprob_``、``fit``/``score``/``decode``/``predict``/``predict_proba``/``score_samples``/``sample``、
-``monitor_``）；输入 ``X`` 是形状 (n, 1) 的整数符号，几条序列首尾相接，``lengths`` 给出各自的长度。
+``get_stationary_distribution``、``aic``/``bic``、``monitor_``）；
+输入 ``X`` 是形状 (n, 1) 的整数符号，几条序列首尾相接，``lengths`` 给出各自的长度。
 ``fit`` 是 Baum–Welch（EM）：E 步用前向–后向算出状态与相邻状态对的后验，M 步按期望计数重新估计。
 """
 
@@ -25,7 +26,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .base import BaseEstimator
-from .sampling import check_transition_matrix
+from .sampling import check_transition_matrix, stationary_distribution
 from .utils import check_array, check_random_state, check_scalar
 
 __all__ = ["log_forward", "log_backward", "viterbi", "ConvergenceMonitor", "CategoricalHMM"]
@@ -270,6 +271,25 @@ class CategoricalHMM(BaseEstimator):
 
     def predict(self, X, lengths=None) -> np.ndarray:
         return self.decode(X, lengths)[1]
+
+    def get_stationary_distribution(self) -> np.ndarray:
+        r"""转移矩阵的平稳分布 :math:`\boldsymbol\pi A=\boldsymbol\pi`（``lib.sampling.stationary_distribution``）。"""
+        self._check_fitted_params()
+        return stationary_distribution(self.transmat_)
+
+    def _n_parameters(self) -> int:
+        """``params`` 中被估计的自由参数个数（同 hmmlearn：每个概率向量少一个自由度）。"""
+        K, F = self.n_components, self.n_features
+        counts = {"s": K - 1, "t": K * (K - 1), "e": K * (F - 1)}
+        return sum(counts[c] for c in set(self.params))
+
+    def bic(self, X, lengths=None) -> float:
+        r"""贝叶斯信息准则 :math:`-2\log p(\mathbf x)+k\log n`，越小越好。"""
+        return -2 * self.score(X, lengths) + self._n_parameters() * np.log(np.shape(X)[0])
+
+    def aic(self, X, lengths=None) -> float:
+        r"""赤池信息准则 :math:`-2\log p(\mathbf x)+2k`，越小越好。"""
+        return -2 * self.score(X, lengths) + 2 * self._n_parameters()
 
     def sample(self, n_samples: int = 1, random_state=None, currstate=None) -> tuple[np.ndarray, np.ndarray]:
         """按模型生成一条长 ``n_samples`` 的序列：返回观测 ``X``（形状 (n, 1)）与隐状态 ``Z``。"""

@@ -143,3 +143,13 @@ def test_bad_input():
 
     with pytest.raises(NotFittedError):
         CategoricalHMM(2).score(np.zeros((3, 1), dtype=int))
+
+
+def test_stationary_and_information_criteria():
+    m = random_hmm(K=3, F=4, seed=7)
+    pi = m.get_stationary_distribution()
+    assert np.allclose(pi @ m.transmat_, pi) and np.isclose(pi.sum(), 1.0)
+    X, _ = m.sample(40, random_state=0)
+    k = 2 + 3 * 2 + 3 * 3  # free parameters of start, transitions, emissions
+    assert np.isclose(m.bic(X), -2 * m.score(X) + k * np.log(40))
+    assert np.isclose(m.aic(X), -2 * m.score(X) + 2 * k)
