@@ -49,11 +49,13 @@ def crf_log_partition(unary, trans) -> float:
 
 
 def _forward_backward(unary, trans):
-    zero = np.zeros(unary.shape[1])
+    """log Z, node marginals and edge marginals; ``unary`` is (T, K) or (N, T, K) for N sequences of equal length."""
+    zero = np.zeros(unary.shape[-1])
     logZ, la = log_forward(zero, trans, unary)
     lb = log_backward(zero, trans, unary)
-    node = np.exp(la + lb - logZ)
-    edge = np.exp(la[:-1, :, None] + trans[None] + (unary[1:] + lb[1:])[:, None, :] - logZ)
+    lz = np.asarray(logZ)[..., None, None]
+    node = np.exp(la + lb - lz)
+    edge = np.exp(la[..., :-1, :, None] + trans + (unary[..., 1:, :] + lb[..., 1:, :])[..., None, :] - lz[..., None])
     return logZ, node, edge
 
 
@@ -114,15 +116,19 @@ def crf_nll_grad(W, trans, X_seqs, y_seqs) -> tuple[float, np.ndarray, np.ndarra
     if y_seqs is None:
         raise ValueError("y must be given")
     nll, gW, gA = 0.0, np.zeros_like(W), np.zeros_like(trans)
-    for x, y in zip(X_seqs, y_seqs, strict=True):
+    lengths = np.array([len(y) for y in y_seqs])
+    for T in np.unique(lengths):
+        idx = np.flatnonzero(lengths == T)
+        x, y = np.stack([X_seqs[i] for i in idx]), np.stack([y_seqs[i] for i in idx])  # (N, T, D), (N, T)
         unary = x @ W.T
         logZ, node, edge = _forward_backward(unary, trans)
-        nll += logZ - unary[np.arange(len(y)), y].sum() - trans[y[:-1], y[1:]].sum()
+        score = np.take_along_axis(unary, y[..., None], axis=-1).sum() + trans[y[:, :-1], y[:, 1:]].sum()
+        nll += float(np.sum(logZ)) - score
         emp_node = np.eye(K)[y]
-        gW += (node - emp_node).T @ x  # expected minus empirical state features
+        gW += np.einsum("ntk,ntd->kd", node - emp_node, x)  # expected minus empirical state features
         emp_edge = np.zeros((K, K))
-        np.add.at(emp_edge, (y[:-1], y[1:]), 1.0)
-        gA += edge.sum(axis=0) - emp_edge  # expected minus empirical transition features
+        np.add.at(emp_edge, (y[:, :-1], y[:, 1:]), 1.0)
+        gA += edge.sum(axis=(0, 1)) - emp_edge  # expected minus empirical transition features
     return nll, gW, gA
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import logsumexp
 
 from .base import BaseEstimator
 from .sampling import check_transition_matrix, stationary_distribution
@@ -41,8 +40,8 @@ def _lse(a: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _check_chain(log_startprob, log_transmat, log_frameprob):
-    log_frameprob = check_array(log_frameprob, "log_frameprob", ndim=2, finite=False)
-    T, K = log_frameprob.shape
+    log_frameprob = check_array(log_frameprob, "log_frameprob", ndim=(2, 3), finite=False)
+    K = log_frameprob.shape[-1]
     log_transmat = check_array(log_transmat, "log_transmat", ndim=2, finite=False)
     log_startprob = check_array(log_startprob, "log_startprob", ndim=1, finite=False)
     if log_transmat.shape != (K, K) or log_startprob.shape != (K,):
@@ -58,25 +57,25 @@ def _check_chain(log_startprob, log_transmat, log_frameprob):
 
 def log_forward(log_startprob, log_transmat, log_frameprob) -> tuple[float, np.ndarray]:
     r"""前向算法（对数空间）。``log_frameprob[t, j]`` 是 :math:`\log B_j(x_t)`（条件随机场里是节点得分）。
-    返回 :math:`\log\sum_j\alpha_T(j)` 与形状 (T, K) 的 :math:`\log\alpha`。"""
+    返回 :math:`\log\sum_j\alpha_T(j)` 与形状 (T, K) 的 :math:`\log\alpha`。
+    ``log_frameprob`` 也可以是 (N, T, K)：N 条等长的序列一起递推，返回 N 个对数似然。"""
     log_pi, log_A, log_B = _check_chain(log_startprob, log_transmat, log_frameprob)
-    T, K = log_B.shape
-    log_alpha = np.empty((T, K))
-    log_alpha[0] = log_pi + log_B[0]
-    for t in range(1, T):
+    log_alpha = np.empty(log_B.shape)
+    log_alpha[..., 0, :] = log_pi + log_B[..., 0, :]
+    for t in range(1, log_B.shape[-2]):
         # alpha_t(j) = sum_i alpha_{t-1}(i) A_ij * B_j(x_t)
-        log_alpha[t] = _lse(log_alpha[t - 1][:, None] + log_A, axis=0) + log_B[t]
-    return float(logsumexp(log_alpha[-1])), log_alpha
+        log_alpha[..., t, :] = _lse(log_alpha[..., t - 1, :, None] + log_A, axis=-2) + log_B[..., t, :]
+    log_px = _lse(log_alpha[..., -1, :], axis=-1)
+    return (float(log_px) if log_B.ndim == 2 else log_px), log_alpha
 
 
 def log_backward(log_startprob, log_transmat, log_frameprob) -> np.ndarray:
-    r"""后向算法（对数空间）：形状 (T, K) 的 :math:`\log\beta`，:math:`\beta_T\equiv1`。"""
+    r"""后向算法（对数空间）：形状 (T, K)（或 (N, T, K)）的 :math:`\log\beta`，:math:`\beta_T\equiv1`。"""
     _, log_A, log_B = _check_chain(log_startprob, log_transmat, log_frameprob)
-    T, K = log_B.shape
-    log_beta = np.zeros((T, K))
-    for t in range(T - 2, -1, -1):
+    log_beta = np.zeros(log_B.shape)
+    for t in range(log_B.shape[-2] - 2, -1, -1):
         # beta_t(i) = sum_j A_ij B_j(x_{t+1}) beta_{t+1}(j)
-        log_beta[t] = _lse(log_A + (log_B[t + 1] + log_beta[t + 1])[None, :], axis=1)
+        log_beta[..., t, :] = _lse(log_A + (log_B[..., t + 1, :] + log_beta[..., t + 1, :])[..., None, :], axis=-1)
     return log_beta
 
 
@@ -84,6 +83,8 @@ def viterbi(log_startprob, log_transmat, log_frameprob) -> tuple[float, np.ndarr
     r"""维特比算法：:math:`\delta_t(j)=\max_i[\delta_{t-1}(i)+\log A_{ij}]+\log B_j(x_t)`，记下取最大的 :math:`i`，
     从 :math:`\arg\max_j\delta_T(j)` 回溯。返回最优路径的对数得分与路径。"""
     log_pi, log_A, log_B = _check_chain(log_startprob, log_transmat, log_frameprob)
+    if log_B.ndim != 2:
+        raise ValueError(f"log_frameprob must be 2-D (T, K) for viterbi, got shape {log_B.shape}")
     T, K = log_B.shape
     delta = log_pi + log_B[0]
     back = np.zeros((T, K), dtype=np.int64)
@@ -340,16 +341,21 @@ class CategoricalHMM(BaseEstimator):
         for _ in range(self.n_iter):
             start, trans, emit = np.zeros(K), np.zeros((K, K)), np.zeros((K, F))
             total = 0.0
-            log_A = _log(np.asarray(self.transmat_))
-            for x, _ in self._sequences(x_all[:, None], lengths):
-                logprob, gamma, log_alpha, log_beta, frame = self._posteriors(x)
-                total += logprob
-                start += gamma[0]
-                np.add.at(emit.T, x, gamma)  # emit[j, x_t] += gamma_t(j)
-                if x.shape[0] > 1:
+            self._check_fitted_params()
+            log_pi, log_A, log_B = self._logs()
+            for xs in _batches(x_all, lengths):
+                # xs: (N, T) symbols of N sequences of equal length, processed together
+                frame = np.moveaxis(log_B[:, xs], 0, -1)  # frame[n, t, j] = log B_j(x_t)
+                logprob, log_alpha = log_forward(log_pi, log_A, frame)
+                log_beta = log_backward(log_pi, log_A, frame)
+                gamma = np.exp(log_alpha + log_beta - logprob[:, None, None])  # p(z_t = j | x)
+                total += logprob.sum()
+                start += gamma[:, 0].sum(axis=0)
+                np.add.at(emit.T, xs.ravel(), gamma.reshape(-1, K))  # emit[j, x_t] += gamma_t(j)
+                if xs.shape[1] > 1:
                     # xi_t(i, j) = alpha_t(i) A_ij B_j(x_{t+1}) beta_{t+1}(j) / p(x)
-                    log_xi = log_alpha[:-1, :, None] + log_A[None] + (frame[1:] + log_beta[1:])[:, None, :]
-                    trans += np.exp(log_xi - logprob).sum(axis=0)
+                    log_xi = log_alpha[:, :-1, :, None] + log_A + (frame[:, 1:] + log_beta[:, 1:])[:, :, None, :]
+                    trans += np.exp(log_xi - logprob[:, None, None, None]).sum(axis=(0, 1))
             self.monitor_.report(total)
             if "s" in self.params:
                 self.startprob_ = _normalize(np.maximum(self.startprob_prior - 1.0 + start, 0))
@@ -360,6 +366,15 @@ class CategoricalHMM(BaseEstimator):
             if self.monitor_.converged:
                 break
         return self
+
+
+def _batches(x: np.ndarray, lengths: np.ndarray):
+    """把首尾相接的序列按长度分组，每组返回形状 (N, T) 的符号数组。"""
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    for T in np.unique(lengths):
+        idx = np.flatnonzero(lengths == T)
+        yield np.stack([x[starts[i] : ends[i]] for i in idx])
 
 
 def _normalize(a: np.ndarray) -> np.ndarray:

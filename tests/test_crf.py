@@ -80,3 +80,14 @@ def test_bad_input():
 
     with pytest.raises(NotFittedError):
         crf.LinearChainCRF(3).predict([x])
+
+
+def test_batched_gradient_equals_sum_over_sequences():
+    rng = np.random.default_rng(5)
+    W, A = rng.normal(size=(3, 4)), rng.normal(size=(3, 3))
+    Xs = [rng.normal(size=(T, 4)) for T in (5, 2, 5, 1, 2)]
+    ys = [rng.integers(0, 3, len(x)) for x in Xs]
+    total = crf.crf_nll_grad(W, A, Xs, ys)
+    parts = [crf.crf_nll_grad(W, A, [x], [y]) for x, y in zip(Xs, ys, strict=True)]
+    for k in range(3):
+        assert np.allclose(total[k], sum(p[k] for p in parts), atol=1e-12)

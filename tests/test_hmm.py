@@ -153,3 +153,25 @@ def test_stationary_and_information_criteria():
     k = 2 + 3 * 2 + 3 * 3  # free parameters of start, transitions, emissions
     assert np.isclose(m.bic(X), -2 * m.score(X) + k * np.log(40))
     assert np.isclose(m.aic(X), -2 * m.score(X) + 2 * k)
+
+
+def test_batched_chain_and_mixed_lengths():
+    rng = np.random.default_rng(1)
+    pi, A = np.log(rng.dirichlet(np.ones(3))), np.log(rng.dirichlet(np.ones(3), 3))
+    frames = rng.normal(size=(4, 6, 3))
+    lz, la = log_forward(pi, A, frames)
+    lb = log_backward(pi, A, frames)
+    for n in range(4):
+        lz1, la1 = log_forward(pi, A, frames[n])
+        assert np.isclose(lz[n], lz1) and np.allclose(la[n], la1) and np.allclose(lb[n], log_backward(pi, A, frames[n]))
+    with pytest.raises(ValueError, match="2-D"):
+        viterbi(pi, A, frames)
+    m0 = random_hmm(seed=4)
+    X = np.vstack([m0.sample(n, random_state=n)[0] for n in (7, 3, 7, 1)])
+    m = CategoricalHMM(3, n_iter=20, tol=0.0, random_state=0).fit(X, [7, 3, 7, 1])
+    assert np.all(np.diff(m.monitor_.history) > -1e-10)
+    # the E-step's likelihood equals score() with the parameters it was computed from
+    m2 = CategoricalHMM(3, n_iter=1, random_state=0).fit(X, [7, 3, 7, 1])
+    m3 = CategoricalHMM(3, n_iter=1, random_state=0, params="")
+    m3.fit(X, [7, 3, 7, 1])
+    assert np.isclose(m2.monitor_.history[0], m3.score(X, [7, 3, 7, 1]))

@@ -199,3 +199,23 @@ def test_ancestral_sample_frequencies():
     assert 0.5 * np.abs(freq / len(S) - P).sum() < 0.02
     with pytest.raises(TypeError, match="n_samples"):
         pgm.ancestral_sample(parents, cpts, 2.0)
+
+
+def test_more_bad_input():
+    with pytest.raises(ValueError, match="one weight per parent"):
+        pgm.sigmoid_cpts([(), (0,)], [[], [1.0, 2.0]], [0.0, 0.0])
+    facs = pgm.bn_factors([(), (0,), (1,)], pgm.random_cpts([(), (0,), (1,)], 2, rng=0))
+    with pytest.raises(ValueError, match="order"):
+        pgm.variable_elimination(facs, 2, order=[0])
+    with pytest.raises(ValueError, match="appears in no factor"):
+        pgm.variable_elimination(facs, 7)
+    with pytest.raises(ValueError, match="X must hold units"):
+        pgm.fit_boltzmann(np.array([[0.0, 2.0]]))
+    with pytest.raises(ValueError, match="n must be"):
+        pgm.ising_chain_log_partition(1.0, 0.0, 1, periodic=True)
+    with pytest.raises(ValueError, match="too many"):
+        pgm.boltzmann_enumerate(np.zeros((21, 21)), np.zeros(21))
+    with pytest.raises(ValueError, match="shape"):
+        pgm.pairwise_joint([np.ones(2), np.ones(3)], [(0, 1)], [np.ones((2, 2))])
+    with pytest.raises(ValueError, match="damping"):
+        pgm.belief_propagation([np.ones(2), np.ones(2)], [(0, 1)], [np.ones((2, 2))], damping=1.0)
