@@ -130,7 +130,8 @@ class CategoricalHMM(BaseEstimator):
 
     ``startprob_prior``、``transmat_prior``、``emissionprob_prior`` 是狄利克雷先验的参数（默认 1：不平滑，
     M 步即最大似然）；``params``/``init_params`` 中的字母 ``s``、``t``、``e`` 选出 M 步更新、``fit`` 开始时初始化的参数
-    （初始化：起始与转移均匀，发射随机）。
+    （初始化：起始与转移均匀，发射随机）。``implementation`` 同 hmmlearn 可取 ``"log"`` 或 ``"scaling"``，
+    两者数学上相同；这里总在对数空间计算。
     """
 
     def __init__(
@@ -148,6 +149,7 @@ class CategoricalHMM(BaseEstimator):
         verbose: bool = False,
         params: str = "ste",
         init_params: str = "ste",
+        implementation: str = "log",
     ):
         self.n_components = n_components
         self.startprob_prior = startprob_prior
@@ -161,6 +163,7 @@ class CategoricalHMM(BaseEstimator):
         self.verbose = verbose
         self.params = params
         self.init_params = init_params
+        self.implementation = implementation
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -313,6 +316,8 @@ class CategoricalHMM(BaseEstimator):
         check_scalar(self.n_components, "n_components", Integral, min_val=1)
         check_scalar(self.n_iter, "n_iter", Integral, min_val=1)
         check_scalar(self.tol, "tol", Real, min_val=0)
+        if self.implementation not in ("log", "scaling"):
+            raise ValueError(f"implementation must be 'log' or 'scaling', got {self.implementation!r}")
         for name in ("params", "init_params"):
             value = getattr(self, name)
             if not isinstance(value, str) or set(value) - set("ste"):

@@ -135,6 +135,8 @@ def test_bad_input():
         m.decode(np.zeros((3, 1), dtype=int), algorithm="beam")
     with pytest.raises(ValueError, match="params"):
         CategoricalHMM(2, params="sx").fit(np.zeros((3, 1), dtype=int))
+    with pytest.raises(ValueError, match="implementation"):
+        CategoricalHMM(2, implementation="fast").fit(np.zeros((3, 1), dtype=int))
     with pytest.raises(ValueError, match="prior"):
         CategoricalHMM(2, transmat_prior=0.0).fit(np.zeros((3, 1), dtype=int))
     with pytest.raises(TypeError, match="n_components"):
