@@ -57,7 +57,10 @@ CONSTRUCTOR_ARGS: dict[str, dict] = {
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
 
 # {class name: reason} for estimators that take something other than a 2-D array (see the module docstring).
-NOT_ARRAY_INPUT: dict[str, str] = {}
+NOT_ARRAY_INPUT: dict[str, str] = {
+    # like hmmlearn's: fit(X, lengths) takes integer symbol sequences laid end to end, not a feature matrix with y
+    "CategoricalHMM": "takes integer symbol sequences (n, 1) plus lengths; tested in tests/test_hmm.py",
+}
 
 # scikit-learn's API checks that need no input data: the ones that still apply when the suite cannot run.
 DATA_FREE_CHECKS = (
