@@ -30,6 +30,7 @@ __all__ = [
     "fit_multitask",
     "coral",
     "EWC",
+    "maml_forward",
     "maml_adapt",
     "maml_step",
 ]
@@ -356,40 +357,65 @@ class EWC:
         return 0.5 * self.lam * total
 
 
-def maml_adapt(model, x, y, loss_fn, *, inner_lr=0.01, steps=1, first_order=False, params=None, trajectory=False):
+def _maml_call(model, params, x, batched):
+    from torch.func import functional_call, vmap
+
+    if batched:  # 参数与数据都带任务维：逐任务前向，vmap 把它们并成一次批量计算
+        return vmap(lambda p, xx: functional_call(model, p, (xx,)))(params, x)
+    return functional_call(model, params, (x,))
+
+
+def maml_forward(model, params, x, *, batched=False):
+    """用参数字典 ``params`` 计算 ``model(x)``；``batched=True`` 时 ``params`` 的每个张量与 ``x`` 都多一个前导的任务维，
+    各任务用各自的参数（``maml_adapt(..., batched=True)`` 的输出）。"""
+    return _maml_call(model, params, x, batched)
+
+
+def maml_adapt(
+    model, x, y, loss_fn, *, inner_lr=0.01, steps=1, first_order=False, params=None, trajectory=False, batched=False
+):
     """MAML 的内循环：从参数 ``params``（默认 ``model`` 自己的参数）出发，在 ``(x, y)`` 上做 ``steps`` 步梯度下降
     θ ← θ − α ∇_θ loss_fn(f_θ(x), y)，α = ``inner_lr``。
 
     ``first_order=False`` 时用 ``create_graph=True`` 求内层梯度，返回的参数对初值 θ 可微（含二阶项）；
     ``first_order=True`` 时把内层梯度当常数。返回适应后的参数字典（名字同 ``model.named_parameters()``）；
     ``trajectory=True`` 时返回从初值起每一步的参数字典组成的列表（长度 ``steps + 1``）。
+
+    ``batched=True``：``x``、``y`` 带前导的任务维 T，所有任务一起适应。初值 θ 被扩展成 T 份（``expand``），
+    对 Σ_t L_t 求关于第 t 份的梯度恰好是 ∇L_t，所以每个任务各走各的梯度步，而二阶项仍能传回同一个 θ。
     """
     import torch
-    from torch.func import functional_call
+    from torch.func import vmap
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     check_scalar(inner_lr, "inner_lr", Real, min_val=0)
     check_scalar(steps, "steps", Integral, min_val=0)
+    if batched and (not torch.is_tensor(x) or not torch.is_tensor(y) or x.ndim < 2 or x.shape[0] != y.shape[0]):
+        raise ValueError("batched=True needs tensors x and y with the same leading task dimension")
     fast = dict(model.named_parameters()) if params is None else dict(params)
+    if batched and params is None:
+        fast = {n: p.expand(x.shape[0], *p.shape) for n, p in fast.items()}
     path = [fast]
     for _ in range(steps):
-        loss = loss_fn(functional_call(model, fast, (x,)), y)
+        out = _maml_call(model, fast, x, batched)
+        loss = vmap(loss_fn)(out, y).sum() if batched else loss_fn(out, y)
         grads = torch.autograd.grad(loss, list(fast.values()), create_graph=not first_order)
         fast = {n: p - inner_lr * (g.detach() if first_order else g) for (n, p), g in zip(fast.items(), grads)}
         path.append(fast)
     return path if trajectory else fast
 
 
-def maml_step(model, tasks, loss_fn, *, inner_lr=0.01, inner_steps=1, first_order=False):
+def maml_step(model, tasks, loss_fn, *, inner_lr=0.01, inner_steps=1, first_order=False, vectorize=True):
     """MAML 的元损失（Finn et al. 2017）。``tasks`` 是 ``(x_support, y_support, x_query, y_query)`` 的列表。
 
     对每个任务用 ``maml_adapt`` 从当前参数 θ 出发在 support 上做 ``inner_steps`` 步梯度下降
     θ' = θ − α ∇L_support(θ)（``create_graph`` 保留二阶项；``first_order=True`` 时把内循环梯度当常数），
     再在 query 上求损失；返回各任务 query 损失的平均（可直接 ``backward()`` 后用外层优化器更新）。
+    各任务的张量形状相同且 ``vectorize=True`` 时，所有任务堆成一批一起计算（``batched=True``），结果与逐个任务相同。
     """
     import torch
-    from torch.func import functional_call
+    from torch.func import vmap
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -397,11 +423,16 @@ def maml_step(model, tasks, loss_fn, *, inner_lr=0.01, inner_steps=1, first_orde
         raise ValueError("tasks must not be empty")
     check_scalar(inner_lr, "inner_lr", Real, min_val=0)
     check_scalar(inner_steps, "inner_steps", Integral, min_val=0)
-    total = 0.0
     for task in tasks:
-        if len(task) != 4:
-            raise ValueError("each task must be (x_support, y_support, x_query, y_query)")
-        xs, ys, xq, yq = task
-        fast = maml_adapt(model, xs, ys, loss_fn, inner_lr=inner_lr, steps=inner_steps, first_order=first_order)
-        total = total + loss_fn(functional_call(model, fast, (xq,)), yq)
+        if len(task) != 4 or not all(torch.is_tensor(t) for t in task):
+            raise ValueError("each task must be (x_support, y_support, x_query, y_query), four tensors")
+    kw = dict(inner_lr=inner_lr, steps=inner_steps, first_order=first_order)
+    if vectorize and all(tuple(t.shape for t in task) == tuple(t.shape for t in tasks[0]) for task in tasks):
+        xs, ys, xq, yq = (torch.stack(col) for col in zip(*tasks))
+        fast = maml_adapt(model, xs, ys, loss_fn, batched=True, **kw)
+        return vmap(loss_fn)(_maml_call(model, fast, xq, True), yq).mean()
+    total = 0.0
+    for xs, ys, xq, yq in tasks:
+        fast = maml_adapt(model, xs, ys, loss_fn, **kw)
+        total = total + loss_fn(_maml_call(model, fast, xq, False), yq)
     return total / len(tasks)

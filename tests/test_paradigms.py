@@ -15,6 +15,8 @@ from lib.paradigms import (
     coral,
     fit_multitask,
     low_rank_multitask,
+    maml_adapt,
+    maml_forward,
     maml_step,
     self_training,
 )
@@ -249,6 +251,60 @@ def test_maml_second_order_gradient_matches_autograd_and_first_order_differs():
     torch.testing.assert_close(l0, sum(mse(net(t[2]), t[3]) for t in tasks) / 2)
 
 
+class _Scalar(torch.nn.Module):
+    """输出就是唯一的参数 θ（忽略输入），用来构造 L(θ) = ½(θ − c)²。"""
+
+    def __init__(self, theta):
+        super().__init__()
+        self.theta = torch.nn.Parameter(torch.tensor([theta], dtype=torch.float64))
+
+    def forward(self, x):
+        return self.theta.expand(x.shape[0], 1)
+
+
+def test_maml_quadratic_meta_gradient_is_analytic():
+    half_sq = lambda out, c: 0.5 * ((out - c) ** 2).mean()  # noqa: E731
+    alpha, theta, cs = 0.3, 1.7, [0.5, -1.0, 2.0]
+    net = _Scalar(theta)
+    one = torch.ones(1, 1, dtype=torch.float64)
+    tasks = [(one, c * one, one, c * one) for c in cs]
+    for fo, factor in [(False, (1 - alpha) ** 2), (True, 1 - alpha)]:
+        (g,) = torch.autograd.grad(maml_step(net, tasks, half_sq, inner_lr=alpha, first_order=fo), [net.theta])
+        expect = factor * np.mean([theta - c for c in cs])
+        assert abs(g.item() - expect) < 1e-12
+    # k 步内循环：θ' − c = (1−α)^k (θ − c)，二阶元梯度因子 (1−α)^{2k}
+    (g3,) = torch.autograd.grad(maml_step(net, tasks, half_sq, inner_lr=alpha, inner_steps=3), [net.theta])
+    assert abs(g3.item() - (1 - alpha) ** 6 * np.mean([theta - c for c in cs])) < 1e-12
+
+
+def test_maml_adapt_batched_matches_per_task_and_trajectory():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.Tanh(), torch.nn.Linear(6, 1)).double()
+    tasks = _sine_tasks(3, torch.Generator().manual_seed(2))
+    xs = torch.stack([t[0] for t in tasks])
+    ys = torch.stack([t[1] for t in tasks])
+    mse = torch.nn.functional.mse_loss
+    path = maml_adapt(net, xs, ys, mse, inner_lr=0.05, steps=3, trajectory=True, batched=True)
+    assert len(path) == 4 and path[0]["0.weight"].shape == (3, 6, 1)
+    for i in range(3):
+        single = maml_adapt(net, xs[i], ys[i], mse, inner_lr=0.05, steps=3)
+        for name, p in single.items():
+            torch.testing.assert_close(path[-1][name][i], p)
+        out = maml_forward(net, path[-1], xs, batched=True)[i]
+        torch.testing.assert_close(out, maml_forward(net, single, xs[i]))
+    # 每一步都让支持集损失下降（小步长）
+    losses = [torch.stack([mse(o, y) for o, y in zip(maml_forward(net, p, xs, batched=True), ys)]) for p in path]
+    assert all((b < a).all() for a, b in zip(losses, losses[1:]))
+    # 步数为 0：原参数
+    assert maml_adapt(net, xs[0], ys[0], mse, steps=0)["0.weight"] is dict(net.named_parameters())["0.weight"]
+    with pytest.raises(ValueError, match="leading task"):
+        maml_adapt(net, xs, ys[:2], mse, batched=True)
+    with pytest.raises(ValueError, match="steps"):
+        maml_adapt(net, xs[0], ys[0], mse, steps=-1)
+    with pytest.raises(TypeError, match="Module"):
+        maml_adapt("net", xs[0], ys[0], mse)
+
+
 def test_bad_inputs(digits):
     X, y, lab, unl, _ = digits
     est = SkLR()
@@ -275,4 +331,4 @@ def test_bad_inputs(digits):
     with pytest.raises(ValueError, match="empty"):
         maml_step(torch.nn.Linear(1, 1), [], torch.nn.functional.mse_loss)
     with pytest.raises(ValueError, match="inner_lr"):
-        maml_step(torch.nn.Linear(1, 1), [(1, 2, 3, 4)], torch.nn.functional.mse_loss, inner_lr=-1.0)
+        maml_step(torch.nn.Linear(1, 1), [(torch.ones(1, 1),) * 4], torch.nn.functional.mse_loss, inner_lr=-1.0)
