@@ -1,23 +1,39 @@
-"""与模型无关的学习方式：自训练、协同训练、CORAL 领域对齐、EWC（弹性权重巩固）与 MAML 的一步元更新。
+"""与模型无关的学习方式：自训练、协同训练、多任务学习、CORAL 领域对齐、EWC（弹性权重巩固）与 MAML。
 
 - ``self_training``：用少量标注训练，再把高置信度的无标注样本连同伪标签加入训练集，反复进行；
 - ``co_training``：两个特征视图各训一个分类器，互相为对方提供高置信度伪标签；
+- ``low_rank_multitask``：线性任务 y_m ≈ X_m B a_m 共享一个 k 维子空间 B，交替最小二乘求解（线性的硬共享）；
+- ``MultiTaskMLP`` / ``fit_multitask``：M 个回归任务的多层感知机，主干硬共享（``sharing="hard"``）或各自一份
+  （``sharing="none"``，即单任务网络；加 ``soft > 0`` 的主干差异惩罚就是软共享），
+  联合目标 Σ_m η_m L_m + soft·Σ_m ‖θ_m − θ̄‖²；
 - ``coral``：把源域特征的协方差（与均值）对齐到目标域（CORAL，Sun et al. 2016）；
 - ``EWC``：用对角 Fisher 信息加权的二次惩罚保护旧任务的重要参数（Kirkpatrick et al. 2017）；
-- ``maml_step``：MAML 的一次元更新，内循环用 ``torch.func.functional_call`` 做可微的梯度步，
-  ``first_order=True`` 时截断二阶项（FOMAML）。
+- ``maml_adapt`` / ``maml_step``：MAML 的内循环（θ' = θ − α∇L_support(θ)，用 ``torch.func.functional_call``
+  做可微的梯度步）与元损失；``first_order=True`` 时截断二阶项（FOMAML）。
 """
 
 from __future__ import annotations
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
 
-from lib.utils import check_array, check_scalar
+from lib.utils import check_array, check_module_input, check_scalar
 
-__all__ = ["self_training", "co_training", "coral", "EWC", "maml_step"]
+__all__ = [
+    "self_training",
+    "co_training",
+    "low_rank_multitask",
+    "MultiTaskMLP",  # noqa: F822 (created on first access, see __getattr__)
+    "fit_multitask",
+    "coral",
+    "EWC",
+    "maml_forward",
+    "maml_adapt",
+    "maml_step",
+]
 
 
 def _check_labeled(X_l, y_l, X_u):
@@ -106,6 +122,167 @@ def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20):
     return m1, m2, history
 
 
+def low_rank_multitask(Xs, ys, rank, *, weights=None, n_iter=100, random_state=0):
+    """共享子空间的多任务线性回归：最小化 Σ_m η_m ‖y_m − X_m B a_m‖²。
+
+    B 是 d×k（所有任务共用），a_m 是 k 维（各任务私有），η_m 为任务权重 ``weights``（默认全为 1）。
+
+    交替最小二乘：固定 B 时每个 a_m 是 k 维的普通最小二乘；固定所有 a_m 时
+    X_m B a_m = (a_mᵀ ⊗ X_m) vec(B) 对 vec(B) 是线性的，合起来解一次最小二乘。
+    返回 ``(B, A)``：B 的列已正交化（张成同一子空间），A 的第 m 行是 a_m。
+    """
+    if not isinstance(Xs, (list, tuple)) or not isinstance(ys, (list, tuple)) or len(Xs) != len(ys) or not Xs:
+        raise ValueError("Xs and ys must be non-empty lists with one entry per task")
+    Xs = [check_array(X, f"Xs[{m}]", ndim=2) for m, X in enumerate(Xs)]
+    ys = [check_array(y, f"ys[{m}]", ndim=1) for m, y in enumerate(ys)]
+    d = Xs[0].shape[1]
+    for m, (X, y) in enumerate(zip(Xs, ys)):
+        if X.shape[1] != d:
+            raise ValueError(f"Xs[{m}] must have {d} columns like Xs[0], got {X.shape[1]}")
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"Xs[{m}] and ys[{m}] must have the same number of rows, got {X.shape[0]} and {y.shape[0]}"
+            )
+    check_scalar(rank, "rank", Integral, min_val=1, max_val=d)
+    check_scalar(n_iter, "n_iter", Integral, min_val=1)
+    eta = np.ones(len(Xs)) if weights is None else check_array(weights, "weights", ndim=1)
+    if eta.shape != (len(Xs),) or (eta < 0).any():
+        raise ValueError(f"weights must be {len(Xs)} non-negative numbers, got {weights!r}")
+    root = np.sqrt(eta)
+    rng = np.random.default_rng(random_state)
+    B = np.linalg.qr(rng.normal(size=(d, rank)))[0]
+    for _ in range(n_iter):
+        A = np.stack([np.linalg.lstsq(X @ B, y, rcond=None)[0] for X, y in zip(Xs, ys)])
+        # vec(B) 按列展开：X B a = (aᵀ ⊗ X) vec(B)；权重 η_m 即把任务 m 的方程乘以 √η_m
+        K = np.vstack([r * np.kron(a[None, :], X) for r, a, X in zip(root, A, Xs)])
+        B = np.linalg.lstsq(K, np.concatenate([r * y for r, y in zip(root, ys)]), rcond=None)[0].reshape(rank, d).T
+        B = np.linalg.qr(B)[0]
+    A = np.stack([np.linalg.lstsq(X @ B, y, rcond=None)[0] for X, y in zip(Xs, ys)])
+    return B, A
+
+
+@functools.cache
+def _torch_mtl():
+    import torch
+
+    class MultiTaskMLP(torch.nn.Module):
+        """M 个任务的多层感知机，所有任务的数据一次前向：输入 ``(M, n, in_features)``，输出 ``(M, n, out_features)``。
+
+        主干是 ``hidden`` 给出的全连接层（激活 ``activation``），每个任务一个线性输出头。
+        ``sharing="hard"``：主干只有一份，所有任务共用；``sharing="none"``：每个任务一份主干，等价于 M 个独立的网络，
+        ``trunk_penalty()`` 给出软共享的惩罚 Σ_m ‖θ_m − θ̄‖²（θ̄ 为各任务主干参数的平均）。
+        每层参数按 ``torch.nn.Linear`` 的默认分布 U(−1/√fan_in, 1/√fan_in) 初始化；``sharing="none"`` 时
+        各任务的主干取同一个初值（与硬共享的初值相同），所以三种共享方式只差在训练目标上。
+        """
+
+        def __init__(
+            self,
+            n_tasks,
+            in_features,
+            hidden=(40, 40),
+            out_features=1,
+            *,
+            sharing="hard",
+            activation="tanh",
+            generator=None,
+        ):
+            super().__init__()
+            check_scalar(n_tasks, "n_tasks", Integral, min_val=1)
+            check_scalar(in_features, "in_features", Integral, min_val=1)
+            check_scalar(out_features, "out_features", Integral, min_val=1)
+            hidden = list(hidden)
+            if not hidden or any(isinstance(h, bool) or not isinstance(h, Integral) or h < 1 for h in hidden):
+                raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
+            if sharing not in ("hard", "none"):
+                raise ValueError(f"sharing must be 'hard' or 'none', got {sharing!r}")
+            if activation not in ("tanh", "relu"):
+                raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
+            self.n_tasks, self.in_features, self.out_features = n_tasks, in_features, out_features
+            self.sharing, self.activation = sharing, activation
+            copies = 1 if sharing == "hard" else n_tasks
+
+            def uniform(shape, fan_in, copies=None):
+                u = torch.rand(shape, generator=generator, dtype=torch.get_default_dtype())
+                u = (2 * u - 1) / fan_in**0.5
+                # 各任务的主干从同一个初值出发（对单任务网络无害，软共享的惩罚才有意义）
+                return torch.nn.Parameter(u if copies is None else u.expand(copies, *shape[1:]).clone())
+
+            sizes = [in_features, *hidden]
+            pairs = list(zip(sizes[:-1], sizes[1:]))
+            self.weights = torch.nn.ParameterList([uniform((1, a, b), a, copies) for a, b in pairs])
+            self.biases = torch.nn.ParameterList([uniform((1, 1, b), a, copies) for a, b in pairs])
+            self.head_weight = uniform((n_tasks, hidden[-1], out_features), hidden[-1])
+            self.head_bias = uniform((n_tasks, 1, out_features), hidden[-1])
+
+        def features(self, x):
+            """主干的输出 ``(M, n, hidden[-1])``。"""
+            if not torch.is_tensor(x) or x.ndim != 3 or x.shape[0] != self.n_tasks or x.shape[2] != self.in_features:
+                shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
+                raise ValueError(f"x must be a tensor of shape ({self.n_tasks}, n, {self.in_features}), got {shape}")
+            check_module_input(x, self)
+            act = torch.tanh if self.activation == "tanh" else torch.relu
+            h = x
+            for W, b in zip(self.weights, self.biases):
+                h = act(h @ W + b)  # hard 时 W 的第 0 维为 1，广播到所有任务
+            return h
+
+        def forward(self, x):
+            return self.features(x) @ self.head_weight + self.head_bias
+
+        def trunk_penalty(self):
+            """软共享惩罚 Σ_m ‖θ_m − θ̄‖²（对主干的所有权重与偏置求和）；硬共享时恒为 0。"""
+            total = self.head_weight.new_zeros(())
+            for p in [*self.weights, *self.biases]:
+                total = total + ((p - p.mean(0, keepdim=True)) ** 2).sum()
+            return total
+
+    return MultiTaskMLP
+
+
+def __getattr__(name):
+    # MultiTaskMLP 继承 torch.nn.Module；延迟导入 torch，使只用 NumPy 部分的代码不必加载 torch
+    if name == "MultiTaskMLP":
+        return _torch_mtl()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def fit_multitask(model, X, Y, *, weights=None, soft=0.0, steps=500, lr=0.01):
+    """用 Adam 全批量最小化联合目标 Σ_m η_m · mean_n (f_m(x) − y)² + soft · Σ_m ‖θ_m − θ̄‖²。
+
+    ``X``：``(M, n, in_features)``，``Y``：``(M, n, out_features)``；``weights`` 为各任务的权重 η_m（默认全为 1）。
+    返回每一步的联合目标值（列表）。
+    """
+    import torch
+
+    if not isinstance(model, _torch_mtl()):
+        raise TypeError(f"model must be a MultiTaskMLP, got {type(model).__name__}")
+    out = model(X)
+    if not torch.is_tensor(Y) or Y.shape != out.shape:
+        shape = tuple(Y.shape) if torch.is_tensor(Y) else type(Y).__name__
+        raise ValueError(f"Y must be a tensor of shape {tuple(out.shape)}, got {shape}")
+    if weights is None:
+        eta = torch.ones(model.n_tasks, dtype=X.dtype, device=X.device)
+    else:
+        eta = torch.as_tensor(check_array(weights, "weights", ndim=1), dtype=X.dtype, device=X.device)
+        if eta.shape != (model.n_tasks,) or (eta < 0).any():
+            raise ValueError(f"weights must be {model.n_tasks} non-negative numbers, got {weights!r}")
+    check_scalar(soft, "soft", Real, min_val=0)
+    check_scalar(steps, "steps", Integral, min_val=1)
+    check_scalar(lr, "lr", Real, min_val=0, include_min=False)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in range(steps):
+        per_task = ((model(X) - Y) ** 2).mean(dim=(1, 2))
+        loss = (eta * per_task).sum()
+        if soft > 0:
+            loss = loss + soft * model.trunk_penalty()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history.append(float(loss.detach()))
+    return history
+
+
 def _sqrtm_psd(C, inverse=False):
     w, V = np.linalg.eigh(C)
     w = np.clip(w, 0, None)
@@ -180,15 +357,65 @@ class EWC:
         return 0.5 * self.lam * total
 
 
-def maml_step(model, tasks, loss_fn, *, inner_lr=0.01, inner_steps=1, first_order=False):
-    """MAML 的元损失（Finn et al. 2017）。``tasks`` 是 ``(x_support, y_support, x_query, y_query)`` 的列表。
+def _maml_call(model, params, x, batched):
+    from torch.func import functional_call, vmap
 
-    对每个任务从当前参数 θ 出发做 ``inner_steps`` 步梯度下降 θ' = θ − α ∇L_support(θ)
-    （``create_graph`` 保留二阶项；``first_order=True`` 时把内循环梯度当常数），再在 query 上求损失；
-    返回各任务 query 损失的平均（可直接 ``backward()`` 后用外层优化器更新）。
+    if batched:  # 参数与数据都带任务维：逐任务前向，vmap 把它们并成一次批量计算
+        return vmap(lambda p, xx: functional_call(model, p, (xx,)))(params, x)
+    return functional_call(model, params, (x,))
+
+
+def maml_forward(model, params, x, *, batched=False):
+    """用参数字典 ``params`` 计算 ``model(x)``；``batched=True`` 时 ``params`` 的每个张量与 ``x`` 都多一个前导的任务维，
+    各任务用各自的参数（``maml_adapt(..., batched=True)`` 的输出）。"""
+    return _maml_call(model, params, x, batched)
+
+
+def maml_adapt(
+    model, x, y, loss_fn, *, inner_lr=0.01, steps=1, first_order=False, params=None, trajectory=False, batched=False
+):
+    """MAML 的内循环：从参数 ``params``（默认 ``model`` 自己的参数）出发，在 ``(x, y)`` 上做 ``steps`` 步梯度下降
+    θ ← θ − α ∇_θ loss_fn(f_θ(x), y)，α = ``inner_lr``。
+
+    ``first_order=False`` 时用 ``create_graph=True`` 求内层梯度，返回的参数对初值 θ 可微（含二阶项）；
+    ``first_order=True`` 时把内层梯度当常数。返回适应后的参数字典（名字同 ``model.named_parameters()``）；
+    ``trajectory=True`` 时返回从初值起每一步的参数字典组成的列表（长度 ``steps + 1``）。
+
+    ``batched=True``：``x``、``y`` 带前导的任务维 T，所有任务一起适应。初值 θ 被扩展成 T 份（``expand``），
+    对 Σ_t L_t 求关于第 t 份的梯度恰好是 ∇L_t，所以每个任务各走各的梯度步，而二阶项仍能传回同一个 θ。
     """
     import torch
-    from torch.func import functional_call
+    from torch.func import vmap
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_scalar(inner_lr, "inner_lr", Real, min_val=0)
+    check_scalar(steps, "steps", Integral, min_val=0)
+    if batched and (not torch.is_tensor(x) or not torch.is_tensor(y) or x.ndim < 2 or x.shape[0] != y.shape[0]):
+        raise ValueError("batched=True needs tensors x and y with the same leading task dimension")
+    fast = dict(model.named_parameters()) if params is None else dict(params)
+    if batched and params is None:
+        fast = {n: p.expand(x.shape[0], *p.shape) for n, p in fast.items()}
+    path = [fast]
+    for _ in range(steps):
+        out = _maml_call(model, fast, x, batched)
+        loss = vmap(loss_fn)(out, y).sum() if batched else loss_fn(out, y)
+        grads = torch.autograd.grad(loss, list(fast.values()), create_graph=not first_order)
+        fast = {n: p - inner_lr * (g.detach() if first_order else g) for (n, p), g in zip(fast.items(), grads)}
+        path.append(fast)
+    return path if trajectory else fast
+
+
+def maml_step(model, tasks, loss_fn, *, inner_lr=0.01, inner_steps=1, first_order=False, vectorize=True):
+    """MAML 的元损失（Finn et al. 2017）。``tasks`` 是 ``(x_support, y_support, x_query, y_query)`` 的列表。
+
+    对每个任务用 ``maml_adapt`` 从当前参数 θ 出发在 support 上做 ``inner_steps`` 步梯度下降
+    θ' = θ − α ∇L_support(θ)（``create_graph`` 保留二阶项；``first_order=True`` 时把内循环梯度当常数），
+    再在 query 上求损失；返回各任务 query 损失的平均（可直接 ``backward()`` 后用外层优化器更新）。
+    各任务的张量形状相同且 ``vectorize=True`` 时，所有任务堆成一批一起计算（``batched=True``），结果与逐个任务相同。
+    """
+    import torch
+    from torch.func import vmap
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -196,16 +423,16 @@ def maml_step(model, tasks, loss_fn, *, inner_lr=0.01, inner_steps=1, first_orde
         raise ValueError("tasks must not be empty")
     check_scalar(inner_lr, "inner_lr", Real, min_val=0)
     check_scalar(inner_steps, "inner_steps", Integral, min_val=0)
-    params = dict(model.named_parameters())
-    total = 0.0
     for task in tasks:
-        if len(task) != 4:
-            raise ValueError("each task must be (x_support, y_support, x_query, y_query)")
-        xs, ys, xq, yq = task
-        fast = params
-        for _ in range(inner_steps):
-            loss = loss_fn(functional_call(model, fast, (xs,)), ys)
-            grads = torch.autograd.grad(loss, list(fast.values()), create_graph=not first_order)
-            fast = {n: p - inner_lr * (g.detach() if first_order else g) for (n, p), g in zip(fast.items(), grads)}
-        total = total + loss_fn(functional_call(model, fast, (xq,)), yq)
+        if len(task) != 4 or not all(torch.is_tensor(t) for t in task):
+            raise ValueError("each task must be (x_support, y_support, x_query, y_query), four tensors")
+    kw = dict(inner_lr=inner_lr, steps=inner_steps, first_order=first_order)
+    if vectorize and all(tuple(t.shape for t in task) == tuple(t.shape for t in tasks[0]) for task in tasks):
+        xs, ys, xq, yq = (torch.stack(col) for col in zip(*tasks))
+        fast = maml_adapt(model, xs, ys, loss_fn, batched=True, **kw)
+        return vmap(loss_fn)(_maml_call(model, fast, xq, True), yq).mean()
+    total = 0.0
+    for xs, ys, xq, yq in tasks:
+        fast = maml_adapt(model, xs, ys, loss_fn, **kw)
+        total = total + loss_fn(_maml_call(model, fast, xq, False), yq)
     return total / len(tasks)

@@ -1,13 +1,25 @@
-"""lib.paradigms：自训练、协同训练、CORAL、EWC、MAML。"""
+"""lib.paradigms：自训练、协同训练、多任务学习、CORAL、EWC、MAML。"""
 
 import numpy as np
 import pytest
 import torch
+from scipy.linalg import subspace_angles
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression as SkLR
 
 from lib.linear import LogisticRegression
-from lib.paradigms import EWC, co_training, coral, maml_step, self_training
+from lib.paradigms import (
+    EWC,
+    MultiTaskMLP,
+    co_training,
+    coral,
+    fit_multitask,
+    low_rank_multitask,
+    maml_adapt,
+    maml_forward,
+    maml_step,
+    self_training,
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +91,127 @@ def test_ewc_fisher_and_penalty():
     assert all((f >= 0).all() for f in ewc_mb.fisher.values())
 
 
+def test_low_rank_multitask_recovers_shared_subspace():
+    rng = np.random.default_rng(0)
+    d, k, M, n = 12, 2, 6, 7  # 单独每个任务欠定（7 < 12），联合 42 个方程、36 个未知数
+    B0, A0 = rng.normal(size=(d, k)), rng.normal(size=(M, k))
+    Xs = [rng.normal(size=(n, d)) for _ in range(M)]
+    ys = [X @ B0 @ a for X, a in zip(Xs, A0)]
+    B, A = low_rank_multitask(Xs, ys, k, n_iter=200)
+    np.testing.assert_allclose(B.T @ B, np.eye(k), atol=1e-10)
+    assert subspace_angles(B, B0).max() < 1e-8
+    np.testing.assert_allclose(B @ A.T, B0 @ A0.T, atol=1e-7)
+    # 所有权重同乘一个常数不改变解
+    B2, A2 = low_rank_multitask(Xs, ys, k, weights=3.0 * np.ones(M), n_iter=200)
+    np.testing.assert_allclose(B2 @ A2.T, B @ A.T, atol=1e-7)
+
+
+def test_low_rank_multitask_weight_shifts_subspace_towards_task():
+    rng = np.random.default_rng(1)
+    d, M, n = 10, 4, 30
+    W = rng.normal(size=(d, 1)) @ rng.normal(size=(1, M))
+    W[:, 0] = rng.normal(size=d)  # 任务 0 不在共享的一维子空间里
+    Xs = [rng.normal(size=(n, d)) for _ in range(M)]
+    ys = [X @ W[:, m] for m, X in enumerate(Xs)]
+    errs = []
+    for e in [0.01, 100.0]:
+        B, A = low_rank_multitask(Xs, ys, 1, weights=[e, 1, 1, 1])
+        errs.append(np.linalg.norm(B @ A[0] - W[:, 0]))
+    assert errs[1] < 0.5 * errs[0]
+
+
+def test_multitask_mlp_matches_separate_sequential_and_hard_sharing():
+    torch.manual_seed(0)
+    M, d = 3, 4
+    net = MultiTaskMLP(M, d, (5, 6), sharing="none", activation="relu", generator=torch.Generator().manual_seed(0))
+    assert net.trunk_penalty().item() < 1e-10  # 各任务的主干从同一初值出发
+    with torch.no_grad():
+        for p in net.weights:
+            p.add_(0.1 * torch.randn_like(p))
+    X = torch.randn(M, 7, d)
+    out = net(X)
+    assert out.shape == (M, 7, 1)
+    for m in range(M):
+        seq = torch.nn.Sequential(
+            torch.nn.Linear(d, 5), torch.nn.ReLU(), torch.nn.Linear(5, 6), torch.nn.ReLU(), torch.nn.Linear(6, 1)
+        )
+        with torch.no_grad():
+            for lin, W, b in zip([seq[0], seq[2]], net.weights, net.biases):
+                lin.weight.copy_(W[m].T)
+                lin.bias.copy_(b[m, 0])
+            seq[4].weight.copy_(net.head_weight[m].T)
+            seq[4].bias.copy_(net.head_bias[m, 0])
+        torch.testing.assert_close(out[m], seq(X[m]))
+    hard = MultiTaskMLP(M, d, (5,), generator=torch.Generator().manual_seed(0))
+    assert hard.weights[0].shape == (1, d, 5) and hard.trunk_penalty().item() == 0.0
+    # 硬共享：主干输出与任务无关（同样的输入给出同样的特征）
+    Xs = torch.randn(1, 7, d).expand(M, 7, d)
+    feats = hard.features(Xs)
+    torch.testing.assert_close(feats[0], feats[2])
+    # 同一生成器种子：硬共享与单任务网络的初值相同
+    torch.testing.assert_close(
+        hard.weights[0][0],
+        MultiTaskMLP(M, d, (5,), sharing="none", generator=torch.Generator().manual_seed(0)).weights[0][1],
+    )
+
+
+def test_fit_multitask_trains_and_soft_sharing_ties_trunks():
+    g = torch.Generator().manual_seed(0)
+    M, d = 3, 2
+    X = torch.randn(M, 20, d, generator=g)
+    Y = torch.sin(X.sum(-1, keepdim=True))
+    net = MultiTaskMLP(M, d, (8,), sharing="none", generator=g)
+    with torch.no_grad():
+        net.weights[0].add_(0.3 * torch.randn(net.weights[0].shape, generator=g))
+    hist = fit_multitask(net, X, Y, steps=200, lr=0.01)
+    assert len(hist) == 200 and hist[-1] < 0.2 * hist[0]
+    tied = MultiTaskMLP(M, d, (8,), sharing="none", generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        tied.weights[0].add_(0.3 * torch.randn(tied.weights[0].shape, generator=g))
+    p0 = tied.trunk_penalty().item()
+    fit_multitask(tied, X, Y, soft=100.0, steps=200, lr=0.01)
+    assert tied.trunk_penalty().item() < 0.01 * p0
+    # 权重为 0 的任务：它的输出头不被训练
+    z = MultiTaskMLP(M, d, (8,), generator=torch.Generator().manual_seed(2))
+    head0 = z.head_weight[0].detach().clone()
+    fit_multitask(z, X, Y, weights=[0.0, 1.0, 1.0], steps=20)
+    torch.testing.assert_close(z.head_weight[0], head0)
+
+
+def test_multitask_bad_inputs():
+    with pytest.raises(ValueError, match="non-empty lists"):
+        low_rank_multitask([], [], 1)
+    with pytest.raises(ValueError, match="columns"):
+        low_rank_multitask([np.ones((3, 2)), np.ones((3, 3))], [np.ones(3), np.ones(3)], 1)
+    with pytest.raises(ValueError, match="rows"):
+        low_rank_multitask([np.ones((3, 2))], [np.ones(4)], 1)
+    with pytest.raises(ValueError, match="rank"):
+        low_rank_multitask([np.ones((3, 2))], [np.ones(3)], 3)
+    with pytest.raises(ValueError, match="weights"):
+        low_rank_multitask([np.ones((3, 2))], [np.ones(3)], 1, weights=[-1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        low_rank_multitask([np.full((3, 2), np.nan)], [np.ones(3)], 1)
+    with pytest.raises(ValueError, match="sharing"):
+        MultiTaskMLP(2, 3, sharing="soft")
+    with pytest.raises(ValueError, match="hidden"):
+        MultiTaskMLP(2, 3, hidden=())
+    with pytest.raises(ValueError, match="n_tasks"):
+        MultiTaskMLP(0, 3)
+    net = MultiTaskMLP(2, 3)
+    with pytest.raises(ValueError, match=r"shape \(2, n, 3\)"):
+        net(torch.ones(3, 5, 3))
+    with pytest.raises(TypeError, match="float64"):
+        net(torch.ones(2, 5, 3, dtype=torch.float64))
+    with pytest.raises(TypeError, match="MultiTaskMLP"):
+        fit_multitask(torch.nn.Linear(1, 1), torch.ones(2, 1, 3), torch.ones(2, 1, 1))
+    with pytest.raises(ValueError, match="Y must"):
+        fit_multitask(net, torch.ones(2, 5, 3), torch.ones(2, 4, 1))
+    with pytest.raises(ValueError, match="weights"):
+        fit_multitask(net, torch.ones(2, 5, 3), torch.ones(2, 5, 1), weights=[1.0])
+    with pytest.raises(ValueError, match="soft"):
+        fit_multitask(net, torch.ones(2, 5, 3), torch.ones(2, 5, 1), soft=-1.0)
+
+
 def _sine_tasks(n_tasks, gen):
     tasks = []
     for _ in range(n_tasks):
@@ -118,6 +251,60 @@ def test_maml_second_order_gradient_matches_autograd_and_first_order_differs():
     torch.testing.assert_close(l0, sum(mse(net(t[2]), t[3]) for t in tasks) / 2)
 
 
+class _Scalar(torch.nn.Module):
+    """输出就是唯一的参数 θ（忽略输入），用来构造 L(θ) = ½(θ − c)²。"""
+
+    def __init__(self, theta):
+        super().__init__()
+        self.theta = torch.nn.Parameter(torch.tensor([theta], dtype=torch.float64))
+
+    def forward(self, x):
+        return self.theta.expand(x.shape[0], 1)
+
+
+def test_maml_quadratic_meta_gradient_is_analytic():
+    half_sq = lambda out, c: 0.5 * ((out - c) ** 2).mean()  # noqa: E731
+    alpha, theta, cs = 0.3, 1.7, [0.5, -1.0, 2.0]
+    net = _Scalar(theta)
+    one = torch.ones(1, 1, dtype=torch.float64)
+    tasks = [(one, c * one, one, c * one) for c in cs]
+    for fo, factor in [(False, (1 - alpha) ** 2), (True, 1 - alpha)]:
+        (g,) = torch.autograd.grad(maml_step(net, tasks, half_sq, inner_lr=alpha, first_order=fo), [net.theta])
+        expect = factor * np.mean([theta - c for c in cs])
+        assert abs(g.item() - expect) < 1e-12
+    # k 步内循环：θ' − c = (1−α)^k (θ − c)，二阶元梯度因子 (1−α)^{2k}
+    (g3,) = torch.autograd.grad(maml_step(net, tasks, half_sq, inner_lr=alpha, inner_steps=3), [net.theta])
+    assert abs(g3.item() - (1 - alpha) ** 6 * np.mean([theta - c for c in cs])) < 1e-12
+
+
+def test_maml_adapt_batched_matches_per_task_and_trajectory():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.Tanh(), torch.nn.Linear(6, 1)).double()
+    tasks = _sine_tasks(3, torch.Generator().manual_seed(2))
+    xs = torch.stack([t[0] for t in tasks])
+    ys = torch.stack([t[1] for t in tasks])
+    mse = torch.nn.functional.mse_loss
+    path = maml_adapt(net, xs, ys, mse, inner_lr=0.05, steps=3, trajectory=True, batched=True)
+    assert len(path) == 4 and path[0]["0.weight"].shape == (3, 6, 1)
+    for i in range(3):
+        single = maml_adapt(net, xs[i], ys[i], mse, inner_lr=0.05, steps=3)
+        for name, p in single.items():
+            torch.testing.assert_close(path[-1][name][i], p)
+        out = maml_forward(net, path[-1], xs, batched=True)[i]
+        torch.testing.assert_close(out, maml_forward(net, single, xs[i]))
+    # 每一步都让支持集损失下降（小步长）
+    losses = [torch.stack([mse(o, y) for o, y in zip(maml_forward(net, p, xs, batched=True), ys)]) for p in path]
+    assert all((b < a).all() for a, b in zip(losses, losses[1:]))
+    # 步数为 0：原参数
+    assert maml_adapt(net, xs[0], ys[0], mse, steps=0)["0.weight"] is dict(net.named_parameters())["0.weight"]
+    with pytest.raises(ValueError, match="leading task"):
+        maml_adapt(net, xs, ys[:2], mse, batched=True)
+    with pytest.raises(ValueError, match="steps"):
+        maml_adapt(net, xs[0], ys[0], mse, steps=-1)
+    with pytest.raises(TypeError, match="Module"):
+        maml_adapt("net", xs[0], ys[0], mse)
+
+
 def test_bad_inputs(digits):
     X, y, lab, unl, _ = digits
     est = SkLR()
@@ -144,4 +331,4 @@ def test_bad_inputs(digits):
     with pytest.raises(ValueError, match="empty"):
         maml_step(torch.nn.Linear(1, 1), [], torch.nn.functional.mse_loss)
     with pytest.raises(ValueError, match="inner_lr"):
-        maml_step(torch.nn.Linear(1, 1), [(1, 2, 3, 4)], torch.nn.functional.mse_loss, inner_lr=-1.0)
+        maml_step(torch.nn.Linear(1, 1), [(torch.ones(1, 1),) * 4], torch.nn.functional.mse_loss, inner_lr=-1.0)
