@@ -1,0 +1,168 @@
+r"""图文多模态的玩具实现（torch）：手写数字配中文描述，CLIP 的对称对比损失与零样本分类，BLIP 的图文匹配（ITM）。
+
+* 描述：:func:`digit_captions` 按若干模板（“数字七”“手写的七”……）给每个标签生成一句中文；
+  :class:`CharVocab` 按字切分并编码成整数序列（第 0 号是填充）。
+* 编码器：:class:`TextEncoder`（字嵌入 + 位置编码 + ``lib.attention`` 的 Transformer 编码层，去掉填充位后取平均）；
+  图像一侧用任意把 ``(n, 64)`` 映到 ``d`` 维的网络。
+* CLIP 损失：一批 :math:`N` 对 (图, 文)，logit :math:`s\cdot\cos(\mathbf u_i,\mathbf v_j)`（:math:`s` 是可学习的尺度），
+  图→文与文→图两个方向的交叉熵取平均，即两个方向的 InfoNCE（``lib.contrastive.info_nce``）的平均。
+* 零样本分类：把每个类别写成一句提示，编码后与图像向量比余弦，取最大者。
+* ITM（BLIP）：文本各字的表示作查询，对图像小块做交叉注意力（``lib.attention.MultiheadAttention``），
+  平均后二分类“配 / 不配”。
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from .contrastive import info_nce
+from .nn.norm import LayerNorm
+from .utils import check_array, check_random_state, check_scalar
+from .vit import patchify
+
+__all__ = [
+    "NUMERALS",
+    "TEMPLATES",
+    "digit_captions",
+    "CharVocab",
+    "TextEncoder",
+    "clip_loss",
+    "zero_shot_classify",
+    "ImageTextMatcher",
+]
+
+NUMERALS = "零一二三四五六七八九"
+TEMPLATES = ("数字{}", "手写的{}", "一个{}", "这是{}", "写着{}的图", "一张{}的图片")
+
+
+def digit_captions(labels, rng=None, templates=TEMPLATES) -> list[str]:
+    """每个标签 0–9 随机选一个模板，填入中文数字：``7`` → 例如 “手写的七”。"""
+    y = check_array(labels, "labels", ndim=1, dtype=None)
+    if not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() > 9)):
+        raise ValueError("labels must be integers in 0..9")
+    if len(templates) == 0 or any("{}" not in t for t in templates):
+        raise ValueError("templates must be a non-empty list of strings containing '{}'")
+    rng = check_random_state(rng)
+    picks = rng.integers(0, len(templates), size=len(y))
+    return [templates[k].format(NUMERALS[c]) for k, c in zip(picks, y)]
+
+
+class CharVocab:
+    """按字切分的词表：``encode`` 把一批句子变成 ``(n, 最长)`` 的整数张量（0 为填充）与填充掩码（``True`` 为填充）。"""
+
+    def __init__(self, texts):
+        texts = list(texts)
+        if not texts or any(not isinstance(t, str) or not t for t in texts):
+            raise ValueError("texts must be a non-empty list of non-empty strings")
+        self.chars = sorted(set("".join(texts)))
+        self.index = {c: i + 1 for i, c in enumerate(self.chars)}
+
+    def __len__(self) -> int:
+        return len(self.chars) + 1
+
+    def encode(self, texts, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+        texts = list(texts)
+        if not texts or any(not isinstance(t, str) or not t for t in texts):
+            raise ValueError("texts must be a non-empty list of non-empty strings")
+        unknown = sorted({c for t in texts for c in t if c not in self.index})
+        if unknown:
+            raise ValueError(f"characters not in the vocabulary: {''.join(unknown)!r}")
+        width = max(len(t) for t in texts)
+        ids = torch.zeros(len(texts), width, dtype=torch.long)
+        for i, t in enumerate(texts):
+            ids[i, : len(t)] = torch.tensor([self.index[c] for c in t])
+        return ids.to(device), (ids == 0).to(device)
+
+
+class TextEncoder(nn.Module):
+    """字嵌入 + 可学习位置编码 + ``depth`` 层 Transformer 编码层（Pre-LN）。
+
+    ``forward(ids, pad)`` 返回句向量 ``(n, dim)``（非填充位置的平均）；``tokens(ids, pad)`` 返回每个字的表示。"""
+
+    def __init__(self, vocab_size: int, dim: int = 32, depth: int = 1, heads: int = 4, max_len: int = 16):
+        super().__init__()
+        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
+        check_scalar(max_len, "max_len", Integral, min_val=1)
+        self.max_len = max_len
+        self.embed = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.pos = nn.Parameter(0.02 * torch.randn(1, max_len, dim))
+        layer = TransformerEncoderLayer(
+            dim, heads, dim_feedforward=2 * dim, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
+        )
+        self.encoder = TransformerEncoder(layer, depth)
+        self.norm = LayerNorm(dim)
+
+    def tokens(self, ids: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        if ids.ndim != 2 or pad.shape != ids.shape:
+            raise ValueError(
+                f"ids and pad must be 2-D of the same shape, got {tuple(ids.shape)} and {tuple(pad.shape)}"
+            )
+        if ids.shape[1] > self.max_len:
+            raise ValueError(f"captions longer than max_len={self.max_len} characters: {ids.shape[1]}")
+        x = self.embed(ids) + self.pos[:, : ids.shape[1]]
+        return self.norm(self.encoder(x, src_key_padding_mask=pad))
+
+    def forward(self, ids: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        h = self.tokens(ids, pad)
+        keep = (~pad).unsqueeze(-1).to(h.dtype)
+        return (h * keep).sum(1) / keep.sum(1).clamp(min=1)
+
+
+def clip_loss(image_emb: torch.Tensor, text_emb: torch.Tensor, logit_scale) -> torch.Tensor:
+    r"""CLIP 的对称对比损失：logit :math:`s\cdot\cos(\mathbf u_i,\mathbf v_j)`，
+    第 :math:`i` 张图与第 :math:`i` 句话配对，
+    :math:`\frac12[\mathrm{CE}(\text{logits},\text{对角线})+\mathrm{CE}(\text{logits}^\top,\text{对角线})]`。
+    ``logit_scale`` 是 :math:`s`（正数或正的标量张量，可以是可学习参数）。"""
+    if image_emb.shape != text_emb.shape:
+        raise ValueError(
+            f"image_emb and text_emb must have the same shape, got {tuple(image_emb.shape)} and {tuple(text_emb.shape)}"
+        )
+    s = logit_scale if isinstance(logit_scale, torch.Tensor) else torch.tensor(float(logit_scale))
+    if s.numel() != 1 or not bool(s > 0):
+        raise ValueError(f"logit_scale must be a positive scalar, got {logit_scale!r}")
+    # 温度 1/s：两个方向各是一次 InfoNCE（批内其他样本作负样本）
+    i = F.normalize(image_emb, dim=1) * s
+    t = F.normalize(text_emb, dim=1)
+    return 0.5 * (info_nce(i, t, temperature=1.0, normalize=False) + info_nce(t, i, temperature=1.0, normalize=False))
+
+
+def zero_shot_classify(image_emb: torch.Tensor, class_text_emb: torch.Tensor) -> torch.Tensor:
+    """每张图取余弦相似度最大的类别提示，返回类别下标 ``(n,)``。"""
+    if image_emb.ndim != 2 or class_text_emb.ndim != 2 or image_emb.shape[1] != class_text_emb.shape[1]:
+        raise ValueError(
+            "image_emb (n, d) and class_text_emb (K, d) must be 2-D with the same d, "
+            f"got {tuple(image_emb.shape)} and {tuple(class_text_emb.shape)}"
+        )
+    return (F.normalize(image_emb, dim=1) @ F.normalize(class_text_emb, dim=1).T).argmax(1)
+
+
+class ImageTextMatcher(nn.Module):
+    """BLIP 式的图文匹配头：图像切成 ``patch``×``patch`` 小块、线性嵌入加位置编码，文本各字的表示（``text_dim`` 维）
+    作查询做一次交叉注意力，残差 + 层归一化后对非填充位置取平均，线性层输出“配对”的 logit。"""
+
+    def __init__(self, text_dim: int = 32, heads: int = 4, patch: int = 4, image_size: int = 8):
+        super().__init__()
+        check_scalar(patch, "patch", Integral, min_val=1)
+        n_patches = (image_size // patch) ** 2
+        self.patch = patch
+        self.patch_embed = nn.Linear(patch * patch, text_dim)
+        self.pos = nn.Parameter(0.02 * torch.randn(1, n_patches, text_dim))
+        self.cross = MultiheadAttention(text_dim, heads, batch_first=True)
+        self.norm = LayerNorm(text_dim)
+        self.head = nn.Linear(text_dim, 1)
+
+    def forward(self, images: torch.Tensor, text_tokens: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        img = self.patch_embed(patchify(images, self.patch)) + self.pos
+        if text_tokens.shape[0] != img.shape[0]:
+            raise ValueError(
+                f"need one caption per image, got {text_tokens.shape[0]} captions for {img.shape[0]} images"
+            )
+        h = self.norm(text_tokens + self.cross(text_tokens, img, img, need_weights=False)[0])
+        keep = (~pad).unsqueeze(-1).to(h.dtype)
+        return self.head((h * keep).sum(1) / keep.sum(1).clamp(min=1)).squeeze(-1)

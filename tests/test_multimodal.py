@@ -1,0 +1,96 @@
+"""lib.multimodal：描述与词表、CLIP 损失的性质、零样本分类、文本编码器的填充、图文匹配头、坏输入。"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lib.contrastive import info_nce
+from lib.multimodal import (
+    NUMERALS,
+    TEMPLATES,
+    CharVocab,
+    ImageTextMatcher,
+    TextEncoder,
+    clip_loss,
+    digit_captions,
+    zero_shot_classify,
+)
+
+
+def test_captions_and_vocab():
+    caps = digit_captions(np.array([7, 0, 3]), rng=0)
+    assert all(NUMERALS[c] in t for c, t in zip([7, 0, 3], caps))
+    assert digit_captions([7], rng=0, templates=["数字{}"]) == ["数字七"]
+    vocab = CharVocab([t.format(c) for t in TEMPLATES for c in NUMERALS])
+    ids, pad = vocab.encode(["数字七", "这是一"])
+    assert ids.shape == (2, 3) and not pad.any()
+    ids, pad = vocab.encode(["数字七", "一"])
+    assert pad.tolist() == [[False, False, False], [False, True, True]] and ids[1, 1:].tolist() == [0, 0]
+
+
+def test_clip_loss_properties():
+    g = torch.Generator().manual_seed(0)
+    # 所有 logit 相等：损失 = log N
+    u = torch.ones(32, 4, dtype=torch.float64)
+    assert float(clip_loss(u, u, 1.0)) == pytest.approx(math.log(32))
+    # 正交的单位向量配对、尺度很大：损失趋于 0
+    e = torch.eye(8, dtype=torch.float64)
+    assert float(clip_loss(e, e, 100.0)) < 1e-12
+    # 等于两个方向交叉熵的平均
+    a, b = torch.randn(6, 5, generator=g, dtype=torch.float64), torch.randn(6, 5, generator=g, dtype=torch.float64)
+    logits = 3.0 * F.normalize(a, dim=1) @ F.normalize(b, dim=1).T
+    ref = 0.5 * (F.cross_entropy(logits, torch.arange(6)) + F.cross_entropy(logits.T, torch.arange(6)))
+    assert float(clip_loss(a, b, 3.0)) == pytest.approx(float(ref), rel=1e-12)
+    ref2 = 0.5 * (info_nce(a, b, temperature=1 / 3) + info_nce(b, a, temperature=1 / 3))
+    assert float(clip_loss(a, b, torch.tensor(3.0, dtype=torch.float64))) == pytest.approx(float(ref2), rel=1e-12)
+
+
+def test_zero_shot_and_text_encoder_padding():
+    emb = torch.tensor([[1.0, 0.0], [0.0, 2.0], [-1.0, 0.1]])
+    cls = torch.tensor([[0.0, 1.0], [1.0, 0.0], [-1.0, 0.0]])
+    assert zero_shot_classify(emb, cls).tolist() == [1, 0, 2]
+    torch.manual_seed(0)
+    vocab = CharVocab(["数字七", "一"])
+    enc = TextEncoder(len(vocab), dim=8, heads=2).eval()
+    ids, pad = vocab.encode(["一"])
+    ids2, pad2 = vocab.encode(["一", "数字七"])
+    with torch.no_grad():
+        assert torch.allclose(enc(ids, pad)[0], enc(ids2, pad2)[0], atol=1e-6)  # 填充不影响句向量
+
+
+def test_matcher_shapes_and_grad():
+    torch.manual_seed(0)
+    m = ImageTextMatcher(text_dim=8, heads=2)
+    out = m(torch.rand(3, 64), torch.randn(3, 5, 8), torch.zeros(3, 5, dtype=torch.bool))
+    assert out.shape == (3,)
+    out.sum().backward()
+    assert m.patch_embed.weight.grad is not None
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="labels must be integers in 0..9"):
+        digit_captions([10])
+    with pytest.raises(ValueError, match="templates must"):
+        digit_captions([1], templates=["没有占位"])
+    vocab = CharVocab(["数字七"])
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        vocab.encode(["数字八"])
+    with pytest.raises(ValueError, match="non-empty strings"):
+        vocab.encode([""])
+    with pytest.raises(ValueError, match="same shape"):
+        clip_loss(torch.zeros(3, 2), torch.zeros(4, 2), 1.0)
+    with pytest.raises(ValueError, match="logit_scale must be a positive scalar"):
+        clip_loss(torch.zeros(3, 2), torch.zeros(3, 2), -1.0)
+    with pytest.raises(ValueError, match="same d"):
+        zero_shot_classify(torch.zeros(3, 2), torch.zeros(4, 3))
+    enc = TextEncoder(len(vocab), dim=8, heads=2, max_len=2)
+    ids, pad = vocab.encode(["数字七"])
+    with pytest.raises(ValueError, match="longer than max_len"):
+        enc(ids, pad)
+    with pytest.raises(ValueError, match="one caption per image"):
+        ImageTextMatcher(text_dim=8, heads=2)(
+            torch.rand(3, 64), torch.randn(2, 5, 8), torch.zeros(2, 5, dtype=torch.bool)
+        )
