@@ -131,7 +131,11 @@ def augment_digits(
     r"""8×8 数字图像（``(n, 64)`` 或 ``(n, 8, 8)``）的批量随机增强，返回同形的新张量：
     每张图转 :math:`U(-\text{max\_angle},\text{max\_angle})` 度、平移 :math:`\{-s,\dots,s\}` 个像素
     （一次仿射变换 + 双线性插值，图外补 0），再加 :math:`\mathcal N(0,\text{noise}^2)` 噪声。
-    随机数取自 CPU 上的 ``generator``，图像可以在任何设备上。"""
+    随机数取自 CPU 上的 ``generator``，图像可以在任何设备上。
+
+    与 :func:`lib.nn.regularization.augment_digits`（NumPy，逐张用 SciPy 旋转、整像素平移、截到 [0, 16]，
+    用于一次性扩充数据集）做的是同一种变换；这里是它的批量 torch 版：对比学习每一步都要对整批重新增强，
+    一次 ``affine_grid`` + ``grid_sample`` 就完成，留在输入所在的设备上，也不假定像素的取值范围。"""
     x = _check_tensor(x, "x", x.ndim if isinstance(x, torch.Tensor) and x.ndim in (2, 3) else 2)
     if x.shape[1:] not in ((64,), (8, 8)):
         raise ValueError(f"x must have shape (n, 64) or (n, 8, 8), got {tuple(x.shape)}")
