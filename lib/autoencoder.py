@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .nn import MLP
-from .utils import check_scalar
+from .utils import check_module_input, check_scalar
 
 __all__ = ["Autoencoder", "corrupt", "kl_sparsity", "train_autoencoder"]
 
@@ -55,12 +55,14 @@ class Autoencoder(nn.Module):
         self.output_activation = output_activation
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"x must have shape (batch, {self.n_features}), got {tuple(x.shape)}")
         h = self.encoder(x)
         return torch.sigmoid(h) if self.code_activation == "sigmoid" else h
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:
+        check_module_input(h, self, "h")
         if h.ndim != 2 or h.shape[1] != self.n_code:
             raise ValueError(f"h must have shape (batch, {self.n_code}), got {tuple(h.shape)}")
         out = self.decoder(h)

@@ -55,7 +55,7 @@ from torch import nn
 from . import triton_kernels
 from .attention import MultiHeadAttention
 from .fourier import KernelSpectrum, causal_fft_conv, causal_toeplitz, kernel_spectrum
-from .utils import check_random_state, check_scalar
+from .utils import check_module_input, check_option, check_random_state, check_scalar
 
 __all__ = [
     "fftconv",
@@ -206,6 +206,7 @@ class Sin(nn.Module):
             self.register_buffer("freq", freq)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", sizes={-1: self.freq.shape[-1]})
         return torch.sin(self.freq * x)
 
 
@@ -374,8 +375,7 @@ class HyenaOperator(nn.Module):
         self.d_model = _check_int(d_model, "d_model", 1)
         self.l_max = _check_int(l_max, "l_max", 1)
         self.order = _check_int(order, "order", 1)
-        if convention not in CONVENTIONS:
-            raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+        check_option(convention, "convention", CONVENTIONS)
         if convention == "safari" and self.order < 2:
             raise ValueError(f"convention='safari' needs order >= 2 (it has order - 1 long filters), got {order}")
         self.convention = convention
@@ -401,21 +401,14 @@ class HyenaOperator(nn.Module):
         self.out_proj = nn.Linear(self.d_model, self.d_model)
 
     def _check_input(self, u) -> int:
-        if not isinstance(u, torch.Tensor):
-            raise TypeError(f"u must be a torch.Tensor, got {type(u).__name__}")
-        if u.dim() != 3 or u.shape[-1] != self.d_model:
+        if isinstance(u, torch.Tensor) and (u.dim() != 3 or u.shape[-1] != self.d_model):
             raise ValueError(f"u must have shape (batch, length, d_model={self.d_model}), got {tuple(u.shape)}")
-        p = self.in_proj.weight
-        if (u.dtype != p.dtype and not torch.is_autocast_enabled(u.device.type)) or u.device != p.device:
-            raise ValueError(
-                f"u is {u.dtype} on {u.device} but the operator's parameters are {p.dtype} on {p.device}; "
-                f"convert one of them (e.g. op.to(u.device, u.dtype))"
-            )
+        check_module_input(u, self, "u")
         L = u.shape[1]
         if L > self.l_max:
-            raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {L}")
+            raise ValueError(f"u: sequence length must be <= l_max={self.l_max}, got {L}")
         if L < 1:
-            raise ValueError("sequence length must be >= 1, got 0")
+            raise ValueError("u: sequence length must be >= 1, got 0")
         return L
 
     def project(self, u: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
@@ -576,6 +569,7 @@ class Block(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", ndim=3, sizes={-1: self.norm1.normalized_shape[0]})
         x = x + self.mixer(self.norm1(x))
         return x + self.mlp(self.norm2(x))
 
@@ -630,10 +624,12 @@ class LanguageModel(nn.Module):
         if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.dtype != torch.long:
             raise ValueError(f"tokens must be a (batch, length) long tensor, got {getattr(tokens, 'shape', tokens)}")
         if tokens.shape[1] > self.l_max:
-            raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {tokens.shape[1]}")
+            raise ValueError(f"tokens: sequence length must be <= l_max={self.l_max}, got {tokens.shape[1]}")
         if not tokens.is_cuda and tokens.numel() and (tokens.min() < 0 or tokens.max() >= self.embed.num_embeddings):
             lo, hi = tokens.min().item(), tokens.max().item()
-            raise ValueError(f"token ids must lie in [0, vocab_size={self.embed.num_embeddings}), got {lo}..{hi}")
+            raise ValueError(
+                f"tokens: token ids must lie in [0, vocab_size={self.embed.num_embeddings}), got {lo}..{hi}"
+            )
         x = self.embed(tokens)
         if self.pos is not None:
             x = x + self.pos[: tokens.shape[1]]

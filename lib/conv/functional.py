@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 
 from ..fourier import _conv2d_fft_shape, fft_conv2d_multichannel, multichannel_spectrum
+from ..utils import MAX_SIZE, check_option
 
 __all__ = [
     "METHODS",
@@ -78,6 +79,8 @@ def _pair(value, name: str, *, min_val: int) -> tuple[int, int]:
         raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
     if min(value) < min_val:
         raise ValueError(f"{name} must be >= {min_val} in every dimension, got {value}")
+    if max(value) > MAX_SIZE:
+        raise ValueError(f"{name} must be <= {MAX_SIZE} in every dimension, got {value}")
     return value
 
 
@@ -97,8 +100,7 @@ def _as_tensor(a, name: str) -> tuple[torch.Tensor, bool]:
 
 
 def _check_method(method) -> str:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_option(method, "method", METHODS)
     return method
 
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..utils import check_module_input, check_option, check_size
 from .functional import _check_method, _padding4, _pair, avg_pool2d, conv2d, conv_transpose2d, max_pool2d
 
 __all__ = ["Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "DepthwiseSeparableConv2d"]
@@ -30,8 +31,7 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 def _check_channels(in_channels, out_channels, groups):
     for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_size(v, name)  # 正整数（NumPy 整数也行），不超过 lib.utils.MAX_SIZE
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"groups={groups} must divide both in_channels={in_channels} and out_channels={out_channels}")
 
@@ -75,8 +75,7 @@ class Conv2d(_ConvBase):
     ):
         super().__init__()
         _check_channels(in_channels, out_channels, groups)
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        check_option(padding_mode, "padding_mode", _PADDING_MODES)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size, "kernel_size", min_val=1)
         self.stride = _pair(stride, "stride", min_val=1)
@@ -95,6 +94,7 @@ class Conv2d(_ConvBase):
         self.reset_parameters()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", ndim=(3, 4), sizes={-3: self.in_channels})
         padding = self.padding
         if self.padding_mode != "zeros":
             t, b, left, r = self._pad4
@@ -167,6 +167,7 @@ class ConvTranspose2d(_ConvBase):
         self._last_input_hw = (0, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", ndim=(3, 4), sizes={-3: self.in_channels})
         self._last_input_hw = tuple(x.shape[-2:])
         return conv_transpose2d(
             x,
@@ -197,6 +198,7 @@ class MaxPool2d(nn.Module):
         _pair(kernel_size, "kernel_size", min_val=1)
 
     def forward(self, x):
+        check_module_input(x, None, "x", ndim=(3, 4))
         return max_pool2d(
             x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
         )
@@ -217,6 +219,7 @@ class AvgPool2d(nn.Module):
         _pair(kernel_size, "kernel_size", min_val=1)
 
     def forward(self, x):
+        check_module_input(x, None, "x", ndim=(3, 4))
         return avg_pool2d(
             x,
             self.kernel_size,
@@ -236,8 +239,7 @@ class GlobalAvgPool2d(nn.Module):
     GoogLeNet 用它代替全连接层，SENet 用它做“挤压”（15.7 节）。"""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4:
-            raise ValueError(f"input must be a 4-D (N, C, H, W) tensor, got shape {tuple(x.shape)}")
+        check_module_input(x, None, "x", ndim=4)
         return x.mean(dim=(2, 3))
 
 

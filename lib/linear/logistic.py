@@ -55,11 +55,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils.validation import validate_data
 
-from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning, encode_labels
+from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning, check_target, encode_labels, validate_data
 from ..optim import gradient_descent, newton
-from ..utils import check_array, check_scalar, check_X_y
+from ..utils import check_array, check_option, check_scalar, check_size, check_X_y
 from .regression import add_bias
 
 __all__ = [
@@ -157,7 +156,7 @@ def one_hot(y, n_classes: int | None = None) -> np.ndarray:
             raise TypeError(f"y must hold integer class labels 0..K-1, got dtype {y.dtype}")
     if y.min() < 0:
         raise ValueError(f"y must hold class labels 0..K-1, got a negative label {y.min()}")
-    k = int(y.max()) + 1 if n_classes is None else check_scalar(n_classes, "n_classes", Integral, min_val=1)
+    k = int(y.max()) + 1 if n_classes is None else check_size(n_classes, "n_classes")
     if y.max() >= k:
         raise ValueError(f"y has label {y.max()} but n_classes is {k}")
     Y = np.zeros((y.shape[0], k))
@@ -368,8 +367,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             inv_C = 1.0 / check_scalar(self.C, "C", Real, min_val=0, include_min=False)
         if not isinstance(self.fit_intercept, bool):
             raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}")
-        if self.solver not in self._solvers:
-            raise ValueError(f"solver must be one of {self._solvers}, got {self.solver!r}")
+        check_option(self.solver, "solver", self._solvers)
         check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
         check_scalar(self.tol, "tol", Real, min_val=0)
         if not (isinstance(self.learning_rate, str) and self.learning_rate == "auto"):
@@ -522,7 +520,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """
         inv_C = self._check_params()
         X = self._check_X(X)
-        y = check_array(y, "y", ndim=1, dtype=None)
+        y = check_target(y, X.shape[0])
         if not np.all(np.isin(y, self.classes_)):
             raise ValueError(f"y contains labels not seen in fit; classes_ = {self.classes_.tolist()}")
         codes = np.searchsorted(self.classes_, y)

@@ -16,6 +16,7 @@ from numbers import Integral
 import torch
 from torch import nn
 
+from ..utils import check_module_input
 from . import init as nninit
 from .activations import activation_module, check_activation
 from .norm import BatchNorm1d, LayerNorm
@@ -112,6 +113,7 @@ class MLP(nn.Sequential):
         return [m for m in self if isinstance(m, nn.Linear)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.dim() != 2 or x.shape[1] != self.sizes[0]:
             raise ValueError(f"x must have shape (N, {self.sizes[0]}), got {tuple(x.shape)}")
         return super().forward(x)

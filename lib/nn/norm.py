@@ -30,7 +30,7 @@ from numbers import Integral, Real
 import torch
 from torch import nn
 
-from ..utils import check_scalar
+from ..utils import check_module_input, check_scalar
 
 __all__ = ["BatchNorm1d", "LayerNorm", "batch_norm_backward"]
 
@@ -79,6 +79,7 @@ class BatchNorm1d(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.dim() not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"x must have shape (N, {self.num_features}) or (N, {self.num_features}, L), got {tuple(x.shape)}"
@@ -150,6 +151,7 @@ class LayerNorm(nn.Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         k = len(self.normalized_shape)
         if tuple(x.shape[-k:]) != self.normalized_shape:
             raise ValueError(f"x must end with the normalized_shape {self.normalized_shape}, got {tuple(x.shape)}")

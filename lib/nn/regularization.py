@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..utils import check_array, check_random_state, check_scalar
+from ..utils import check_array, check_module_input, check_random_state, check_scalar
 
 __all__ = ["dropout", "Dropout", "smooth_labels", "augment_digits"]
 
@@ -51,7 +51,7 @@ class Dropout(nn.Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         self.p = _check_p(p)
-        if inplace:
+        if check_scalar(inplace, "inplace", bool):
             raise ValueError("inplace=True is not supported by lib.nn.Dropout (use torch.nn.Dropout)")
         self.inplace = inplace
 
@@ -59,6 +59,7 @@ class Dropout(nn.Module):
         return f"p={self.p}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, None, "x")
         return dropout(x, self.p, self.training)
 
 
