@@ -603,3 +603,22 @@ def test_check_option_never_compares_arrays():
     for bad in (np.array(["a"]), np.array([]), None, 1, "c"):
         with pytest.raises(ValueError, match="mode must be one of"):
             check_option(bad, "mode", ("a", "b"))
+
+
+@pytest.mark.parametrize(
+    "method, names",
+    [("predict_x0_from_eps", ("xt", "eps")), ("predict_eps_from_x0", ("xt", "x0")), ("v_target", ("x0", "eps"))],
+)
+def test_diffusion_reparametrisations_check_both_tensors(method, names):
+    from lib.diffusion import GaussianDiffusion, linear_beta_schedule
+
+    d = GaussianDiffusion(linear_beta_schedule(10))
+    a, b = torch.randn(4, 2), torch.randn(4, 2)
+    t = torch.tensor([1, 2, 3, 4])
+    getattr(d, method)(a, t, b)  # the valid call works
+    with pytest.raises(TypeError, match=names[1]):
+        getattr(d, method)(a, t, None)
+    with pytest.raises(TypeError, match=names[0]):
+        getattr(d, method)(a.long(), t, b)
+    with pytest.raises(ValueError, match=f"{names[1]} must have the same shape"):
+        getattr(d, method)(a, t, torch.randn(5, 2))

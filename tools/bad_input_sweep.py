@@ -392,7 +392,36 @@ def _diffusion():
 # 参数规格：("f", 固定的维 "last"/"chan"/None, ok) 浮点输入；("i", 上界, ok) 下标输入；("s", 上界) 整数标量。
 # ok：对这个参数其实合法的变体（不生成），例如 Linear 类模块接受任意前导维（"ndim+"）、卷积接受无批维（"ndim-"）。
 F_LAST, F_CHAN = ("f", "last", ()), ("f", "chan", ("ndim-",))
+_X0 = ("f", None, ("f64", "ndim+"))  # GaussianDiffusion 接受 (B, ...) 的任意浮点数据
+_T_DIFF = ("i", 11, ("ndim-",))  # t = 0..T（t = 0 是数据本身），标量 t 对整批用同一步
 MODULE_SPECS = {
+    "GaussianDiffusion": (
+        lambda: dict(betas=__import__("lib.diffusion", fromlist=["x"]).linear_beta_schedule(10)),
+        {
+            "q_sample": {"x0": (lambda: _t(4, 2), _X0), "t": (lambda: _i(10, 4) + 1, _T_DIFF)},
+            "q_mean_variance": {"x0": (lambda: _t(4, 2), _X0), "t": (lambda: _i(10, 4) + 1, _T_DIFF)},
+            "q_posterior": {
+                "x0": (lambda: _t(4, 2), _X0),
+                "xt": (lambda: _t(4, 2), _X0),
+                "t": (lambda: _i(10, 4) + 1, _T_DIFF),
+            },
+            "predict_x0_from_eps": {
+                "xt": (lambda: _t(4, 2), _X0),
+                "t": (lambda: _i(10, 4) + 1, _T_DIFF),
+                "eps": (lambda: _t(4, 2), _X0),
+            },
+            "predict_eps_from_x0": {
+                "xt": (lambda: _t(4, 2), _X0),
+                "t": (lambda: _i(10, 4) + 1, _T_DIFF),
+                "x0": (lambda: _t(4, 2), _X0),
+            },
+            "v_target": {
+                "x0": (lambda: _t(4, 2), _X0),
+                "t": (lambda: _i(10, 4) + 1, _T_DIFF),
+                "eps": (lambda: _t(4, 2), _X0),
+            },
+        },
+    ),
     "MultiHeadAttention": (
         lambda: dict(d_model=8, n_heads=2),
         {
@@ -581,7 +610,8 @@ def _call_module_valid(obj, method, override=None):
     ctor, methods = MODULE_SPECS[obj.__name__]
     torch.manual_seed(0)
     mod = obj(**ctor())
-    mod.eval()
+    if hasattr(mod, "eval"):  # torch 模块；MODULE_SPECS 里也可以有普通的类（GaussianDiffusion）
+        mod.eval()
     args = {p: make() for p, (make, _) in methods[method].items()}
     args.update(override or {})
     with torch.no_grad():
@@ -671,7 +701,7 @@ def main(argv=None):
         help="call: constructors and functions; method: fit/predict/forward",
     )
     args = ap.parse_args(argv)
-    records, skipped, t0 = [], [], time.time()
+    records, skipped, no_spec, t0 = [], [], [], time.time()
     found = discover(args.modules)
     runner = Runner(args.timeout, args.mem_gib, sorted({m for m, _ in found}))
     for modname, name in found if "call" in args.phases else []:
@@ -715,6 +745,10 @@ def main(argv=None):
         elif name in MODULE_SPECS and inspect.isclass(obj):
             cases = [("mod", modname, name, m, p, lab) for m, p, lab in _module_cases(obj)]
         else:
+            import torch
+
+            if inspect.isclass(obj) and issubclass(obj, torch.nn.Module):  # 新的模块：在 MODULE_SPECS 里加一行
+                no_spec.append(f"{modname}.{name}")
             continue
         for job in cases:
             outcome, detail = runner.call(*job)
@@ -746,10 +780,13 @@ def main(argv=None):
         per_module={m: dict(c) for m, c in sorted(per_module.items())},
         n_calls=len(records),
         skipped=skipped,
+        modules_without_spec=no_spec,
         records=records,
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    if no_spec:
+        print("torch modules without a MODULE_SPECS entry (forward not swept):", ", ".join(no_spec))
     print(
         json.dumps(
             dict(overall=report["overall"], per_phase=report["per_phase"], n_calls=len(records), skipped=len(skipped)),

@@ -227,18 +227,24 @@ class GaussianDiffusion:
     def predict_x0_from_eps(self, xt: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
         r"""由 :math:`\mathbf x_t=\sqrt{\bar\alpha_t}\mathbf x_0+\sqrt{1-\bar\alpha_t}\boldsymbol\epsilon` 反解
         :math:`\mathbf x_0=(\mathbf x_t-\sqrt{1-\bar\alpha_t}\,\boldsymbol\epsilon)/\sqrt{\bar\alpha_t}`。"""
+        xt, eps = self._check_x(xt, "xt"), self._check_x(eps, "eps")
+        self._check_same_shape(xt, eps, "xt", "eps")
         t = self.timesteps(t, xt.shape[0], xt.device, min_t=1)
         ab = self.coef("alpha_bars", t, xt)
         return (xt - (1.0 - ab).sqrt() * eps) / ab.sqrt()
 
     def predict_eps_from_x0(self, xt: torch.Tensor, t, x0: torch.Tensor) -> torch.Tensor:
         r""":math:`\boldsymbol\epsilon=(\mathbf x_t-\sqrt{\bar\alpha_t}\,\mathbf x_0)/\sqrt{1-\bar\alpha_t}`。"""
+        xt, x0 = self._check_x(xt, "xt"), self._check_x(x0, "x0")
+        self._check_same_shape(xt, x0, "xt", "x0")
         t = self.timesteps(t, xt.shape[0], xt.device, min_t=1)
         ab = self.coef("alpha_bars", t, xt)
         return (xt - ab.sqrt() * x0) / (1.0 - ab).sqrt()
 
     def v_target(self, x0: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
         r"""v 参数化的目标 v = √ᾱ_t ε − √(1−ᾱ_t) x_0（Salimans 与 Ho，2022）。"""
+        x0, eps = self._check_x(x0, "x0"), self._check_x(eps, "eps")
+        self._check_same_shape(x0, eps, "x0", "eps")
         t = self.timesteps(t, x0.shape[0], x0.device, min_t=1)
         ab = self.coef("alpha_bars", t, x0)
         return ab.sqrt() * eps - (1.0 - ab).sqrt() * x0
