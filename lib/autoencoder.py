@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .nn import MLP
-from .utils import check_module_input, check_scalar
+from .utils import check_int_sequence, check_module_input, check_scalar
 
 __all__ = ["Autoencoder", "corrupt", "kl_sparsity", "train_autoencoder"]
 
@@ -42,11 +42,11 @@ class Autoencoder(nn.Module):
         generator: torch.Generator | None = None,
     ):
         super().__init__()
-        sizes = list(sizes)
+        sizes = list(check_int_sequence(sizes, "sizes"))
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least the input and code sizes, got {sizes}")
         for name, act in (("code_activation", code_activation), ("output_activation", output_activation)):
-            if act not in (None, "sigmoid"):
+            if act is not None and (not isinstance(act, str) or act != "sigmoid"):
                 raise ValueError(f"{name} must be None or 'sigmoid', got {act!r}")
         self.n_features, self.n_code = sizes[0], sizes[-1]
         self.encoder = MLP(sizes, activation, init=init, generator=generator)

@@ -40,6 +40,7 @@ __all__ = [
     "check_size",
     "check_int_sequence",
     "check_path",
+    "check_device",
     "MAX_SIZE",
     "check_module_input",
     "check_index_tensor",
@@ -81,6 +82,24 @@ def check_random_state(rng: None | int | np.random.Generator, name: str = "rng")
     raise TypeError(f"{name} must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
 
 
+def check_device(device: Any, name: str = "device"):
+    """设备参数：``None``（保持默认）、设备字符串、整数下标或 ``torch.device``；要 CUDA 时 CUDA 必须可用。
+    返回 ``torch.device``（``None`` 原样返回）。"""
+    if device is None:
+        return None
+    import torch
+
+    if isinstance(device, bool) or not isinstance(device, (str, torch.device, Integral)):
+        raise TypeError(f"{name} must be None, a device string or a torch.device, got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"{name} must be a device such as 'cpu' or 'cuda', got {device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name}={str(dev)!r} asks for CUDA, but CUDA is not available")
+    return dev
+
+
 def get_device(prefer: str = "cuda"):
     """返回 ``torch.device``：有 CUDA 时用 GPU，否则用 CPU。``prefer="cpu"`` 强制用 CPU。"""
     import torch
@@ -102,15 +121,7 @@ class Timer:
     """
 
     def __init__(self, device: Any = None):
-        if device is not None:
-            import torch
-
-            if not isinstance(device, (str, torch.device)):
-                raise TypeError(f"device must be None, a device string or a torch.device, got {type(device).__name__}")
-            try:
-                torch.device(device)
-            except RuntimeError:
-                raise ValueError(f"device must be a device string such as 'cpu' or 'cuda', got {device!r}") from None
+        check_device(device)
         self.device = device
         self.elapsed = float("nan")
 
@@ -205,15 +216,7 @@ def environment_info(device: Any = None) -> dict:
 
     import torch
 
-    if device is None:
-        device = get_device()
-    else:
-        try:
-            device = torch.device(device)
-        except (TypeError, RuntimeError, ValueError):
-            raise ValueError(f"device must be a torch.device or a device string like 'cpu', got {device!r}") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={str(device)!r} asks for CUDA, but CUDA is not available")
+    device = get_device() if device is None else check_device(device)
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
     else:

@@ -622,3 +622,116 @@ def test_diffusion_reparametrisations_check_both_tensors(method, names):
         getattr(d, method)(a.long(), t, b)
     with pytest.raises(ValueError, match=f"{names[1]} must have the same shape"):
         getattr(d, method)(a, t, torch.randn(5, 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# torch module constructors (the sweep builds them from MODULE_SPECS and perturbs one argument)
+# ---------------------------------------------------------------------------------------------
+CTOR_CASES = [
+    ("lib.conv.Conv2d", dict(in_channels=2, out_channels=3, kernel_size=3, bias="yes"), TypeError, "bias"),
+    ("lib.conv.Conv2d", dict(in_channels=2, out_channels=3, kernel_size=3, device=-1), ValueError, "device"),
+    ("lib.conv.Conv2d", dict(in_channels=np.int64(2), out_channels=3, kernel_size=3, bias=2), TypeError, "bias"),
+    ("lib.conv.ConvTranspose2d", dict(in_channels=2, out_channels=3, kernel_size=3, bias=None), TypeError, "bias"),
+    ("lib.conv.MaxPool2d", dict(kernel_size=2, stride=-1), ValueError, "stride"),
+    ("lib.conv.MaxPool2d", dict(kernel_size=2, dilation="a"), TypeError, "dilation"),
+    ("lib.conv.MaxPool2d", dict(kernel_size=2, return_indices=1), TypeError, "return_indices"),
+    ("lib.conv.AvgPool2d", dict(kernel_size=2, ceil_mode=None), TypeError, "ceil_mode"),
+    ("lib.conv.AvgPool2d", dict(kernel_size=2, divisor_override=0), ValueError, "divisor_override"),
+    ("lib.conv.AvgPool2d", dict(kernel_size=2, count_include_pad="no"), TypeError, "count_include_pad"),
+    (
+        "lib.conv.DepthwiseSeparableConv2d",
+        dict(in_channels=2, out_channels=3, kernel_size=3, activation="relu"),
+        TypeError,
+        "activation",
+    ),
+    (
+        "lib.conv.InceptionBlock",
+        dict(in_channels=4, c1=None, c3_reduce=2, c3=2, c5_reduce=2, c5=2, pool_proj=2),
+        TypeError,
+        "c1",
+    ),
+    ("lib.conv.BasicBlock", dict(in_channels=4, out_channels=4, se_reduction=3), ValueError, "se_reduction"),
+    ("lib.nn.norm.BatchNorm1d", dict(num_features=4, affine="yes"), TypeError, "affine"),
+    ("lib.nn.norm.BatchNorm1d", dict(num_features=10**12), ValueError, "num_features"),
+    ("lib.nn.norm.LayerNorm", dict(normalized_shape=None), TypeError, "normalized_shape"),
+    ("lib.nn.norm.LayerNorm", dict(normalized_shape=4, elementwise_affine=0), TypeError, "elementwise_affine"),
+    ("lib.nn.MLP", dict(sizes=(3, 4, 2), bias=None), TypeError, "bias"),
+    ("lib.nn.MLP", dict(sizes=(3, 4, 2), dropout=math.nan), ValueError, "dropout"),
+    ("lib.nn.MLP", dict(sizes=(3, 4, 2), generator=0), TypeError, "generator"),
+    ("lib.nn.MLP", dict(sizes=(3, 4, 2), norm=np.array([])), ValueError, "norm"),
+    ("lib.autoencoder.Autoencoder", dict(sizes=None), TypeError, "sizes"),
+    ("lib.autoencoder.Autoencoder", dict(sizes=(6, 2), code_activation=np.array([])), ValueError, "code_activation"),
+    ("lib.diffusion.models.ResBlock", dict(in_ch=None, out_ch=4, time_dim=8), TypeError, "in_ch"),
+    ("lib.diffusion.models.ResBlock", dict(in_ch=4, out_ch=4, time_dim=0), ValueError, "time_dim"),
+    ("lib.diffusion.models.ResBlock", dict(in_ch=4, out_ch=4, time_dim=8, dropout=None), TypeError, "dropout"),
+    ("lib.diffusion.models.AttentionBlock", dict(channels=10**12), ValueError, "channels"),
+    ("lib.diffusion.models.GaussianOptimalDenoiser", dict(diffusion=None), TypeError, "diffusion"),
+    ("lib.diffusion.models.GaussianOptimalDenoiser", dict(diffusion=None, mean=None), ValueError, "mean"),
+    (
+        "lib.diffusion.models.EmpiricalOptimalDenoiser",
+        dict(diffusion=3, data=torch.zeros(2, 2)),
+        TypeError,
+        "diffusion",
+    ),
+    ("lib.hyena.Sin", dict(dim=4, train_freq="yes"), TypeError, "train_freq"),
+    ("lib.hyena.Sin", dict(dim=10**12), ValueError, "dim"),
+    ("lib.hyena.PositionalEmbedding", dict(emb_dim=5, l_max=16, learnable=None), TypeError, "learnable"),
+    ("lib.hyena.ExponentialModulation", dict(channels=4, modulate=1), TypeError, "modulate"),
+    (
+        "lib.hyena.HyenaFilter",
+        dict(d_model=4, n_filters=2, l_max=16, num_inner_mlps=10**12),
+        ValueError,
+        "num_inner_mlps",
+    ),
+    (
+        "lib.hyena.HyenaFilter",
+        dict(d_model=4, n_filters=2, l_max=16, learnable_pos_emb="no"),
+        TypeError,
+        "learnable_pos_emb",
+    ),
+    ("lib.hyena.HyenaOperator", dict(d_model=8, l_max=16, cache_filters=None), TypeError, "cache_filters"),
+    ("lib.hyena.HyenaOperator", dict(d_model=10**12, l_max=16), ValueError, "d_model"),
+    ("lib.hyena.HyenaOperator", dict(d_model=8, l_max=16, fft_dtype=np.array([])), ValueError, "fft_dtype"),
+    ("lib.hyena.Block", dict(mixer=None, d_model=8), TypeError, "mixer"),
+    ("lib.hyena.Block", dict(mixer=torch.nn.Identity(), d_model=8, mlp_ratio=0), ValueError, "mlp_ratio"),
+    (
+        "lib.hyena.LanguageModel",
+        dict(vocab_size=8, d_model=8, n_layers=1, l_max=16, n_heads=None),
+        TypeError,
+        "n_heads",
+    ),
+    ("lib.hyena.LanguageModel", dict(vocab_size=8, d_model=8, n_layers=1, l_max=16, pos_emb="x"), TypeError, "pos_emb"),
+    ("lib.utils.Timer", dict(device=math.nan), TypeError, "device"),
+    ("lib.utils.Timer", dict(device="bad"), ValueError, "device"),
+]
+
+
+@pytest.mark.parametrize("path, kwargs, exc, name", CTOR_CASES, ids=[f"{c[0]}-{c[3]}" for c in CTOR_CASES])
+def test_module_constructor_names_the_bad_argument(path, kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        _lazy(path, **kwargs)()
+
+
+def test_exponential_modulation_checks_t_and_h():
+    from lib.hyena import ExponentialModulation
+
+    mod = ExponentialModulation(4)
+    t, h = torch.linspace(0, 1, 8)[:, None], torch.randn(8, 4)
+    assert mod(t, h).shape == (8, 4) and mod(t[:1], h).shape == (8, 4)  # one time step broadcasts
+    with pytest.raises(ValueError, match="h must have one row per time step of t"):
+        mod(t, h[:5])
+    with pytest.raises(ValueError, match="h must have size 4"):
+        mod(t, torch.randn(8, 5))
+    with pytest.raises(TypeError, match="t must be a floating-point tensor"):
+        mod.window(torch.ones(8, 1, dtype=torch.long))
+
+
+@pytest.mark.parametrize(
+    "device, exc", [(-1, ValueError), ("bad", ValueError), (math.nan, TypeError), (True, TypeError)]
+)
+def test_check_device(device, exc):
+    from lib.utils import check_device
+
+    assert check_device(None) is None and check_device("cpu").type == "cpu"
+    with pytest.raises(exc, match="device"):
+        check_device(device)

@@ -93,16 +93,20 @@ _SEEDS = {"random_state", "seed", "rng"}
 IN_DOMAIN = {
     "zero": _SEEDS
     | {"tol", "min_delta", "noise", "noise_std", "alpha", "reg_covar", "min_impurity_decrease", "coef0", "dropout"}
-    | {"p", "min_share", "s", "std", "depth", "degree", "max_depth", "max_iter", "SVC.max_iter", "shift"},
+    | {"p", "min_share", "s", "std", "depth", "degree", "max_depth", "max_iter", "SVC.max_iter", "shift"}
+    | {"padding", "output_padding", "num_inner_mlps", "momentum", "w", "GaussianOptimalDenoiser.mean"},
     "huge": _SEEDS
     | {"max_iter", "patience", "n_splits", "alpha", "C", "tol", "gamma", "bandwidth", "width", "beta", "eta0"}
     | {"learning_rate", "noise", "noise_std", "std", "radius", "s", "base", "min_samples_leaf", "min_samples_split"}
     | {"max_depth", "degree", "reg_covar", "min_delta", "sigma", "tau0", "coef0", "min_impurity_decrease", "groups"}
-    | {"n_estimators", "n_init", "bootstrap_exclusion_probability.n", "fft_size.n", "lasso_path.eps"},
-    "neg": {"coef0", "SVC.max_iter", "shift"},
+    | {"n_estimators", "n_init", "bootstrap_exclusion_probability.n", "fft_size.n", "lasso_path.eps"}
+    | {"eps", "slow_decay_pct", "w", "GaussianOptimalDenoiser.mean", "shift", "divisor_override"},
+    "neg": {"coef0", "SVC.max_iter", "shift", "w", "GaussianOptimalDenoiser.mean"},
     "inf": {"C"},
     "empty": {"attention_levels"},
-    "None": {"max_features", "digits_tensors.dtype", "digits_tensors.seed", "y_dtype", "ndim", "check_array.dtype"},
+    "None": {"max_features", "digits_tensors.dtype", "digits_tensors.seed", "y_dtype", "ndim", "check_array.dtype"}
+    # momentum=None：累积平均（同 torch）；池化的 stride=None：等于 kernel_size；init=None：torch 的默认初始化
+    | {"momentum", "stride", "Autoencoder.init"},
     # 张量运算（与 torch 的算子一样）让 NaN 原样传播：forward 一类的输入里 NaN 是合法值
     "nan_array": {"dilate.x", "fft_conv2d.x", "fft_conv2d.k"},
     "str": {"check_array.name"},  # 参数名本身就是字符串
@@ -146,11 +150,15 @@ def _plan(modname, name):
     except (TypeError, ValueError):
         return None
     table = _valid_table()
+    # 构造参数没有默认值的类：用方法阶段的规格里的构造参数（MultiHeadAttention(d_model=8, n_heads=2) ……）
+    per_class = MODULE_SPECS[name][0]() if name in MODULE_SPECS else {}
     kwargs = {}
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name == "self":
             continue
-        if p.default is not inspect.Parameter.empty:
+        if p.name in per_class:
+            kwargs[p.name] = per_class[p.name]
+        elif p.default is not inspect.Parameter.empty:
             kwargs[p.name] = p.default
         elif p.name in table:
             kwargs[p.name] = table[p.name]
@@ -515,6 +523,16 @@ MODULE_SPECS = {
         {
             "forward": {"x": (lambda: _t(2, 1, 8, 8), ("f", "chan", ()))},
             "features": {"x": (lambda: _t(2, 1, 8, 8), ("f", "chan", ()))},
+        },
+    ),
+    "ExponentialModulation": (
+        lambda: dict(channels=4),
+        {
+            "window": {"t": (lambda: _t(8, 1), ("f", None, ("ndim+", "ndim-", "f64")))},
+            "forward": {
+                "t": (lambda: _t(8, 1), ("f", None, ("ndim+", "ndim-", "f64"))),
+                "h": (lambda: _t(8, 4), ("f", "last", ("ndim+", "ndim-", "f64"))),
+            },
         },
     ),
     "Sin": (lambda: dict(dim=4), {"forward": {"x": (lambda: _t(2, 4), ("f", "last", ("ndim+", "ndim-")))}}),

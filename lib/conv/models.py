@@ -235,9 +235,8 @@ class SEBlock(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 4):
         super().__init__()
-        check_scalar(reduction, "reduction", Integral, min_val=1)
-        channels = int(check_scalar(channels, "channels", Integral, min_val=1))
-        reduction = int(check_scalar(reduction, "reduction", Integral, min_val=1))
+        channels = check_size(channels, "channels")
+        reduction = check_size(reduction, "reduction")
         if channels % reduction:
             raise ValueError(f"reduction={reduction} must divide channels={channels}")
         self.squeeze = GlobalAvgPool2d()
@@ -275,6 +274,10 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = Conv2d(out_channels, out_channels, 3, 1, 1, bias=False, method=method)
         self.bn2 = nn.BatchNorm2d(out_channels)
+        if se_reduction is not None:
+            check_scalar(se_reduction, "se_reduction", Integral, min_val=1)
+            if out_channels % se_reduction:
+                raise ValueError(f"se_reduction={se_reduction} must divide out_channels={out_channels}")
         self.se = SEBlock(out_channels, se_reduction) if se_reduction else nn.Identity()
         if residual and (stride != 1 or in_channels != out_channels):
             self.shortcut = nn.Sequential(
@@ -353,6 +356,10 @@ class InceptionBlock(nn.Module):
         self, in_channels, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, batch_norm: bool = False, *, method="im2col"
     ):
         super().__init__()
+        widths = dict(in_channels=in_channels, c1=c1, c3_reduce=c3_reduce, c3=c3, c5_reduce=c5_reduce, c5=c5)
+        for name, value in {**widths, "pool_proj": pool_proj}.items():
+            check_size(value, name)
+        check_scalar(batch_norm, "batch_norm", bool)
 
         def conv(c_in, c_out, k):
             layers = [Conv2d(c_in, c_out, k, padding=k // 2, bias=not batch_norm, method=method)]

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import check_int_sequence, check_module_input, check_scalar, check_size
+from ..utils import check_array, check_int_sequence, check_module_input, check_scalar, check_size
 
 __all__ = [
     "sinusoidal_embedding",
@@ -56,6 +56,14 @@ def sinusoidal_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
     args = t.float()[:, None] * freqs[None, :]
     return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+
+
+def _check_diffusion(diffusion):
+    from .gaussian import GaussianDiffusion
+
+    if not isinstance(diffusion, GaussianDiffusion):
+        raise TypeError(f"diffusion must be a GaussianDiffusion, got {type(diffusion).__name__}")
+    return diffusion
 
 
 def _check_time_steps(t, x: torch.Tensor) -> None:
@@ -134,6 +142,9 @@ class ResBlock(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int, time_dim: int, groups: int = 8, dropout: float = 0.0):
         super().__init__()
+        for name, value in (("in_ch", in_ch), ("out_ch", out_ch), ("time_dim", time_dim)):
+            check_size(value, name, max_val=2**16)
+        check_scalar(dropout, "dropout", Real, min_val=0, max_val=1, include_max=False)
         self.norm1 = nn.GroupNorm(_groups(in_ch, groups), in_ch)
         self.conv1 = nn.Conv2d(in_ch, out_ch, 3, padding=1)
         self.time = nn.Linear(time_dim, out_ch)
@@ -159,6 +170,7 @@ class AttentionBlock(nn.Module):
 
     def __init__(self, channels: int, groups: int = 8):
         super().__init__()
+        check_size(channels, "channels", max_val=2**16)
         self.norm = nn.GroupNorm(_groups(channels, groups), channels)
         self.qkv = nn.Conv2d(channels, 3 * channels, 1)
         self.proj = nn.Conv2d(channels, channels, 1)
@@ -330,13 +342,15 @@ class GaussianOptimalDenoiser(nn.Module):
 
     def __init__(self, diffusion, mean=0.0, std=1.0):
         super().__init__()
-        self.diffusion = diffusion
+        mean = check_array(mean, "mean", ndim=None, finite=False)
+        std = check_array(std, "std", ndim=None, finite=False)
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float64))
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float64))
         if not torch.all(torch.isfinite(self.mean)):
             raise ValueError(f"mean must be finite, got {mean!r}")
         if not torch.all(torch.isfinite(self.std) & (self.std > 0)):
             raise ValueError(f"std must be positive and finite, got {std!r}")
+        self.diffusion = _check_diffusion(diffusion)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         check_module_input(x, None, "x")
@@ -358,7 +372,7 @@ class EmpiricalOptimalDenoiser(nn.Module):
         super().__init__()
         if not isinstance(data, torch.Tensor) or data.ndim < 2:
             raise ValueError(f"data must be a tensor of shape (n, ...), got {getattr(data, 'shape', data)!r}")
-        self.diffusion = diffusion
+        self.diffusion = _check_diffusion(diffusion)
         self.register_buffer("data", data.detach().clone())
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
