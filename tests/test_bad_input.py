@@ -735,3 +735,20 @@ def test_check_device(device, exc):
     assert check_device(None) is None and check_device("cpu").type == "cpu"
     with pytest.raises(exc, match="device"):
         check_device(device)
+
+
+def test_the_sweep_tool_runs_and_finds_nothing_left_in_a_module(tmp_path, monkeypatch):
+    """``tools/bad_input_sweep.py`` end to end on two small modules (an estimator module and a torch one)."""
+    import importlib
+    import json
+    import pathlib
+
+    monkeypatch.syspath_prepend(str(pathlib.Path(__file__).parents[1] / "tools"))  # the worker process imports it
+    sweep = importlib.import_module("bad_input_sweep")
+    out = tmp_path / "report.json"
+    assert sweep.main(["--out", str(out), "--modules", "lib.cluster", "lib.nn.norm"]) == 0
+    report = json.loads(out.read_text())
+    assert set(report["per_phase"]) == {"call", "method"} and report["n_calls"] > 200
+    assert report["overall"] == {"clear": report["n_calls"]}, report["overall"]
+    # the argument-name rule is a word match: "x" inside "expected" does not name x
+    assert sweep._names_argument("x must be 2-D", "x") and not sweep._names_argument("expected 2-D", "x")
