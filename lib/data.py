@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .utils import check_int_sequence, check_random_state, check_scalar, check_size
+from .utils import check_array, check_int_sequence, check_random_state, check_scalar, check_size
 
 __all__ = [
     "Dataset",
@@ -444,7 +444,7 @@ def adaboost_toy() -> Dataset:
 
 def sine_function(x) -> np.ndarray:
     r"""第 7 章合成数据的真实回归函数 :math:`f(x)=\sin(2\pi x)`；``x`` 可以是一维数组或 ``(n, 1)`` 的特征矩阵。"""
-    x = np.asarray(x, dtype=float)
+    x = check_array(x, "x", ndim=(1, 2))
     if x.ndim == 2:
         if x.shape[1] != 1:
             raise ValueError(f"x must be 1-D or have exactly one column, got shape {x.shape}")

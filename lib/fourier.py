@@ -456,6 +456,8 @@ def _as_tensor(a, name: str):
         arr = np.asarray(a)
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
             raise TypeError(f"{name} must be a real-valued array or tensor, got dtype {arr.dtype}")
+        if arr.ndim == 0:  # np.ascontiguousarray would silently make it 1-D
+            raise ValueError(f"{name} must have at least one dimension, got a scalar")
         a = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float64))
     elif a.is_complex() or not (a.is_floating_point() or a.dtype in (torch.int32, torch.int64)):
         raise TypeError(f"{name} must be a real floating tensor, got {a.dtype}")
@@ -582,7 +584,7 @@ def _fft_plan(L: int, Lk: int, fft_dtype, dtype, device) -> tuple[int, torch.dty
 
     if fft_dtype is None:
         fft_dtype = _compute_dtype(dtype)
-    if fft_dtype not in (torch.float16, torch.float32, torch.float64):
+    if not any(fft_dtype is d for d in (torch.float16, torch.float32, torch.float64)):
         raise ValueError(f"fft_dtype must be torch.float16, torch.float32, torch.float64 or None, got {fft_dtype}")
     if fft_dtype == torch.float16:
         if torch.device(device).type != "cuda":
@@ -912,7 +914,7 @@ def fft_conv2d_multichannel(x, k=None, *, groups: int = 1, mode: str = "valid", 
     """
     import torch
 
-    if mode not in ("full", "same", "valid"):
+    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
         raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
     if not isinstance(x, torch.Tensor) or x.dim() != 4:
         raise ValueError(f"x must be a 4-D tensor (N, C_in, H, W), got {getattr(x, 'shape', type(x).__name__)}")

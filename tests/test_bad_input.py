@@ -752,3 +752,31 @@ def test_the_sweep_tool_runs_and_finds_nothing_left_in_a_module(tmp_path, monkey
     assert report["overall"] == {"clear": report["n_calls"]}, report["overall"]
     # the argument-name rule is a word match: "x" inside "expected" does not name x
     assert sweep._names_argument("x must be 2-D", "x") and not sweep._names_argument("expected 2-D", "x")
+
+
+FUNCTION_CASES = [
+    ("lib.data.sine_function", dict(x=None), ValueError, r"\bx\b"),
+    ("lib.data.sine_function", dict(x=np.array([0.1, math.nan])), ValueError, r"\bx\b"),
+    ("lib.fourier.fft_conv", dict(x=2.0, k=np.ones(3)), ValueError, "x must have at least one dimension"),
+    (
+        "lib.fourier.fft_conv2d_multichannel",
+        dict(x=torch.ones(1, 1, 4, 4), k=torch.ones(1, 1, 2, 2), mode=np.array([])),
+        ValueError,
+        "mode",
+    ),
+    (
+        "lib.fourier.causal_fft_conv",
+        dict(u=torch.ones(1, 2, 8), k=torch.ones(2, 8), fft_dtype=np.array([])),
+        ValueError,
+        "fft_dtype",
+    ),
+    ("lib.nn.dropout", dict(x=None), TypeError, r"\bx\b"),
+    ("lib.nn.dropout", dict(x=torch.ones(3), training="yes"), TypeError, "training"),
+    ("lib.prob.beta_bernoulli_map", dict(k=3, n=0, a=2.0, b=2.0), ValueError, r"k must be <= 0 \(n,"),
+]
+
+
+@pytest.mark.parametrize("path, kwargs, exc, name", FUNCTION_CASES, ids=[f"{c[0]}-{c[3]}" for c in FUNCTION_CASES])
+def test_function_names_the_bad_argument(path, kwargs, exc, name):
+    with pytest.raises(exc, match=name):
+        _lazy(path, **kwargs)()

@@ -94,21 +94,24 @@ IN_DOMAIN = {
     "zero": _SEEDS
     | {"tol", "min_delta", "noise", "noise_std", "alpha", "reg_covar", "min_impurity_decrease", "coef0", "dropout"}
     | {"p", "min_share", "s", "std", "depth", "degree", "max_depth", "max_iter", "SVC.max_iter", "shift"}
-    | {"padding", "output_padding", "num_inner_mlps", "momentum", "w", "GaussianOptimalDenoiser.mean"},
+    | {"padding", "output_padding", "num_inner_mlps", "momentum", "w", "GaussianOptimalDenoiser.mean", "mu0"}
+    | {"beta_bernoulli_map.k"},
     "huge": _SEEDS
     | {"max_iter", "patience", "n_splits", "alpha", "C", "tol", "gamma", "bandwidth", "width", "beta", "eta0"}
     | {"learning_rate", "noise", "noise_std", "std", "radius", "s", "base", "min_samples_leaf", "min_samples_split"}
     | {"max_depth", "degree", "reg_covar", "min_delta", "sigma", "tau0", "coef0", "min_impurity_decrease", "groups"}
     | {"n_estimators", "n_init", "bootstrap_exclusion_probability.n", "fft_size.n", "lasso_path.eps"}
-    | {"eps", "slow_decay_pct", "w", "GaussianOptimalDenoiser.mean", "shift", "divisor_override"},
-    "neg": {"coef0", "SVC.max_iter", "shift", "w", "GaussianOptimalDenoiser.mean"},
+    | {"eps", "slow_decay_pct", "w", "GaussianOptimalDenoiser.mean", "shift", "divisor_override"}
+    | {"a", "b", "a0", "b0", "lam0", "tau_init", "mu0", "lr", "noise_variance", "n_iter", "n_steps"}
+    | {"beta_bernoulli_map.n"},
+    "neg": {"coef0", "SVC.max_iter", "shift", "w", "GaussianOptimalDenoiser.mean", "mu0"},
     "inf": {"C"},
-    "empty": {"attention_levels"},
+    "empty": {"attention_levels", "beta_bernoulli_posterior.x"},  # 没有数据时后验就是先验
     "None": {"max_features", "digits_tensors.dtype", "digits_tensors.seed", "y_dtype", "ndim", "check_array.dtype"}
     # momentum=None：累积平均（同 torch）；池化的 stride=None：等于 kernel_size；init=None：torch 的默认初始化
     | {"momentum", "stride", "Autoencoder.init"},
     # 张量运算（与 torch 的算子一样）让 NaN 原样传播：forward 一类的输入里 NaN 是合法值
-    "nan_array": {"dilate.x", "fft_conv2d.x", "fft_conv2d.k"},
+    "nan_array": {"dilate.x", "fft_conv2d.x", "fft_conv2d.k", "fft_conv.x", "fft_conv.k"},
     "str": {"check_array.name"},  # 参数名本身就是字符串
 }
 IN_DOMAIN["zero"] = IN_DOMAIN["zero"] | {"check_array.ndim"}  # 0-D 数组是合法的期望
@@ -151,7 +154,9 @@ def _plan(modname, name):
         return None
     table = _valid_table()
     # 构造参数没有默认值的类：用方法阶段的规格里的构造参数（MultiHeadAttention(d_model=8, n_heads=2) ……）
-    per_class = MODULE_SPECS[name][0]() if name in MODULE_SPECS else {}
+    if not CALL_SPECS:
+        CALL_SPECS.update(_call_specs())
+    per_class = MODULE_SPECS[name][0]() if name in MODULE_SPECS else CALL_SPECS.get(name, dict)()
     kwargs = {}
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name == "self":
@@ -165,6 +170,43 @@ def _plan(modname, name):
         else:
             return None
     return kwargs
+
+
+def _call_specs():
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(0)
+    g = torch.Generator().manual_seed(0)
+    s8, k3 = rng.normal(size=8), rng.normal(size=3)
+    x20 = rng.normal(size=20)
+    X = rng.normal(size=(20, 3))
+    return {
+        "sine_function": lambda: dict(x=np.linspace(0, 1, 8)),
+        "digits_to_images": lambda: dict(X=rng.uniform(0, 16, size=(4, 64))),
+        "fft_radix2": lambda: dict(x=s8),
+        "ifft_radix2": lambda: dict(X=np.fft.fft(s8)),
+        "linear_conv": lambda: dict(x=s8, k=k3),
+        "circular_conv": lambda: dict(x=s8, k=k3),
+        "fft_conv": lambda: dict(x=s8, k=k3),
+        "wraparound_error": lambda: dict(x=s8, k=k3, n=8),
+        "causal_toeplitz": lambda: dict(k=k3),
+        "causal_fft_conv": lambda: dict(u=torch.randn(1, 2, 8, generator=g), k=torch.randn(2, 8, generator=g)),
+        "fft_conv2d_multichannel": lambda: dict(
+            x=torch.randn(1, 2, 6, 6, generator=g), k=torch.randn(3, 2, 3, 3, generator=g)
+        ),
+        "fit_1d_closed_form": lambda: dict(x=x20, y=2 * x20 + 1),
+        "gaussian_log_likelihood": lambda: dict(y=x20, y_pred=0.9 * x20),
+        "dropout": lambda: dict(x=torch.randn(5, 4, generator=g)),
+        "beta_bernoulli_posterior": lambda: dict(x=np.array([0, 1, 1, 0, 1])),
+        "beta_bernoulli_map": lambda: dict(k=3, n=10, a=2.0, b=2.0),
+        "fit_linear_svm_subgradient": lambda: dict(X=X, y=np.where(X[:, 0] > 0, 1, -1), n_steps=50),
+        "cavi_normal_gamma": lambda: dict(x=x20),
+    }
+
+
+# 有效参数不能从 _valid_table 按名字得到的函数：逐个给出（_plan 里按需建，导入本文件时不导入 torch）
+CALL_SPECS = {}
 
 
 def _names_argument(msg, param):

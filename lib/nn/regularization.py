@@ -35,6 +35,8 @@ def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True) -> torch.Ten
 
     掩码由 torch 的全局随机源抽取（与 ``torch.nn.functional.dropout`` 同一个源、同一种抽法）。
     """
+    check_module_input(x, None, "x")
+    check_scalar(training, "training", bool)
     p = _check_p(p)
     if not training or p == 0:
         return x
