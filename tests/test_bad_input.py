@@ -773,6 +773,10 @@ FUNCTION_CASES = [
     ("lib.nn.dropout", dict(x=None), TypeError, r"\bx\b"),
     ("lib.nn.dropout", dict(x=torch.ones(3), training="yes"), TypeError, "training"),
     ("lib.prob.beta_bernoulli_map", dict(k=3, n=0, a=2.0, b=2.0), ValueError, r"k must be <= 0 \(n,"),
+    ("lib.linear.softmax", dict(Z=np.ones((2, 3)), axis=math.nan), TypeError, "axis"),
+    ("lib.linear.softmax", dict(Z=np.ones((2, 3)), axis=5), ValueError, "axis"),
+    ("lib.linear.logsumexp", dict(Z=np.ones((2, 3)), keepdims="yes"), TypeError, "keepdims"),
+    ("lib.linear.logistic.log_softmax", dict(Z=np.ones((2, 3)), axis="a"), TypeError, "axis"),
 ]
 
 

@@ -117,6 +117,16 @@ IN_DOMAIN = {
 IN_DOMAIN["zero"] = IN_DOMAIN["zero"] | {"check_array.ndim"}  # 0-D 数组是合法的期望
 IN_DOMAIN["huge"] = IN_DOMAIN["huge"] | {"check_array.ndim"}
 
+# 逐元素的函数：标量 z（负、零、很大）是合法输入
+_ELEMENTWISE = ("sigmoid", "log_sigmoid", "logistic_loss", "zero_one_loss", "hinge_loss", "hinge_subgradient")
+_ELEMENTWISE += ("hard_margin_loss", "gaussian_logpdf")
+for _label in ("neg", "zero", "huge"):
+    IN_DOMAIN[_label] = IN_DOMAIN[_label] | {f"{f}.z" for f in _ELEMENTWISE} | {"softmax.Z", "mean"}
+IN_DOMAIN["neg"] = IN_DOMAIN["neg"] | {"b", "axis"}
+IN_DOMAIN["zero"] = IN_DOMAIN["zero"] | {"b", "axis", "bernoulli_logpmf.z"}
+IN_DOMAIN["huge"] = IN_DOMAIN["huge"] | {"var", "temperature"}
+IN_DOMAIN["None"] = IN_DOMAIN["None"] | {"axis"}  # NumPy：axis=None 是对所有元素
+
 
 def _in_domain(name, param, label):
     allowed = IN_DOMAIN.get(label, ())
@@ -156,7 +166,8 @@ def _plan(modname, name):
     # 构造参数没有默认值的类：用方法阶段的规格里的构造参数（MultiHeadAttention(d_model=8, n_heads=2) ……）
     if not CALL_SPECS:
         CALL_SPECS.update(_call_specs())
-    per_class = MODULE_SPECS[name][0]() if name in MODULE_SPECS else CALL_SPECS.get(name, dict)()
+    spec = CALL_SPECS.get(f"{modname}.{name}", CALL_SPECS.get(name, dict))
+    per_class = MODULE_SPECS[name][0]() if name in MODULE_SPECS else spec()
     kwargs = {}
     for p in sig.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name == "self":
@@ -181,6 +192,9 @@ def _call_specs():
     s8, k3 = rng.normal(size=8), rng.normal(size=3)
     x20 = rng.normal(size=20)
     X = rng.normal(size=(20, 3))
+    y01, ypm, w3 = (X[:, 0] > 0).astype(int), np.where(X[:, 0] > 0, 1, -1), rng.normal(size=3)
+    Y3, W33 = np.eye(3)[rng.integers(3, size=20)], rng.normal(size=(3, 3))
+    p3, q3 = np.array([0.2, 0.3, 0.5]), np.array([0.3, 0.3, 0.4])
     return {
         "sine_function": lambda: dict(x=np.linspace(0, 1, 8)),
         "digits_to_images": lambda: dict(X=rng.uniform(0, 16, size=(4, 64))),
@@ -202,6 +216,48 @@ def _call_specs():
         "beta_bernoulli_map": lambda: dict(k=3, n=10, a=2.0, b=2.0),
         "fit_linear_svm_subgradient": lambda: dict(X=X, y=np.where(X[:, 0] > 0, 1, -1), n_steps=50),
         "cavi_normal_gamma": lambda: dict(x=x20),
+        # 聚类、逻辑回归、SVM 的函数形式
+        "squared_distances": lambda: dict(X=X, centers=X[:3]),
+        "assign_clusters": lambda: dict(X=X, centers=X[:3]),
+        "kmeans_objective": lambda: dict(X=X, centers=X[:3]),
+        "init_centers": lambda: dict(X=X, n_clusters=3),
+        "soft_assign": lambda: dict(X=X, centers=X[:3], beta=1.0),
+        "soft_kmeans_objective": lambda: dict(X=X, centers=X[:3], beta=1.0),
+        "sigmoid": lambda: dict(z=s8),
+        "log_sigmoid": lambda: dict(z=s8),
+        "logsumexp": lambda: dict(Z=X),
+        "softmax": lambda: dict(Z=X),
+        "log_softmax": lambda: dict(Z=X),
+        "lib.linear.logistic.logistic_loss": lambda: dict(X=X, y=y01, w=w3),
+        "logistic_grad": lambda: dict(X=X, y=y01, w=w3),
+        "logistic_hessian": lambda: dict(X=X, w=w3),
+        "sigmoid_mse_loss": lambda: dict(X=X, y=y01, w=w3),
+        "sigmoid_mse_grad": lambda: dict(X=X, y=y01, w=w3),
+        "sigmoid_mse_hessian": lambda: dict(X=X, y=y01, w=w3),
+        "softmax_loss": lambda: dict(X=X, Y=Y3, W=W33),
+        "softmax_grad": lambda: dict(X=X, Y=Y3, W=W33),
+        "softmax_hessian": lambda: dict(X=X, W=W33),
+        "signed_distance": lambda: dict(X=X, w=w3, b=0.5),
+        "geometric_margin": lambda: dict(X=X, y=ypm, w=w3, b=0.5),
+        "zero_one_loss": lambda: dict(z=s8),
+        "hinge_loss": lambda: dict(z=s8),
+        "hinge_subgradient": lambda: dict(z=s8),
+        "lib.svm.logistic_loss": lambda: dict(z=s8),
+        "hard_margin_loss": lambda: dict(z=s8),
+        # 概率
+        "entropy": lambda: dict(p=p3),
+        "cross_entropy": lambda: dict(p=p3, q=q3),
+        "kl_divergence": lambda: dict(p=p3, q=q3),
+        "js_divergence": lambda: dict(p=p3, q=q3),
+        "bayes_rule": lambda: dict(prior=np.array([0.5, 0.5]), likelihood=np.array([0.2, 0.6])),
+        "additive_smoothing": lambda: dict(counts=np.array([1, 2, 3])),
+        "gaussian_entropy": lambda: dict(cov=np.eye(2)),
+        "gaussian_kl": lambda: dict(mean1=np.zeros(2), cov1=np.eye(2), mean2=np.ones(2), cov2=2 * np.eye(2)),
+        "gaussian_w2": lambda: dict(mean1=np.zeros(2), cov1=np.eye(2), mean2=np.ones(2), cov2=2 * np.eye(2)),
+        "gaussian_logpdf": lambda: dict(z=s8),
+        "mvn_logpdf": lambda: dict(Z=X[:, :2], mean=np.zeros(2), cov=np.eye(2)),
+        "bernoulli_logpmf": lambda: dict(z=np.array([0, 1, 1]), p=0.3),
+        "bernoulli_mle": lambda: dict(z=np.array([0, 1, 1])),
     }
 
 

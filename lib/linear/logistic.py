@@ -110,6 +110,16 @@ def log_sigmoid(z) -> np.ndarray:
     return -np.logaddexp(0.0, -z)
 
 
+def _check_axis(axis, ndim: int) -> None:
+    """``axis``：``None`` 或 ``[-ndim, ndim)`` 中的整数（NumPy 的约定；0 维数组按 1 维算）。"""
+    if axis is None:
+        return
+    check_scalar(axis, "axis", Integral)
+    n = max(ndim, 1)
+    if not -n <= axis < n:
+        raise ValueError(f"axis must be in [{-n}, {n - 1}] for a {ndim}-D Z, got {axis}")
+
+
 def logsumexp(Z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     r"""沿 ``axis`` 计算 :math:`\log\sum_k e^{z_k}`，用 log-sum-exp 技巧：
 
@@ -120,6 +130,8 @@ def logsumexp(Z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     Z = check_array(Z, "Z", ndim=None)
     if Z.ndim == 0:
         raise ValueError("Z must have at least 1 dimension, got a scalar")
+    _check_axis(axis, Z.ndim)
+    check_scalar(keepdims, "keepdims", bool)
     m = np.max(Z, axis=axis, keepdims=True)
     out = m + np.log(np.sum(np.exp(Z - m), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
@@ -142,6 +154,7 @@ def softmax(Z, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     :math:`T\to0^+` 时趋于 argmax 的独热向量，:math:`T\to\infty` 时趋于均匀分布。
     """
     Z = check_array(Z, "Z", ndim=None) / _check_temperature(temperature)
+    _check_axis(axis, Z.ndim)
     E = np.exp(Z - np.max(Z, axis=axis, keepdims=True))  # shift by the max: exponents <= 0, one of them is 0
     return E / np.sum(E, axis=axis, keepdims=True)
 
