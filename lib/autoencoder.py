@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .nn import MLP
-from .utils import check_scalar
+from .utils import check_int_sequence, check_module_input, check_scalar
 
 __all__ = ["Autoencoder", "corrupt", "kl_sparsity", "train_autoencoder"]
 
@@ -42,11 +42,11 @@ class Autoencoder(nn.Module):
         generator: torch.Generator | None = None,
     ):
         super().__init__()
-        sizes = list(sizes)
+        sizes = list(check_int_sequence(sizes, "sizes"))
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least the input and code sizes, got {sizes}")
         for name, act in (("code_activation", code_activation), ("output_activation", output_activation)):
-            if act not in (None, "sigmoid"):
+            if act is not None and (not isinstance(act, str) or act != "sigmoid"):
                 raise ValueError(f"{name} must be None or 'sigmoid', got {act!r}")
         self.n_features, self.n_code = sizes[0], sizes[-1]
         self.encoder = MLP(sizes, activation, init=init, generator=generator)
@@ -55,12 +55,14 @@ class Autoencoder(nn.Module):
         self.output_activation = output_activation
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"x must have shape (batch, {self.n_features}), got {tuple(x.shape)}")
         h = self.encoder(x)
         return torch.sigmoid(h) if self.code_activation == "sigmoid" else h
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:
+        check_module_input(h, self, "h")
         if h.ndim != 2 or h.shape[1] != self.n_code:
             raise ValueError(f"h must have shape (batch, {self.n_code}), got {tuple(h.shape)}")
         out = self.decoder(h)

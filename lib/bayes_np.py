@@ -34,7 +34,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .sampling import draw
-from .utils import check_array, check_random_state, check_scalar
+from .utils import check_array, check_random_state, check_scalar, check_size
 
 __all__ = [
     "stick_breaking",
@@ -156,8 +156,9 @@ def dpmm_gibbs(
     alpha = _check_alpha(alpha)
     sigma = float(check_scalar(sigma, "sigma", Real, min_val=0, include_min=False))
     tau0 = float(check_scalar(tau0, "tau0", Real, min_val=0, include_min=False))
-    check_scalar(n_sweeps, "n_sweeps", Integral, min_val=1)
-    if init not in ("one", "all"):
+    check_size(n_sweeps, "n_sweeps")
+    check_scalar(prior_only, "prior_only", bool)
+    if not isinstance(init, str) or init not in ("one", "all"):
         raise ValueError(f"init must be 'one' or 'all', got {init!r}")
     n, d = X.shape
     mu0 = X.mean(0) if mu0 is None else check_array(mu0, "mu0", ndim=1)

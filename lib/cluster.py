@@ -33,10 +33,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin
-from sklearn.utils.validation import validate_data
 
-from .base import BaseEstimator, ClusterMixin, TransformerMixin
-from .utils import check_array, check_random_state, check_scalar
+from .base import BaseEstimator, ClusterMixin, TransformerMixin, validate_data
+from .utils import check_array, check_option, check_random_state, check_scalar
 
 __all__ = [
     "squared_distances",
@@ -52,10 +51,10 @@ __all__ = [
 _INITS = ("k-means++", "random", "furthest")
 
 
-def _check_centers(X: np.ndarray, centers) -> np.ndarray:
-    centers = check_array(centers, "centers", ndim=2)
+def _check_centers(X: np.ndarray, centers, name: str = "centers") -> np.ndarray:
+    centers = check_array(centers, name, ndim=2)
     if centers.shape[1] != X.shape[1]:
-        raise ValueError(f"centers must have {X.shape[1]} columns (one per feature of X), got {centers.shape[1]}")
+        raise ValueError(f"{name} must have {X.shape[1]} columns (one per feature of X), got {centers.shape[1]}")
     return centers
 
 
@@ -105,8 +104,7 @@ def init_centers(X, n_clusters: int, method: str = "k-means++", rng=None) -> np.
     """
     X = check_array(X, "X", ndim=2)
     K = _check_n_clusters(n_clusters, X.shape[0])
-    if method not in _INITS:
-        raise ValueError(f"method must be one of {_INITS}, got {method!r}")
+    check_option(method, "method", _INITS)
     rng = check_random_state(rng)
     n = X.shape[0]
     if method == "random":
@@ -168,7 +166,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     def _initial(self, X: np.ndarray, rng) -> np.ndarray:
         if isinstance(self.init, str):
             return init_centers(X, self.n_clusters, self.init, rng)
-        centers = _check_centers(X, self.init)
+        centers = _check_centers(X, self.init, "init")
         if centers.shape[0] != self.n_clusters:
             raise ValueError(f"init must have n_clusters={self.n_clusters} rows, got {centers.shape[0]}")
         return centers.copy()
@@ -181,7 +179,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         check_scalar(self.tol, "tol", Real, min_val=0)
         if isinstance(self.init, str) and self.init not in _INITS:
             raise ValueError(f"init must be one of {_INITS} or an array of centres, got {self.init!r}")
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         tol = self.tol * float(np.mean(X.var(axis=0)))
         n_runs = self.n_init if isinstance(self.init, str) else 1
         best = None
@@ -308,7 +306,7 @@ class SoftKMeans(ClusterMixin, BaseEstimator):
         _check_n_clusters(self.n_clusters, X.shape[0])
         if isinstance(self.init, str) and self.init not in _INITS:
             raise ValueError(f"init must be one of {_INITS} or an array of centres, got {self.init!r}")
-        centers = helper._initial(X, check_random_state(self.random_state))
+        centers = helper._initial(X, check_random_state(self.random_state, "random_state"))
         history = [soft_kmeans_objective(X, centers, self.beta)]
         tol = self.tol * float(np.mean(X.var(axis=0)))
         n_iter = 0

@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .utils import check_random_state, check_scalar
+from .utils import check_array, check_int_sequence, check_random_state, check_scalar, check_size
 
 __all__ = [
     "Dataset",
@@ -111,6 +111,7 @@ def diabetes(standardize: bool = False) -> Dataset:
     """
     from sklearn.datasets import load_diabetes
 
+    check_scalar(standardize, "standardize", bool)
     raw = load_diabetes()
     X = np.asarray(raw.data, dtype=float)
     if standardize:
@@ -173,7 +174,7 @@ def two_moons(n: int = 1000, noise: float = 0.05, rng=None) -> Dataset:
     :math:`\theta\sim U[0,\pi]`，整体减去 :math:`(\tfrac12,\tfrac14)`，再加标准差为 ``noise`` 的高斯噪声。
     ``y`` 是所属的半月（0/1）。
     """
-    n = int(check_scalar(n, "n", Integral, min_val=2))
+    n = check_size(n, "n", min_val=2)
     noise = check_scalar(noise, "noise", Real, min_val=0)
     rng = check_random_state(rng)
     y = np.arange(n) % 2
@@ -193,7 +194,7 @@ def swiss_roll_2d(n: int = 1000, noise: float = 0.05, rng=None) -> Dataset:
     与 ``sklearn.datasets.make_swiss_roll`` 的第 1、3 个坐标同形（那里没有除以 5）；坐标大致落在 :math:`[-2, 3]`。
     ``y`` 把卷上的位置 :math:`s` 等分成 4 段（0–3），便于给点上色。
     """
-    n = int(check_scalar(n, "n", Integral, min_val=2))
+    n = check_size(n, "n", min_val=2)
     noise = check_scalar(noise, "noise", Real, min_val=0)
     rng = check_random_state(rng)
     s = 1.5 * np.pi * (1.0 + 2.0 * rng.uniform(size=n))
@@ -207,7 +208,7 @@ def eight_gaussians(n: int = 1000, std: float = 0.1, radius: float = 2.0, rng=No
 
     ``y`` 是分量编号 :math:`k=0,\dots,7`。模式坍塌（只生成其中几个分量）在这份数据上一目了然。
     """
-    n = int(check_scalar(n, "n", Integral, min_val=2))
+    n = check_size(n, "n", min_val=2)
     std = check_scalar(std, "std", Real, min_val=0)
     radius = check_scalar(radius, "radius", Real, min_val=0, include_min=False)
     rng = check_random_state(rng)
@@ -396,7 +397,7 @@ def iris(features: tuple[int, ...] | None = None) -> Dataset:
 
     raw = load_iris()
     names = ("花萼长", "花萼宽", "花瓣长", "花瓣宽")
-    cols = tuple(range(4)) if features is None else tuple(features)
+    cols = tuple(range(4)) if features is None else check_int_sequence(features, "features", min_val=0, max_val=3)
     if not cols or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < 4 for c in cols):
         raise ValueError(f"features must be column indices in 0..3, got {features!r}")
     return Dataset(
@@ -416,6 +417,7 @@ def breast_cancer(standardize: bool = False) -> Dataset:
     """
     from sklearn.datasets import load_breast_cancer
 
+    check_scalar(standardize, "standardize", bool)
     raw = load_breast_cancer()
     X = np.asarray(raw.data, dtype=float)
     if standardize:
@@ -442,7 +444,7 @@ def adaboost_toy() -> Dataset:
 
 def sine_function(x) -> np.ndarray:
     r"""第 7 章合成数据的真实回归函数 :math:`f(x)=\sin(2\pi x)`；``x`` 可以是一维数组或 ``(n, 1)`` 的特征矩阵。"""
-    x = np.asarray(x, dtype=float)
+    x = check_array(x, "x", ndim=(1, 2))
     if x.ndim == 2:
         if x.shape[1] != 1:
             raise ValueError(f"x must be 1-D or have exactly one column, got shape {x.shape}")
@@ -456,7 +458,7 @@ def noisy_sine(n_samples: int = 10, noise_std: float = 0.3, rng=None) -> Dataset
 
     真实函数已知（:func:`sine_function`），所以可以精确地计算测试误差、偏差与方差。``X`` 的形状是 ``(n_samples, 1)``。
     """
-    n_samples = int(check_scalar(n_samples, "n_samples", Integral, min_val=1))
+    n_samples = check_size(n_samples, "n_samples")
     noise_std = check_scalar(noise_std, "noise_std", Real, min_val=0)
     rng = check_random_state(rng)
     x = rng.uniform(0.0, 1.0, size=n_samples)

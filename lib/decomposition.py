@@ -30,10 +30,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin
-from sklearn.utils.validation import validate_data
 
-from .base import BaseEstimator, TransformerMixin
-from .utils import check_array, check_is_fitted, check_scalar
+from .base import BaseEstimator, TransformerMixin, validate_data
+from .utils import check_array, check_is_fitted, check_option, check_scalar
 
 __all__ = ["svd_flip", "PCA", "reconstruction_error", "image_to_patches", "patches_to_image"]
 
@@ -90,8 +89,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None) -> PCA:
         X = validate_data(self, X, dtype=np.float64)
-        if self.method not in _METHODS:
-            raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}")
+        check_option(self.method, "method", _METHODS)
         if not isinstance(self.whiten, bool):
             raise TypeError(f"whiten must be a bool, got {self.whiten!r}")
         N, D = X.shape

@@ -33,9 +33,9 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import integrate
 from scipy.special import gammainc, gammaln, logsumexp
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight
 
-from .base import BaseEstimator
+from .base import BaseEstimator, validate_data
 from .utils import check_array, check_random_state, check_scalar
 
 __all__ = ["KERNELS", "gaussian_mle", "ball_volume", "kernel_log_norm", "knn_density", "KernelDensity"]

@@ -37,12 +37,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import get_tags
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight
 
-from .base import BaseEstimator, ClassifierMixin, encode_labels
+from .base import BaseEstimator, ClassifierMixin, check_target, encode_labels, validate_data
 from .metrics import accuracy_score
 from .tree import DecisionTreeClassifier, _as_regular
-from .utils import check_array, check_random_state, check_scalar
+from .utils import check_array, check_option, check_random_state, check_scalar, check_size
 
 __all__ = [
     "bootstrap_indices",
@@ -65,8 +65,8 @@ _VOTING = ("hard", "soft")
 # ---------------------------------------------------------------------------------------------
 def bootstrap_indices(n: int, n_samples: int | None = None, rng=None) -> np.ndarray:
     """从 ``0..n-1`` 中有放回地均匀抽 ``n_samples``（默认 ``n``）个下标：一份自助样本。"""
-    n = check_scalar(n, "n", Integral, min_val=1)
-    n_samples = n if n_samples is None else check_scalar(n_samples, "n_samples", Integral, min_val=1)
+    n = check_size(n, "n")
+    n_samples = n if n_samples is None else check_size(n_samples, "n_samples")
     return check_random_state(rng).integers(0, n, size=n_samples)
 
 
@@ -122,12 +122,19 @@ class _Ensemble(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        base = get_tags(self._base_estimator())
-        tags.input_tags.string = base.input_tags.string
-        tags.input_tags.categorical = base.input_tags.categorical
+        base = self._base_estimator()
+        if hasattr(base, "fit") and hasattr(base, "get_params"):  # 不合法的 estimator 由 fit 报错，这里用默认标签
+            base_tags = get_tags(base)
+            tags.input_tags.string = base_tags.input_tags.string
+            tags.input_tags.categorical = base_tags.input_tags.categorical
         return tags
 
     def _validate_fit(self, X, y):
+        base = self._base_estimator()
+        if not (hasattr(base, "fit") and hasattr(base, "get_params")):  # 否则在 scikit-learn 的标签机制里才失败
+            raise TypeError(
+                f"estimator must be None or a classifier with fit and get_params, got {type(base).__name__} ({base!r})"
+            )
         dtype = None if get_tags(self).input_tags.string else np.float64
         X, y = validate_data(self, X, y, dtype=dtype)
         self.classes_, _ = encode_labels(y)
@@ -180,10 +187,9 @@ class BaggingClassifier(_Ensemble):
 
     def _check_params(self, n: int) -> int:
         check_scalar(self.n_estimators, "n_estimators", Integral, min_val=1)
-        if self.voting not in _VOTING:
-            raise ValueError(f"voting must be one of {_VOTING}, got {self.voting!r}")
-        if not isinstance(self.bootstrap, bool):
-            raise TypeError(f"bootstrap must be a bool, got {self.bootstrap!r}")
+        check_option(self.voting, "voting", _VOTING)
+        check_scalar(self.bootstrap, "bootstrap", bool)
+        check_scalar(self.oob_score, "oob_score", bool)
         if self.oob_score and not self.bootstrap:
             raise ValueError("oob_score=True requires bootstrap=True (without replacement nothing is left out)")
         max_samples = self._max_samples()
@@ -196,7 +202,7 @@ class BaggingClassifier(_Ensemble):
         X, y = self._validate_fit(X, y)
         n = X.shape[0]
         n_draw = self._check_params(n)
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         base = self._base_estimator()
         self.estimators_, self.estimators_samples_ = [], []
         for _ in range(self.n_estimators):
@@ -412,7 +418,7 @@ class AdaBoostClassifier(_Ensemble):
     def fit(self, X, y) -> AdaBoostClassifier:
         check_scalar(self.n_estimators, "n_estimators", Integral, min_val=1)
         X, y = self._validate_fit(X, y)
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         base = self._base_estimator()
         K = len(self.classes_)
         n = X.shape[0]
@@ -478,6 +484,6 @@ class AdaBoostClassifier(_Ensemble):
             yield self._label(F)
 
     def staged_score(self, X, y):
-        y = check_array(_as_regular(y, "y"), "y", ndim=1, dtype=None)
+        y = check_target(_as_regular(y, "y"))
         for pred in self.staged_predict(X):
-            yield accuracy_score(y, pred)
+            yield accuracy_score(check_target(y, pred.shape[0]), pred)

@@ -26,11 +26,11 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassNamePrefixFeaturesOutMixin
-from sklearn.utils.validation import _check_feature_names_in, validate_data
+from sklearn.utils.validation import _check_feature_names_in
 
-from .base import BaseEstimator, RegressorMixin, TransformerMixin
+from .base import BaseEstimator, RegressorMixin, TransformerMixin, validate_data
 from .linear.regression import LinearRegression, Ridge
-from .utils import check_array, check_is_fitted, check_scalar
+from .utils import check_array, check_is_fitted, check_scalar, check_size
 
 __all__ = [
     "PolynomialFeatures",
@@ -137,7 +137,7 @@ class _LocalBasis(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     def fit(self, X, y=None):
         X = validate_data(self, X, dtype=np.float64)
         if isinstance(self.centers, Integral) and not isinstance(self.centers, bool):
-            k = check_scalar(self.centers, "centers", Integral, min_val=1)
+            k = check_size(self.centers, "centers")
             lo, hi = X.min(axis=0), X.max(axis=0)
             centers = np.linspace(lo, hi, k).T  # (n_features, K)
         else:

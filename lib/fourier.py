@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from .utils import check_scalar
+from .utils import check_int_sequence, check_option, check_scalar, check_size
 
 if TYPE_CHECKING:  # torch is imported lazily by the functions that use it
     import torch
@@ -88,7 +88,7 @@ CONV_MODES = ("full", "same", "valid", "causal")
 def _check_length(n, name: str = "n") -> int:
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"{name} must be a positive int, got {n!r}")
-    return int(n)
+    return check_size(n, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +214,8 @@ def dft_matrix(n: int, *, unitary: bool = True) -> np.ndarray:
     ``unitary=True`` 时再除以 :math:`\sqrt n`，此时 :math:`W^HW=I`（逆变换就是共轭转置）。
     """
     n = _check_length(n)
+    check_size(n, "n", max_val=2**14)  # an n x n complex matrix: 2**14 is already 4 GiB
+    check_scalar(unitary, "unitary", bool)
     j = np.arange(n)
     W = np.exp(-2j * np.pi * np.outer(j, j) / n)
     return W / np.sqrt(n) if unitary else W
@@ -298,8 +300,7 @@ def linear_conv(x, k, *, mode: str = "full") -> np.ndarray:
     完整结果长 :math:`L_x+L_k-1`；``mode`` 的截取规则与 :func:`fft_conv` 完全相同（``"same"``、``"valid"`` 与
     ``scipy.signal.convolve`` 相同，``"causal"`` 取前 :math:`L_x` 个）。``x``、``k`` 是一维实数或复数数组。
     """
-    if mode not in CONV_MODES:
-        raise ValueError(f"mode must be one of {CONV_MODES}, got {mode!r}")
+    check_option(mode, "mode", CONV_MODES)
     x, k = _as_signal(x, "x"), _as_signal(k, "k")
     lx, lk = x.shape[0], k.shape[0]
     if mode == "valid" and lk > lx:
@@ -343,9 +344,9 @@ def circular_conv2d(x, k, shape: tuple[int, int] | None = None) -> np.ndarray:
     need = (max(x.shape[0], k.shape[0]), max(x.shape[1], k.shape[1]))
     if shape is None:
         shape = need
+    shape = check_int_sequence(shape, "shape")
     if len(shape) != 2:
         raise ValueError(f"shape must be a pair (H, W), got {shape!r}")
-    shape = (_check_length(shape[0], "shape[0]"), _check_length(shape[1], "shape[1]"))
     if shape[0] < need[0] or shape[1] < need[1]:
         raise ValueError(f"shape must be at least {need} elementwise (inputs are zero-padded, never cut), got {shape}")
     xp = np.zeros(shape, dtype=x.dtype)
@@ -455,6 +456,8 @@ def _as_tensor(a, name: str):
         arr = np.asarray(a)
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
             raise TypeError(f"{name} must be a real-valued array or tensor, got dtype {arr.dtype}")
+        if arr.ndim == 0:  # np.ascontiguousarray would silently make it 1-D
+            raise ValueError(f"{name} must have at least one dimension, got a scalar")
         a = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float64))
     elif a.is_complex() or not (a.is_floating_point() or a.dtype in (torch.int32, torch.int64)):
         raise TypeError(f"{name} must be a real floating tensor, got {a.dtype}")
@@ -513,8 +516,7 @@ def fft_conv(x, k, *, mode: str = "full"):
     """
     import torch
 
-    if mode not in CONV_MODES:
-        raise ValueError(f"mode must be one of {CONV_MODES}, got {mode!r}")
+    check_option(mode, "mode", CONV_MODES)
     x, x_np = _as_tensor(x, "x")
     k, k_np = _as_tensor(k, "k")
     lx, lk = x.shape[-1], k.shape[-1]
@@ -536,7 +538,7 @@ def fft_conv2d(x, k, *, mode: str = "full"):
     """
     import torch
 
-    if mode not in ("full", "same", "valid"):
+    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
         raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
     x, x_np = _as_tensor(x, "x")
     k, k_np = _as_tensor(k, "k")
@@ -582,7 +584,7 @@ def _fft_plan(L: int, Lk: int, fft_dtype, dtype, device) -> tuple[int, torch.dty
 
     if fft_dtype is None:
         fft_dtype = _compute_dtype(dtype)
-    if fft_dtype not in (torch.float16, torch.float32, torch.float64):
+    if not any(fft_dtype is d for d in (torch.float16, torch.float32, torch.float64)):
         raise ValueError(f"fft_dtype must be torch.float16, torch.float32, torch.float64 or None, got {fft_dtype}")
     if fft_dtype == torch.float16:
         if torch.device(device).type != "cuda":
@@ -912,7 +914,7 @@ def fft_conv2d_multichannel(x, k=None, *, groups: int = 1, mode: str = "valid", 
     """
     import torch
 
-    if mode not in ("full", "same", "valid"):
+    if not isinstance(mode, str) or mode not in ("full", "same", "valid"):
         raise ValueError(f"mode must be 'full', 'same' or 'valid', got {mode!r}")
     if not isinstance(x, torch.Tensor) or x.dim() != 4:
         raise ValueError(f"x must be a 4-D tensor (N, C_in, H, W), got {getattr(x, 'shape', type(x).__name__)}")

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .utils import check_array, check_scalar
+from .utils import check_array, check_option, check_scalar
 
 __all__ = [
     "optimal_discriminator",
@@ -151,8 +151,7 @@ def train_gan(
             raise TypeError(f"{name} must be a torch.nn.Module, got {type(net).__name__}")
     if not callable(sample_data):
         raise TypeError(f"sample_data must be callable, got {type(sample_data).__name__}")
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_option(loss, "loss", LOSSES)
     check_scalar(z_dim, "z_dim", Integral, min_val=1)
     check_scalar(steps, "steps", Integral, min_val=1)
     check_scalar(batch_size, "batch_size", Integral, min_val=1)

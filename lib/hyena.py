@@ -55,7 +55,7 @@ from torch import nn
 from . import triton_kernels
 from .attention import MultiHeadAttention
 from .fourier import KernelSpectrum, causal_fft_conv, causal_toeplitz, kernel_spectrum
-from .utils import check_random_state, check_scalar
+from .utils import check_module_input, check_option, check_random_state, check_scalar, check_size
 
 __all__ = [
     "fftconv",
@@ -80,8 +80,9 @@ __all__ = [
 CONVENTIONS = ("paper", "safari")
 
 
-def _check_int(value, name: str, min_val: int = 1) -> int:
-    return int(check_scalar(value, name, Integral, min_val=min_val))
+def _check_int(value, name: str, min_val: int = 1, max_val: int = 2**24) -> int:
+    """宽度、长度、阶数这类整数超参数；上限挡住会让分配器或循环失控的笔误（如 ``d_model=10**12``）。"""
+    return check_size(value, name, min_val=min_val, max_val=max_val)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,6 +164,7 @@ class PositionalEmbedding(nn.Module):
 
     def __init__(self, emb_dim: int, l_max: int, *, learnable: bool = False):
         super().__init__()
+        check_scalar(learnable, "learnable", bool)
         emb_dim = _check_int(emb_dim, "emb_dim", 3)
         if emb_dim % 2 == 0:
             raise ValueError(f"emb_dim must be odd (time + cosines + sines), got {emb_dim}")
@@ -199,6 +201,7 @@ class Sin(nn.Module):
         super().__init__()
         dim = _check_int(dim, "dim", 1)
         w = check_scalar(w, "w", Real)
+        check_scalar(train_freq, "train_freq", bool)
         freq = torch.full((dim,), float(w))
         if train_freq:
             self.freq = nn.Parameter(freq)
@@ -206,6 +209,7 @@ class Sin(nn.Module):
             self.register_buffer("freq", freq)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", sizes={-1: self.freq.shape[-1]})
         return torch.sin(self.freq * x)
 
 
@@ -237,15 +241,20 @@ class ExponentialModulation(nn.Module):
         if fast > slow:
             raise ValueError(f"fast_decay_pct must be <= slow_decay_pct, got {fast} > {slow}")
         self.shift = float(check_scalar(shift, "shift", Real))
-        self.modulate = bool(modulate)
+        self.modulate = check_scalar(modulate, "modulate", bool)
         rate = math.log(1 / target)
         self.register_buffer("deltas", torch.linspace(rate / slow, rate / fast, channels))
 
     def window(self, t: torch.Tensor) -> torch.Tensor:
         """窗口本身，形状 ``(L, channels)``；``t`` 形状 ``(L, 1)``。"""
+        check_module_input(t, None, "t", ndim=2, sizes={1: 1})
         return torch.exp(-t * self.deltas.abs()) + self.shift
 
     def forward(self, t: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        check_module_input(t, None, "t", ndim=2, sizes={1: 1})
+        check_module_input(h, None, "h", ndim=2, sizes={1: self.deltas.shape[0]})
+        if t.shape[0] not in (1, h.shape[0]):
+            raise ValueError(f"h must have one row per time step of t ({t.shape[0]}), got shape {tuple(h.shape)}")
         return h * self.window(t) if self.modulate else h
 
 
@@ -283,8 +292,10 @@ class HyenaFilter(nn.Module):
         self.d_model = _check_int(d_model, "d_model", 1)
         self.n_filters = _check_int(n_filters, "n_filters", 1)
         filter_order = _check_int(filter_order, "filter_order", 1)
-        num_inner_mlps = _check_int(num_inner_mlps, "num_inner_mlps", 0)
-        self.pos_emb = PositionalEmbedding(emb_dim, l_max, learnable=learnable_pos_emb)
+        num_inner_mlps = _check_int(num_inner_mlps, "num_inner_mlps", 0, max_val=1000)
+        self.pos_emb = PositionalEmbedding(
+            emb_dim, l_max, learnable=check_scalar(learnable_pos_emb, "learnable_pos_emb", bool)
+        )
         layers: list[nn.Module] = [nn.Linear(emb_dim, filter_order), Sin(filter_order, w)]
         for _ in range(num_inner_mlps):
             layers += [nn.Linear(filter_order, filter_order), Sin(filter_order, w)]
@@ -364,18 +375,17 @@ class HyenaOperator(nn.Module):
         **modulation_args,
     ):
         super().__init__()
-        self.cache_filters = bool(cache_filters)
+        self.cache_filters = check_scalar(cache_filters, "cache_filters", bool)
         if fused is not None and not isinstance(fused, bool):
             raise TypeError(f"fused must be True, False or None, got {fused!r}")
-        if fft_dtype not in (None, torch.float16, torch.float32, torch.float64):
+        if not any(fft_dtype is d for d in (None, torch.float16, torch.float32, torch.float64)):
             raise ValueError(f"fft_dtype must be None, torch.float16, torch.float32 or torch.float64, got {fft_dtype}")
         self.fused, self.fft_dtype = fused, fft_dtype
         self._spectra_cache: tuple | None = None
         self.d_model = _check_int(d_model, "d_model", 1)
         self.l_max = _check_int(l_max, "l_max", 1)
         self.order = _check_int(order, "order", 1)
-        if convention not in CONVENTIONS:
-            raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+        check_option(convention, "convention", CONVENTIONS)
         if convention == "safari" and self.order < 2:
             raise ValueError(f"convention='safari' needs order >= 2 (it has order - 1 long filters), got {order}")
         self.convention = convention
@@ -401,21 +411,14 @@ class HyenaOperator(nn.Module):
         self.out_proj = nn.Linear(self.d_model, self.d_model)
 
     def _check_input(self, u) -> int:
-        if not isinstance(u, torch.Tensor):
-            raise TypeError(f"u must be a torch.Tensor, got {type(u).__name__}")
-        if u.dim() != 3 or u.shape[-1] != self.d_model:
+        if isinstance(u, torch.Tensor) and (u.dim() != 3 or u.shape[-1] != self.d_model):
             raise ValueError(f"u must have shape (batch, length, d_model={self.d_model}), got {tuple(u.shape)}")
-        p = self.in_proj.weight
-        if (u.dtype != p.dtype and not torch.is_autocast_enabled(u.device.type)) or u.device != p.device:
-            raise ValueError(
-                f"u is {u.dtype} on {u.device} but the operator's parameters are {p.dtype} on {p.device}; "
-                f"convert one of them (e.g. op.to(u.device, u.dtype))"
-            )
+        check_module_input(u, self, "u")
         L = u.shape[1]
         if L > self.l_max:
-            raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {L}")
+            raise ValueError(f"u: sequence length must be <= l_max={self.l_max}, got {L}")
         if L < 1:
-            raise ValueError("sequence length must be >= 1, got 0")
+            raise ValueError("u: sequence length must be >= 1, got 0")
         return L
 
     def project(self, u: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
@@ -569,6 +572,10 @@ class Block(nn.Module):
 
     def __init__(self, mixer: nn.Module, d_model: int, mlp_ratio: int = 2):
         super().__init__()
+        if not isinstance(mixer, nn.Module):
+            raise TypeError(f"mixer must be a torch.nn.Module, got {type(mixer).__name__}")
+        d_model = _check_int(d_model, "d_model", 1)
+        mlp_ratio = _check_int(mlp_ratio, "mlp_ratio", 1, max_val=1024)
         self.norm1, self.mixer = nn.LayerNorm(d_model), mixer
         self.norm2 = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(
@@ -576,6 +583,7 @@ class Block(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", ndim=3, sizes={-1: self.norm1.normalized_shape[0]})
         x = x + self.mixer(self.norm1(x))
         return x + self.mlp(self.norm2(x))
 
@@ -610,8 +618,11 @@ class LanguageModel(nn.Module):
         d_model = _check_int(d_model, "d_model", 1)
         n_layers = int(check_scalar(n_layers, "n_layers", Integral, min_val=1, max_val=1000))  # 再多就只是在等内存耗尽
         self.l_max = _check_int(l_max, "l_max", 1)
-        if mixer not in ("hyena", "attention"):
+        if not isinstance(mixer, str) or mixer not in ("hyena", "attention"):
             raise ValueError(f"mixer must be 'hyena' or 'attention', got {mixer!r}")
+        _check_int(n_heads, "n_heads", 1)
+        if pos_emb is not None:
+            check_scalar(pos_emb, "pos_emb", bool)
         self.mixer = mixer
         self.embed = nn.Embedding(vocab_size, d_model)
         use_pos = (mixer == "attention") if pos_emb is None else bool(pos_emb)
@@ -630,10 +641,12 @@ class LanguageModel(nn.Module):
         if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.dtype != torch.long:
             raise ValueError(f"tokens must be a (batch, length) long tensor, got {getattr(tokens, 'shape', tokens)}")
         if tokens.shape[1] > self.l_max:
-            raise ValueError(f"sequence length must be <= l_max={self.l_max}, got {tokens.shape[1]}")
+            raise ValueError(f"tokens: sequence length must be <= l_max={self.l_max}, got {tokens.shape[1]}")
         if not tokens.is_cuda and tokens.numel() and (tokens.min() < 0 or tokens.max() >= self.embed.num_embeddings):
             lo, hi = tokens.min().item(), tokens.max().item()
-            raise ValueError(f"token ids must lie in [0, vocab_size={self.embed.num_embeddings}), got {lo}..{hi}")
+            raise ValueError(
+                f"tokens: token ids must lie in [0, vocab_size={self.embed.num_embeddings}), got {lo}..{hi}"
+            )
         x = self.embed(tokens)
         if self.pos is not None:
             x = x + self.pos[: tokens.shape[1]]

@@ -23,7 +23,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .utils import check_array, check_scalar
+from .utils import check_array, check_option, check_scalar
 
 __all__ = [
     "linear_kernel",
@@ -149,6 +149,11 @@ def get_kernel(kernel="rbf", *, gamma: float | None = None, degree: int = 3, coe
     """
     if callable(kernel):
         return kernel
+    check_option(kernel, "kernel", KERNELS)
+    if gamma is not None:  # 超参数在这里就检查，而不是等到第一次计算核矩阵
+        check_scalar(gamma, "gamma", Real, min_val=0, include_min=False)
+    check_scalar(degree, "degree", Integral, min_val=1)
+    check_scalar(coef0, "coef0", Real)
     if kernel == "linear":
         return linear_kernel
     if kernel == "poly":

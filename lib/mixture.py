@@ -23,11 +23,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import xlog1py, xlogy
-from sklearn.utils.validation import validate_data
 
-from .base import BaseEstimator, ConvergenceWarning
+from .base import BaseEstimator, ConvergenceWarning, validate_data
 from .cluster import KMeans
-from .utils import check_random_state, check_scalar
+from .utils import check_array, check_option, check_random_state, check_scalar
 
 __all__ = [
     "GaussianMixture",
@@ -107,20 +106,18 @@ class GaussianMixture(BaseEstimator):
         K = check_scalar(self.n_components, "n_components", Integral, min_val=1)
         if X.shape[0] < K:
             raise ValueError(f"Expected n_samples >= n_components but got n_components = {K}, n_samples = {X.shape[0]}")
-        if self.covariance_type not in _COV_TYPES:
-            raise ValueError(f"covariance_type must be one of {_COV_TYPES}, got {self.covariance_type!r}")
-        if self.init_params not in _INIT_PARAMS:
-            raise ValueError(f"init_params must be one of {_INIT_PARAMS}, got {self.init_params!r}")
+        check_option(self.covariance_type, "covariance_type", _COV_TYPES)
+        check_option(self.init_params, "init_params", _INIT_PARAMS)
         check_scalar(self.tol, "tol", Real, min_val=0)
         check_scalar(self.reg_covar, "reg_covar", Real, min_val=0)
         check_scalar(self.max_iter, "max_iter", Integral, min_val=0)
         check_scalar(self.n_init, "n_init", Integral, min_val=1)
         if self.weights_init is not None:
-            w = np.asarray(self.weights_init, dtype=np.float64)
+            w = check_array(self.weights_init, "weights_init", ndim=1)
             if w.shape != (K,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
                 raise ValueError(f"weights_init must be {K} non-negative numbers summing to 1")
         if self.means_init is not None:
-            m = np.asarray(self.means_init, dtype=np.float64)
+            m = check_array(self.means_init, "means_init", ndim=2)
             if m.shape != (K, X.shape[1]) or not np.all(np.isfinite(m)):
                 raise ValueError(f"means_init must be a finite array of shape ({K}, {X.shape[1]}), got {m.shape}")
 
@@ -211,7 +208,7 @@ class GaussianMixture(BaseEstimator):
     def fit_predict(self, X, y=None) -> np.ndarray:
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         self._check_params(X)
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         best = None
         for _ in range(self.n_init):
             weights, means, cov = self._initial_params(X, rng)
@@ -263,7 +260,7 @@ class GaussianMixture(BaseEstimator):
         """从拟合的混合中抽 ``n_samples`` 个点，返回 ``(X, y)``（``y`` 是分量编号），同 scikit-learn。"""
         self._validate_X(np.zeros((1, getattr(self, "n_features_in_", 1))), "means_")
         check_scalar(n_samples, "n_samples", Integral, min_val=1)
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         counts = rng.multinomial(n_samples, self.weights_)
         d = self.means_.shape[1]
         parts = []
@@ -288,12 +285,12 @@ class GaussianMixture(BaseEstimator):
 
     def bic(self, X) -> float:
         """贝叶斯信息准则 :math:`-2\\ln L+p\\ln N`，越小越好。"""
-        n = np.asarray(X).shape[0]
+        n = self._validate_X(X, "means_").shape[0]
         return float(-2 * self.score(X) * n + self._n_parameters() * np.log(n))
 
     def aic(self, X) -> float:
         """赤池信息准则 :math:`-2\\ln L+2p`，越小越好。"""
-        n = np.asarray(X).shape[0]
+        n = self._validate_X(X, "means_").shape[0]
         return float(-2 * self.score(X) * n + 2 * self._n_parameters())
 
 

@@ -75,6 +75,8 @@ class KFold:
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
         self.shuffle = shuffle
+        if random_state is not None:
+            check_random_state(random_state, "random_state")  # 检查类型；每次 split 时再由它生成随机源
         self.random_state = random_state
 
     def __repr__(self) -> str:

@@ -497,7 +497,9 @@ def beta_bernoulli_map(k: int, n: int, a: float, b: float) -> float:
     即后验 :math:`\mathrm{Beta}(a+k,\,b+n-k)` 的众数。:math:`a=b=1`（均匀先验）时退化为最大似然估计 :math:`k/n`。
     """
     n = check_scalar(n, "n", Integral, min_val=0)
-    k = check_scalar(k, "k", Integral, min_val=0, max_val=n)
+    k = check_scalar(k, "k", Integral, min_val=0)
+    if k > n:
+        raise ValueError(f"k must be <= {n} (n, the number of trials), got {k}")
     a = check_scalar(a, "a", Real, min_val=1)
     b = check_scalar(b, "b", Real, min_val=1)
     if n + a + b - 2 == 0:

@@ -38,7 +38,7 @@ import numpy as np
 import scipy.linalg
 
 from .fourier import fft_conv
-from .utils import check_array, check_scalar
+from .utils import check_array, check_option, check_scalar
 
 __all__ = [
     "discretize",
@@ -92,8 +92,7 @@ def discretize(A, B, dt: float, method: str = "zoh") -> tuple[np.ndarray, np.nda
     """
     A, B = _check_system(A, B)
     dt = check_scalar(dt, "dt", Real, min_val=0, include_min=False)
-    if method not in DISCRETIZATION_METHODS:
-        raise ValueError(f"method must be one of {DISCRETIZATION_METHODS}, got {method!r}")
+    check_option(method, "method", DISCRETIZATION_METHODS)
     n = A.shape[0]
     if method == "zoh":
         M = np.zeros((n + 1, n + 1))

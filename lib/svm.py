@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils.validation import validate_data
 
-from .base import BaseEstimator, ClassifierMixin, ConvergenceWarning, encode_labels
+from .base import BaseEstimator, ClassifierMixin, ConvergenceWarning, encode_labels, validate_data
 from .kernels import KERNELS, get_kernel
 from .optim import InverseTimeDecay, gradient_descent
 from .utils import check_array, check_is_fitted, check_scalar
@@ -355,13 +354,17 @@ class SVC(ClassifierMixin, BaseEstimator):
         return [(i, j) for i in range(K) for j in range(i + 1, K)]
 
     def fit(self, X, y) -> SVC:
-        if self.C != np.inf:
+        if not (isinstance(self.C, Real) and self.C == np.inf):  # C = inf: the hard margin
             check_scalar(self.C, "C", Real, min_val=0, include_min=False)
-        if not callable(self.kernel) and self.kernel not in KERNELS:
+        if not callable(self.kernel) and (not isinstance(self.kernel, str) or self.kernel not in KERNELS):
             raise ValueError(f"kernel must be one of {KERNELS} or a callable, got {self.kernel!r}")
         check_scalar(self.degree, "degree", Integral, min_val=1)
         check_scalar(self.coef0, "coef0", Real)
-        if self.decision_function_shape not in self._decision_shapes:
+        check_scalar(self.break_ties, "break_ties", bool)
+        if (
+            not isinstance(self.decision_function_shape, str)
+            or self.decision_function_shape not in self._decision_shapes
+        ):
             raise ValueError(
                 f"decision_function_shape must be one of {self._decision_shapes}, got {self.decision_function_shape!r}"
             )

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight
 
-from .base import BaseEstimator, ClassifierMixin, encode_labels
-from .utils import check_array, check_is_fitted, check_random_state, check_scalar
+from .base import BaseEstimator, ClassifierMixin, encode_labels, validate_data
+from .utils import check_array, check_is_fitted, check_option, check_random_state, check_scalar
 
 __all__ = [
     "entropy",
@@ -289,8 +289,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
 
     # -- input handling ----------------------------------------------------------------------
     def _check_params(self, n_features: int) -> None:
-        if self.criterion not in _CRITERIA:
-            raise ValueError(f"criterion must be one of {_CRITERIA}, got {self.criterion!r}")
+        check_option(self.criterion, "criterion", _CRITERIA)
         if self.max_depth is not None:
             check_scalar(self.max_depth, "max_depth", Integral, min_val=0)
         check_scalar(self.min_samples_split, "min_samples_split", Integral, min_val=2)
@@ -373,7 +372,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         self._Yw[np.arange(n), y_enc] = w  # one-hot rows scaled by the sample weights
         self._X = Xc
         self._w_total = w.sum()
-        self._rng = check_random_state(self.random_state)
+        self._rng = check_random_state(self.random_state, "random_state")
 
         self.tree_ = self._make_node(np.arange(n), depth=0)
         stack = [(self.tree_, np.arange(n))]

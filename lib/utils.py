@@ -36,6 +36,14 @@ __all__ = [
     "check_scalar",
     "check_random_state",
     "check_is_fitted",
+    "check_option",
+    "check_size",
+    "check_int_sequence",
+    "check_path",
+    "check_device",
+    "MAX_SIZE",
+    "check_module_input",
+    "check_index_tensor",
     "show_source",
 ]
 
@@ -68,15 +76,35 @@ def check_random_state(rng: None | int | np.random.Generator, name: str = "rng")
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"{name} must be a non-negative int seed, got {rng!r}")
         return np.random.default_rng(int(rng))
     raise TypeError(f"{name} must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
+
+
+def check_device(device: Any, name: str = "device"):
+    """设备参数：``None``（保持默认）、设备字符串、整数下标或 ``torch.device``；要 CUDA 时 CUDA 必须可用。
+    返回 ``torch.device``（``None`` 原样返回）。"""
+    if device is None:
+        return None
+    import torch
+
+    if isinstance(device, bool) or not isinstance(device, (str, torch.device, Integral)):
+        raise TypeError(f"{name} must be None, a device string or a torch.device, got {type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"{name} must be a device such as 'cpu' or 'cuda', got {device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name}={str(dev)!r} asks for CUDA, but CUDA is not available")
+    return dev
 
 
 def get_device(prefer: str = "cuda"):
     """返回 ``torch.device``：有 CUDA 时用 GPU，否则用 CPU。``prefer="cpu"`` 强制用 CPU。"""
     import torch
 
-    if prefer not in ("cuda", "cpu"):
+    if not isinstance(prefer, str) or prefer not in ("cuda", "cpu"):
         raise ValueError(f"prefer must be 'cuda' or 'cpu', got {prefer!r}")
     if prefer == "cuda" and torch.cuda.is_available():
         return torch.device("cuda")
@@ -93,6 +121,7 @@ class Timer:
     """
 
     def __init__(self, device: Any = None):
+        check_device(device)
         self.device = device
         self.elapsed = float("nan")
 
@@ -187,7 +216,7 @@ def environment_info(device: Any = None) -> dict:
 
     import torch
 
-    device = torch.device(device) if device is not None else get_device()
+    device = get_device() if device is None else check_device(device)
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
     else:
@@ -259,6 +288,23 @@ def numerical_grad(f: Callable[[np.ndarray], float], w: np.ndarray, eps: float =
 # ---------------------------------------------------------------------------------------------
 # 输入检查
 # ---------------------------------------------------------------------------------------------
+def _check_ndim(ndim) -> tuple[int, ...]:
+    """``check_array`` 的 ``ndim``：一个非负整数或它们的元组/列表。"""
+    allowed = (ndim,) if isinstance(ndim, Integral) else ndim
+    if not isinstance(allowed, (tuple, list)) or not all(
+        isinstance(d, Integral) and not isinstance(d, bool) and d >= 0 for d in allowed
+    ):
+        raise TypeError(f"ndim must be a non-negative int, a tuple of them or None, got {ndim!r}")
+    return tuple(int(d) for d in allowed)
+
+
+def _check_dtype(dtype, name: str) -> None:
+    try:
+        np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be a NumPy dtype (or None to keep the input's), got {dtype!r}") from None
+
+
 def check_array(
     x: Any,
     name: str = "X",
@@ -274,6 +320,13 @@ def check_array(
     ``ndim`` 可以是一个整数、整数元组（允许的维数）或 ``None``（不检查）。
     ``dtype=None`` 表示保留原类型（例如类别标签）。默认返回副本，调用方可以放心修改。
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str (the argument's name for messages), got {type(name).__name__}")
+    for flag, value in (("allow_empty", allow_empty), ("finite", finite), ("copy", copy)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{flag} must be a bool, got {type(value).__name__} ({value!r})")
+    if ndim is not None:
+        allowed = _check_ndim(ndim)
     if x is None:
         raise ValueError(f"{name} must be an array, got None")
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
@@ -281,11 +334,11 @@ def check_array(
     try:
         arr = np.array(x, dtype=dtype, copy=copy) if dtype is not None else np.array(x, copy=copy)
     except (TypeError, ValueError) as err:
+        _check_dtype(dtype, "dtype")
         raise TypeError(f"{name} must be array-like of numbers, got {type(x).__name__} ({err})") from None
     if arr.dtype == object:
         raise TypeError(f"{name} must be a regular (not ragged) array, got an object array")
     if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
             raise ValueError(f"{name} must be {want}, got an array of shape {arr.shape}")
@@ -298,6 +351,8 @@ def check_array(
 
 def check_X_y(X: Any, y: Any, *, y_dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """检查特征矩阵 ``X``（n×d）与目标 ``y``（长度 n）并返回副本。"""
+    if y_dtype is not None:
+        _check_dtype(y_dtype, "y_dtype")
     X = check_array(X, "X", ndim=2)
     y = check_array(y, "y", ndim=1, dtype=y_dtype)
     if X.shape[0] != y.shape[0]:
@@ -315,9 +370,14 @@ def check_scalar(
     include_min: bool = True,
     include_max: bool = True,
 ):
-    """检查标量参数的类型与取值范围，例如 ``check_scalar(lr, "lr", Real, min_val=0, include_min=False)``。"""
-    if isinstance(value, bool) or not isinstance(value, kind):
-        kinds = kind if isinstance(kind, tuple) else (kind,)
+    """检查标量参数的类型与取值范围，例如 ``check_scalar(lr, "lr", Real, min_val=0, include_min=False)``。
+
+    ``True``/``False`` 不算数（``check_scalar(True, "n", Integral)`` 报错），除非 ``kind`` 含 ``bool``：
+    开关参数用 ``check_scalar(flag, "flag", bool)`` 检查（``np.bool_`` 也接受），``"yes"``、``nan`` 之类被拒绝。"""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, (bool, np.bool_)) and bool in kinds:
+        return value
+    if isinstance(value, bool) or not isinstance(value, kinds):
         want = " or ".join(k.__name__.lower() for k in kinds)
         raise TypeError(f"{name} must be a {want}, got {type(value).__name__} ({value!r})")
     if isinstance(value, Real) and not np.isfinite(value):
@@ -328,6 +388,47 @@ def check_scalar(
     if max_val is not None and (value > max_val or (not include_max and value == max_val)):
         op = "<=" if include_max else "<"
         raise ValueError(f"{name} must be {op} {max_val}, got {value!r}")
+    return value
+
+
+# 数组、宽度、样本数这一类"大小"参数的上限：超过它的值几乎总是笔误（10**12 个样本要 7 TiB 内存），
+# 在入口就报错，而不是等分配器给出 "Unable to allocate 7.28 TiB" 或挂起。
+MAX_SIZE = 10**9
+
+
+def check_size(value: Any, name: str, *, min_val: int = 1, max_val: int = MAX_SIZE) -> int:
+    """大小参数（样本数、通道数、类别数、步数……）：整数（NumPy 整数也行），在 ``[min_val, max_val]`` 内。"""
+    return int(check_scalar(value, name, Integral, min_val=min_val, max_val=max_val))
+
+
+def check_int_sequence(
+    value: Any, name: str, *, min_val: int | None = 1, max_val: int | None = MAX_SIZE, min_len: int = 1
+) -> tuple[int, ...]:
+    """整数序列参数（各层通道数、每级块数、注意力所在的级……）：返回元组；不是序列、元素不是整数或越界时点名报错。"""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or getattr(value, "ndim", 1) != 1:
+        raise TypeError(f"{name} must be a sequence of ints, got {type(value).__name__} ({value!r})")
+    items = tuple(value)
+    if len(items) < min_len:
+        raise ValueError(f"{name} must have at least {min_len} entries, got {items!r}")
+    for v in items:
+        check_scalar(v, f"each entry of {name}", Integral, min_val=min_val, max_val=max_val)
+    return tuple(int(v) for v in items)
+
+
+def check_path(value: Any, name: str = "path") -> Path:
+    """文件路径参数：``str`` 或 ``os.PathLike``，返回 ``pathlib.Path``。"""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike path, got {type(value).__name__} ({value!r})")
+    return Path(value)
+
+
+def check_option(value: Any, name: str, options) -> Any:
+    """``value`` 是 ``options`` 中的一个（字符串选项，例如 ``solver``、``kernel``、``mode``），否则 ``ValueError``。
+
+    直接写 ``value not in options`` 时，传进一个数组会得到 NumPy 的 “truth value of an array is ambiguous”，
+    不说是哪个参数；这里先确认它可以被比较。返回 ``value``。"""
+    if not any(value is o or (isinstance(value, str) and isinstance(o, str) and value == o) for o in options):
+        raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
     return value
 
 
@@ -376,16 +477,36 @@ def show_source(obj: Any, *, start: str | None = None, stop: str | None = None):
     return Markdown(f"```python\n{body}\n```")
 
 
-def check_module_input(x: Any, module: Any, name: str = "x") -> None:
-    """``x`` 是与 ``module`` 的参数同 dtype、同设备的张量（自动混合精度下允许 dtype 不同）。
+def check_module_input(
+    x: Any,
+    module: Any,
+    name: str = "x",
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    sizes: dict[int, int] | None = None,
+) -> None:
+    """``x`` 是浮点张量，与 ``module`` 的参数同 dtype、同设备（自动混合精度下允许 dtype 不同），
+    维数是 ``ndim``（整数或允许的整数元组），``sizes`` 给出的各维大小相符
+    （如 ``{1: in_channels}``、``{-1: d_model}``）。
 
-    否则 torch 会在很深的地方报 “mat1 and mat2 must have the same dtype”；这里在模块的入口就说清楚。
+    否则 torch 会在很深的地方报 “mat1 and mat2 must have the same dtype”“mixed dtype (CPU)”
+    或 “'NoneType' object has no attribute 'dim'”；这里在模块的入口就说清楚是哪个参数、期望什么。
     """
     import torch
 
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    p = next(module.parameters(), None)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, Integral) else tuple(ndim)
+        if x.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be a {want} tensor, got shape {tuple(x.shape)}")
+    for axis, size in (sizes or {}).items():
+        if x.ndim <= axis or x.ndim < -axis or x.shape[axis] != size:
+            raise ValueError(f"{name} must have size {size} in dimension {axis}, got shape {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got {x.dtype}")
+    p = next(module.parameters(), None) if module is not None else None
     if p is None:
         return
     if (x.dtype != p.dtype and not torch.is_autocast_enabled(x.device.type)) or x.device != p.device:
@@ -393,3 +514,39 @@ def check_module_input(x: Any, module: Any, name: str = "x") -> None:
             f"{name} is {x.dtype} on {x.device} but the module's parameters are {p.dtype} on {p.device}; "
             f"convert one of them (e.g. module.to({name}.device, {name}.dtype))"
         )
+
+
+def check_index_tensor(
+    t: Any,
+    name: str,
+    *,
+    high: int | None = None,
+    low: int = 0,
+    ndim: int | tuple[int, ...] | None = None,
+    batch: int | None = None,
+):
+    """``t`` 是整数下标张量（时间步、词元编号……），取值在 ``[low, high)``，维数是 ``ndim``；
+    ``batch`` 给出时，一维的 ``t`` 必须恰有 ``batch`` 个元素（与数据的批大小一致）。返回 ``t``。
+
+    越界的下标在 CPU 上是 “index out of range in self”，在 GPU 上是难懂的断言，负下标还会悄悄回绕；
+    这里在入口就点名参数。取值范围只在 CPU 张量上检查（GPU 上检查要同步，代价太大）。
+    """
+    import torch
+
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be an integer torch.Tensor, got {type(t).__name__}")
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"{name} must be an integer tensor, got {t.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, Integral) else tuple(ndim)
+        if t.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be a {want} tensor, got shape {tuple(t.shape)}")
+    if batch is not None and t.ndim == 1 and t.shape[0] != batch:
+        raise ValueError(f"{name} must have {batch} entries (one per sample), got shape {tuple(t.shape)}")
+    if t.device.type == "cpu" and t.numel():
+        lo, hi = int(t.min()), int(t.max())
+        if lo < low or (high is not None and hi >= high):
+            want = f"[{low}, {high})" if high is not None else f">= {low}"
+            raise ValueError(f"{name} must lie in {want}, got values in [{lo}, {hi}]")
+    return t

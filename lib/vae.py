@@ -32,7 +32,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .utils import check_random_state, check_scalar
+from .utils import check_module_input, check_random_state, check_scalar
 
 __all__ = [
     "score_function_grad",
@@ -160,13 +160,9 @@ class VAE(nn.Module):
         self.decoder = nn.Sequential(nn.Linear(z_dim, hidden), nn.Tanh(), nn.Linear(hidden, in_dim))
 
     def _check_x(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch tensor, got {type(x).__name__}")
+        check_module_input(x, self, "x")
         if x.ndim != 2 or x.shape[1] != self.in_dim:
             raise ValueError(f"x must have shape (batch, {self.in_dim}), got {tuple(x.shape)}")
-        dtype = self.encoder[0].weight.dtype
-        if x.dtype != dtype:
-            raise TypeError(f"x must have the model's dtype {dtype}, got {x.dtype}")
         return x
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -176,6 +172,7 @@ class VAE(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """返回每个像素的 logit，形状 ``(..., in_dim)``。"""
+        check_module_input(z, self, "z")
         if z.shape[-1] != self.z_dim:
             raise ValueError(f"z must have last dimension z_dim = {self.z_dim}, got {tuple(z.shape)}")
         return self.decoder(z)

@@ -506,7 +506,7 @@ def test_short_causal_conv_is_conv1d_on_the_biased_input():
 
 def test_operator_rejects_input_of_another_dtype_with_a_clear_message():
     op = HyenaOperator(8, 16, filter_order=8)
-    with pytest.raises(ValueError, match=r"u is torch.float64 .* parameters are torch.float32"):
+    with pytest.raises(TypeError, match=r"u is torch.float64 .* parameters are torch.float32"):
         op(torch.randn(1, 16, 8, dtype=torch.float64))
     with pytest.raises(TypeError, match="fused must be"):
         HyenaOperator(8, 16, fused="yes")

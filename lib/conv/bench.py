@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import utils
-from ..utils import benchmark, check_scalar
+from ..utils import benchmark, check_option, check_path, check_scalar
 from .functional import METHODS, conv2d, spectrum_cache
 
 __all__ = ["BENCH_METHODS", "time_conv", "results_path", "load_results", "results_rows"]
@@ -44,8 +44,7 @@ def time_conv(
 
     ``backward=True`` 时计时的是前向 + 对输入与卷积核的反向传播（损失取输出之和）。
     """
-    if method not in BENCH_METHODS:
-        raise ValueError(f"method must be one of {BENCH_METHODS}, got {method!r}")
+    check_option(method, "method", BENCH_METHODS)
     repeat = int(check_scalar(repeat, "repeat", Integral, min_val=1))
     device = torch.device(device) if device is not None else torch.device("cpu")
     gen = torch.Generator(device="cpu").manual_seed(seed)
@@ -79,7 +78,7 @@ def time_conv(
 
 def results_path(device: str = "cpu") -> pathlib.Path:
     """基准结果文件的位置 ``lib/results/conv-{device}.json``（随 lib 一起发行，见 ``lib.utils.results_path``）。"""
-    if device not in ("cpu", "cuda"):
+    if not isinstance(device, str) or device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     return utils.results_path(f"conv-{device}")
 
@@ -89,10 +88,11 @@ def load_results(device: str = "cpu", path=None) -> dict:
 
     文件随 lib 一起发行；还没有测量过的设备（例如尚无 GPU 的结果）抛出 ``FileNotFoundError``。
     """
-    p = pathlib.Path(path) if path is not None else results_path(device)
+    p = check_path(path) if path is not None else results_path(device)
     if not p.exists():
         raise FileNotFoundError(
-            f"no benchmark results at {p}; run `python benchmarks/conv.py` (with --device cuda for a GPU run)"
+            f"no benchmark results at path {str(p)!r}; "
+            "run `python benchmarks/conv.py` (with --device cuda for a GPU run)"
         )
     with open(p, encoding="utf-8") as f:
         data = json.load(f)

@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 
 from ..fourier import _conv2d_fft_shape, fft_conv2d_multichannel, multichannel_spectrum
+from ..utils import MAX_SIZE, check_option
 
 __all__ = [
     "METHODS",
@@ -78,6 +79,8 @@ def _pair(value, name: str, *, min_val: int) -> tuple[int, int]:
         raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
     if min(value) < min_val:
         raise ValueError(f"{name} must be >= {min_val} in every dimension, got {value}")
+    if max(value) > MAX_SIZE:
+        raise ValueError(f"{name} must be <= {MAX_SIZE} in every dimension, got {value}")
     return value
 
 
@@ -97,8 +100,7 @@ def _as_tensor(a, name: str) -> tuple[torch.Tensor, bool]:
 
 
 def _check_method(method) -> str:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_option(method, "method", METHODS)
     return method
 
 
@@ -613,7 +615,8 @@ def _pool_output(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool, nam
     return out
 
 
-def _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode):
+def _check_pool_params(kernel_size, stride, padding, dilation, ceil_mode):
+    """池化的超参数（函数与 ``MaxPool2d``/``AvgPool2d`` 层共用），返回 ``(kernel, stride, pad, dilation)``。"""
     kernel = _pair(kernel_size, "kernel_size", min_val=1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else stride
     stride = _pair(stride, "stride", min_val=1)
@@ -625,6 +628,17 @@ def _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode):
         )
     if not isinstance(ceil_mode, bool):
         raise TypeError(f"ceil_mode must be a bool, got {ceil_mode!r}")
+    return kernel, stride, pad, dilation
+
+
+def _check_divisor(divisor_override):
+    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override < 1):
+        raise ValueError(f"divisor_override must be a positive int or None, got {divisor_override!r}")
+    return divisor_override
+
+
+def _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode):
+    kernel, stride, pad, dilation = _check_pool_params(kernel_size, stride, padding, dilation, ceil_mode)
     h, w = x.shape[-2:]
     out = (
         _pool_output(h, kernel[0], stride[0], pad[0], dilation[0], ceil_mode, "input height"),
@@ -711,8 +725,7 @@ def avg_pool2d(
     x, was_numpy = _as_tensor(input, "input")
     x, unbatched = _batched(x, "input")
     kernel, stride, pad, _, out_hw, extra = _pool_args(x, kernel_size, stride, padding, 1, ceil_mode)
-    if divisor_override is not None and (not _is_int(divisor_override) or divisor_override < 1):
-        raise ValueError(f"divisor_override must be a positive int or None, got {divisor_override!r}")
+    _check_divisor(divisor_override)
     xp = F.pad(x, (pad[1], pad[1] + extra[1], pad[0], pad[0] + extra[0]))
     sums = _window_sums(xp, kernel, stride, out_hw)
     if divisor_override is not None:

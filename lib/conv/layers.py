@@ -21,7 +21,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .functional import _check_method, _padding4, _pair, avg_pool2d, conv2d, conv_transpose2d, max_pool2d
+from ..utils import check_device, check_module_input, check_option, check_scalar, check_size
+from .functional import (
+    _check_divisor,
+    _check_method,
+    _check_pool_params,
+    _padding4,
+    _pair,
+    avg_pool2d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+)
 
 __all__ = ["Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "DepthwiseSeparableConv2d"]
 
@@ -30,8 +41,7 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 def _check_channels(in_channels, out_channels, groups):
     for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        check_size(v, name)  # 正整数（NumPy 整数也行），不超过 lib.utils.MAX_SIZE
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"groups={groups} must divide both in_channels={in_channels} and out_channels={out_channels}")
 
@@ -75,8 +85,7 @@ class Conv2d(_ConvBase):
     ):
         super().__init__()
         _check_channels(in_channels, out_channels, groups)
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        check_option(padding_mode, "padding_mode", _PADDING_MODES)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size, "kernel_size", min_val=1)
         self.stride = _pair(stride, "stride", min_val=1)
@@ -85,8 +94,9 @@ class Conv2d(_ConvBase):
         self._pad4 = _padding4(self.padding, self.kernel_size, self.dilation, self.stride)  # validates 'same'
         self.padding_mode = padding_mode
         self.method = _check_method(method)
-        self.explicit_backward = bool(explicit_backward)
-        factory = {"device": device, "dtype": dtype}
+        self.explicit_backward = check_scalar(explicit_backward, "explicit_backward", bool)
+        check_scalar(bias, "bias", bool)
+        factory = {"device": check_device(device), "dtype": dtype}
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *self.kernel_size, **factory))
         if bias:
             self.bias = nn.Parameter(torch.empty(out_channels, **factory))
@@ -95,6 +105,7 @@ class Conv2d(_ConvBase):
         self.reset_parameters()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", ndim=(3, 4), sizes={-3: self.in_channels})
         padding = self.padding
         if self.padding_mode != "zeros":
             t, b, left, r = self._pad4
@@ -157,7 +168,8 @@ class ConvTranspose2d(_ConvBase):
         self.output_padding = _pair(output_padding, "output_padding", min_val=0)
         self.dilation = _pair(dilation, "dilation", min_val=1)
         self.method = _check_method(method)
-        factory = {"device": device, "dtype": dtype}
+        check_scalar(bias, "bias", bool)
+        factory = {"device": check_device(device), "dtype": dtype}
         self.weight = nn.Parameter(torch.empty(in_channels, out_channels // groups, *self.kernel_size, **factory))
         if bias:
             self.bias = nn.Parameter(torch.empty(out_channels, **factory))
@@ -167,6 +179,7 @@ class ConvTranspose2d(_ConvBase):
         self._last_input_hw = (0, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x", ndim=(3, 4), sizes={-3: self.in_channels})
         self._last_input_hw = tuple(x.shape[-2:])
         return conv_transpose2d(
             x,
@@ -193,10 +206,11 @@ class MaxPool2d(nn.Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-        _pair(kernel_size, "kernel_size", min_val=1)
+        self.return_indices, self.ceil_mode = check_scalar(return_indices, "return_indices", bool), ceil_mode
+        _check_pool_params(kernel_size, stride, padding, dilation, ceil_mode)
 
     def forward(self, x):
+        check_module_input(x, None, "x", ndim=(3, 4))
         return max_pool2d(
             x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
         )
@@ -214,9 +228,12 @@ class AvgPool2d(nn.Module):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
-        _pair(kernel_size, "kernel_size", min_val=1)
+        _check_pool_params(kernel_size, stride, padding, 1, ceil_mode)
+        check_scalar(count_include_pad, "count_include_pad", bool)
+        _check_divisor(divisor_override)
 
     def forward(self, x):
+        check_module_input(x, None, "x", ndim=(3, 4))
         return avg_pool2d(
             x,
             self.kernel_size,
@@ -236,8 +253,7 @@ class GlobalAvgPool2d(nn.Module):
     GoogLeNet 用它代替全连接层，SENet 用它做“挤压”（15.7 节）。"""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4:
-            raise ValueError(f"input must be a 4-D (N, C, H, W) tensor, got shape {tuple(x.shape)}")
+        check_module_input(x, None, "x", ndim=4)
         return x.mean(dim=(2, 3))
 
 
@@ -274,6 +290,8 @@ class DepthwiseSeparableConv2d(nn.Module):
             bias=bias,
             method=method,
         )
+        if activation is not None and not isinstance(activation, nn.Module):
+            raise TypeError(f"activation must be None or a torch.nn.Module, got {type(activation).__name__}")
         self.activation = activation if activation is not None else nn.Identity()
         self.pointwise = Conv2d(in_channels, out_channels, 1, bias=bias, method=method)
 

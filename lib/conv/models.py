@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import check_scalar
+from ..utils import MAX_SIZE, check_int_sequence, check_module_input, check_scalar, check_size
 from .layers import AvgPool2d, Conv2d, GlobalAvgPool2d, MaxPool2d
 
 __all__ = [
@@ -48,16 +48,22 @@ __all__ = [
 
 def _activation(name: str) -> nn.Module:
     table = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
-    if name not in table:
+    if not isinstance(name, str) or name not in table:
         raise ValueError(f"activation must be one of {tuple(table)}, got {name!r}")
     return table[name]()
 
 
-def _check_head(num_classes, dropout=None) -> None:
-    """分类头的超参数：类别数是正整数，dropout 概率在 [0, 1) 内（NaN 也拒绝）。"""
-    check_scalar(num_classes, "num_classes", Integral, min_val=1)
-    if dropout is not None:
+def _check_head(num_classes, dropout=...) -> None:
+    """分类头的超参数：类别数是正整数（不超过 ``MAX_SIZE``），dropout 概率在 [0, 1) 内（NaN、None 也拒绝）。"""
+    check_size(num_classes, "num_classes")
+    if dropout is not ...:
         check_scalar(dropout, "dropout", Real, min_val=0, max_val=1, include_max=False)
+
+
+def _check_images(x: torch.Tensor, model: nn.Module) -> None:
+    """模型入口的检查：``x`` 是 (N, C, H, W) 的浮点张量，C 等于第一个卷积层的输入通道数，dtype/设备与参数相同。"""
+    first = next(m for m in model.modules() if isinstance(m, (Conv2d, nn.Conv2d)))
+    check_module_input(x, model, "x", ndim=4, sizes={1: first.in_channels})
 
 
 class LeNet5(nn.Module):
@@ -79,10 +85,10 @@ class LeNet5(nn.Module):
     ):
         super().__init__()
         _check_head(num_classes)
-        if pooling not in ("avg", "max"):
+        if not isinstance(pooling, str) or pooling not in ("avg", "max"):
             raise ValueError(f"pooling must be 'avg' or 'max', got {pooling!r}")
         pool = AvgPool2d if pooling == "avg" else MaxPool2d
-        conv = {"method": method, "explicit_backward": explicit_backward}
+        conv = {"method": method, "explicit_backward": check_scalar(explicit_backward, "explicit_backward", bool)}
         self.features = nn.Sequential(
             Conv2d(in_channels, 6, 5, **conv),  # C1: 32x32 -> 28x28
             _activation(activation),
@@ -101,6 +107,7 @@ class LeNet5(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self)
         if x.shape[-2:] != (32, 32):
             raise ValueError(f"LeNet5 expects 32x32 inputs, got {tuple(x.shape[-2:])}")
         return self.classifier(self.features(x))
@@ -140,6 +147,7 @@ class AlexNet(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self)
         return self.classifier(self.features(x))
 
 
@@ -178,13 +186,18 @@ class VGG(nn.Module):
             if config not in VGG_CONFIGS:
                 raise ValueError(f"config must be one of {tuple(VGG_CONFIGS)} or a sequence, got {config!r}")
             config = VGG_CONFIGS[config]
+        elif not isinstance(config, Sequence) or not any(isinstance(v, Integral) for v in config):
+            raise TypeError(f"config must be a VGG name or a sequence of channel counts and 'M', got {config!r}")
         layers: list[nn.Module] = []
+        check_scalar(batch_norm, "batch_norm", bool)
+        check_size(hidden, "hidden")
+        check_size(image_size, "image_size")
         c, size = in_channels, image_size
         for v in config:
-            if v == "M":
+            if isinstance(v, str) and v == "M":
                 layers.append(MaxPool2d(2, 2))
                 size //= 2
-            elif isinstance(v, Integral) and v > 0:
+            elif isinstance(v, Integral) and 0 < v <= MAX_SIZE:
                 layers.append(Conv2d(c, int(v), 3, padding=1, method=method))
                 if batch_norm:
                     layers.append(nn.BatchNorm2d(int(v)))
@@ -207,6 +220,7 @@ class VGG(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self)
         return self.classifier(self.features(x))
 
 
@@ -221,9 +235,8 @@ class SEBlock(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 4):
         super().__init__()
-        check_scalar(reduction, "reduction", Integral, min_val=1)
-        channels = int(check_scalar(channels, "channels", Integral, min_val=1))
-        reduction = int(check_scalar(reduction, "reduction", Integral, min_val=1))
+        channels = check_size(channels, "channels")
+        reduction = check_size(reduction, "reduction")
         if channels % reduction:
             raise ValueError(f"reduction={reduction} must divide channels={channels}")
         self.squeeze = GlobalAvgPool2d()
@@ -232,6 +245,7 @@ class SEBlock(nn.Module):
         self.last_scale: torch.Tensor | None = None
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
+        check_module_input(u, self, "u", ndim=4, sizes={1: self.fc1.in_features})
         z = self.squeeze(u)  # (N, C)
         s = torch.sigmoid(self.fc2(F.relu(self.fc1(z))))  # (N, C), each in (0, 1)
         self.last_scale = s.detach()
@@ -255,11 +269,15 @@ class BasicBlock(nn.Module):
         method: str = "im2col",
     ):
         super().__init__()
-        self.residual = residual
+        self.residual = check_scalar(residual, "residual", bool)
         self.conv1 = Conv2d(in_channels, out_channels, 3, stride, 1, bias=False, method=method)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = Conv2d(out_channels, out_channels, 3, 1, 1, bias=False, method=method)
         self.bn2 = nn.BatchNorm2d(out_channels)
+        if se_reduction is not None:
+            check_scalar(se_reduction, "se_reduction", Integral, min_val=1)
+            if out_channels % se_reduction:
+                raise ValueError(f"se_reduction={se_reduction} must divide out_channels={out_channels}")
         self.se = SEBlock(out_channels, se_reduction) if se_reduction else nn.Identity()
         if residual and (stride != 1 or in_channels != out_channels):
             self.shortcut = nn.Sequential(
@@ -297,6 +315,8 @@ class ResNet(nn.Module):
     ):
         super().__init__()
         _check_head(num_classes)
+        channels = check_int_sequence(channels, "channels")
+        blocks = check_int_sequence(blocks, "blocks")
         if len(channels) != len(blocks) or len(channels) == 0:
             raise ValueError(f"channels and blocks must be non-empty and of equal length, got {channels}, {blocks}")
         for name, values in (("channels", channels), ("blocks", blocks)):
@@ -304,6 +324,8 @@ class ResNet(nn.Module):
                 check_scalar(v, name, Integral, min_val=1)
         if se_reduction is not None:
             check_scalar(se_reduction, "se_reduction", Integral, min_val=1)
+            if any(c % se_reduction for c in channels):
+                raise ValueError(f"se_reduction={se_reduction} must divide every entry of channels={channels}")
         self.stem = nn.Sequential(
             Conv2d(in_channels, channels[0], 3, padding=1, bias=False, method=method),
             nn.BatchNorm2d(channels[0]),
@@ -319,6 +341,7 @@ class ResNet(nn.Module):
         self.head = nn.Sequential(GlobalAvgPool2d(), nn.Linear(c, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self)
         return self.head(self.stages(self.stem(x)))
 
 
@@ -333,6 +356,10 @@ class InceptionBlock(nn.Module):
         self, in_channels, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, batch_norm: bool = False, *, method="im2col"
     ):
         super().__init__()
+        widths = dict(in_channels=in_channels, c1=c1, c3_reduce=c3_reduce, c3=c3, c5_reduce=c5_reduce, c5=c5)
+        for name, value in {**widths, "pool_proj": pool_proj}.items():
+            check_size(value, name)
+        check_scalar(batch_norm, "batch_norm", bool)
 
         def conv(c_in, c_out, k):
             layers = [Conv2d(c_in, c_out, k, padding=k // 2, bias=not batch_norm, method=method)]
@@ -347,6 +374,7 @@ class InceptionBlock(nn.Module):
         self.out_channels = c1 + c3 + c5 + pool_proj
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self)
         return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)], dim=1)
 
 
@@ -367,7 +395,8 @@ class InceptionNet(nn.Module):
     ):
         super().__init__()
         _check_head(num_classes)
-        m = {"batch_norm": batch_norm, "method": method}
+        check_size(stem_channels, "stem_channels")
+        m = {"batch_norm": check_scalar(batch_norm, "batch_norm", bool), "method": method}
         stem = [Conv2d(in_channels, stem_channels, 3, padding=1, bias=not batch_norm, method=method)]
         if batch_norm:
             stem.append(nn.BatchNorm2d(stem_channels))
@@ -378,6 +407,7 @@ class InceptionNet(nn.Module):
         self.head = nn.Sequential(GlobalAvgPool2d(), nn.Linear(self.block2.out_channels, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self)
         return self.head(self.block2(self.pool(self.block1(self.stem(x)))))
 
 
@@ -392,7 +422,7 @@ def digits_tensors(image_size: int = 8, test_fraction: float = 0.25, seed: int =
     """
     from .. import data
 
-    size = int(check_scalar(image_size, "image_size", Integral, min_val=8))
+    size = check_size(image_size, "image_size", min_val=8, max_val=1024)
     train, test = data.train_test_split(data.digits(), test_fraction=test_fraction, rng=seed)
 
     def images(ds):

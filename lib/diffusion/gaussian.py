@@ -30,6 +30,7 @@ from numbers import Integral
 import numpy as np
 import torch
 
+from ..utils import check_option
 from .schedules import alpha_bar, check_betas
 
 __all__ = ["GaussianDiffusion", "normal_kl", "gaussian_nll", "PREDICTIONS", "VARIANCES"]
@@ -64,6 +65,14 @@ def _sum_except_batch(x: torch.Tensor) -> torch.Tensor:
     return x.reshape(x.shape[0], -1).sum(dim=1)
 
 
+def _as_time_steps(t) -> torch.Tensor:
+    """``torch.as_tensor(t)``；``None``、字符串之类在这里就报出是参数 ``t`` 的问题。"""
+    try:
+        return torch.as_tensor(t)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"t must be an int or an integer tensor of time steps, got {type(t).__name__}") from None
+
+
 class GaussianDiffusion:
     r"""一个固定的高斯扩散过程 :math:`q`，由调度 :math:`\beta_1,\dots,\beta_T` 决定（DDPM，Ho 等 2020）。
 
@@ -79,8 +88,7 @@ class GaussianDiffusion:
     """
 
     def __init__(self, betas, prediction: str = "eps"):
-        if prediction not in PREDICTIONS:
-            raise ValueError(f"prediction must be one of {PREDICTIONS}, got {prediction!r}")
+        check_option(prediction, "prediction", PREDICTIONS)
         betas = check_betas(betas)
         self.prediction = prediction
         self.T = int(betas.shape[0])
@@ -113,7 +121,7 @@ class GaussianDiffusion:
             table = torch.as_tensor(getattr(self, name), dtype=torch.float64, device=x.device)
             self._cache[key] = table
         # 负的时间步会绕回表尾（t=-1 变成 t=T），必须报错而不是默默取值
-        tt = torch.as_tensor(t)
+        tt = _as_time_steps(t)
         if tt.is_floating_point() or tt.is_complex() or tt.dtype == torch.bool:
             raise TypeError(f"t must hold integer time steps, got dtype {tt.dtype}")
         if tt.device.type == "cpu":
@@ -123,6 +131,8 @@ class GaussianDiffusion:
                 )
         else:
             torch._assert_async(((tt >= 0) & (tt < table.shape[0])).all(), "t out of range")
+        if tt.ndim == 1 and x.ndim and tt.shape[0] not in (1, x.shape[0]) and x.shape[0] != 1:
+            raise ValueError(f"t must have one time step per sample of x ({x.shape[0]}), got shape {tuple(tt.shape)}")
         dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float32
         return table[t].to(dtype).reshape(-1, *([1] * (x.ndim - 1)))
 
@@ -136,7 +146,7 @@ class GaussianDiffusion:
                 raise ValueError(f"t must lie in [{min_t}, {self.T}] (T = {self.T}), got {int(t)}")
             t_ = torch.full((batch,), int(t), dtype=torch.long, device=device)
         else:
-            t_ = torch.as_tensor(t, device=device)
+            t_ = _as_time_steps(t).to(device)
             if t_.dtype.is_floating_point or t_.dtype == torch.bool or t_.is_complex():
                 raise TypeError(f"t must be an int or an integer tensor of time steps, got dtype {t_.dtype}")
             if t_.ndim == 0:
@@ -217,18 +227,24 @@ class GaussianDiffusion:
     def predict_x0_from_eps(self, xt: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
         r"""由 :math:`\mathbf x_t=\sqrt{\bar\alpha_t}\mathbf x_0+\sqrt{1-\bar\alpha_t}\boldsymbol\epsilon` 反解
         :math:`\mathbf x_0=(\mathbf x_t-\sqrt{1-\bar\alpha_t}\,\boldsymbol\epsilon)/\sqrt{\bar\alpha_t}`。"""
+        xt, eps = self._check_x(xt, "xt"), self._check_x(eps, "eps")
+        self._check_same_shape(xt, eps, "xt", "eps")
         t = self.timesteps(t, xt.shape[0], xt.device, min_t=1)
         ab = self.coef("alpha_bars", t, xt)
         return (xt - (1.0 - ab).sqrt() * eps) / ab.sqrt()
 
     def predict_eps_from_x0(self, xt: torch.Tensor, t, x0: torch.Tensor) -> torch.Tensor:
         r""":math:`\boldsymbol\epsilon=(\mathbf x_t-\sqrt{\bar\alpha_t}\,\mathbf x_0)/\sqrt{1-\bar\alpha_t}`。"""
+        xt, x0 = self._check_x(xt, "xt"), self._check_x(x0, "x0")
+        self._check_same_shape(xt, x0, "xt", "x0")
         t = self.timesteps(t, xt.shape[0], xt.device, min_t=1)
         ab = self.coef("alpha_bars", t, xt)
         return (xt - ab.sqrt() * x0) / (1.0 - ab).sqrt()
 
     def v_target(self, x0: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
         r"""v 参数化的目标 v = √ᾱ_t ε − √(1−ᾱ_t) x_0（Salimans 与 Ho，2022）。"""
+        x0, eps = self._check_x(x0, "x0"), self._check_x(eps, "eps")
+        self._check_same_shape(x0, eps, "x0", "eps")
         t = self.timesteps(t, x0.shape[0], x0.device, min_t=1)
         ab = self.coef("alpha_bars", t, x0)
         return ab.sqrt() * eps - (1.0 - ab).sqrt() * x0
@@ -267,8 +283,7 @@ class GaussianDiffusion:
     def sigma2(self, t, x: torch.Tensor, variance: str = "beta_tilde") -> torch.Tensor:
         r"""逆过程 :math:`p_\theta(\mathbf x_{t-1}\mid\mathbf x_t)` 的方差 :math:`\sigma_t^2`：
         ``"beta_tilde"`` 取 :math:`\tilde\beta_t`，``"beta"`` 取 :math:`\beta_t`。"""
-        if variance not in VARIANCES:
-            raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+        check_option(variance, "variance", VARIANCES)
         t = self.timesteps(t, x.shape[0], x.device)
         return self.coef("posterior_variance" if variance == "beta_tilde" else "betas", t, x)
 
@@ -295,8 +310,7 @@ class GaussianDiffusion:
         权重为 ``inf``——那一项其实是解码项 :math:`-\log p_\theta(\mathbf x_0\mid\mathbf x_1)`。
         ``t`` 是整数或整数数组，返回 float64 数组。
         """
-        if variance not in VARIANCES:
-            raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+        check_option(variance, "variance", VARIANCES)
         t = np.asarray(t)
         if not np.issubdtype(t.dtype, np.integer):
             raise TypeError(f"t must be integer time steps, got dtype {t.dtype}")

@@ -18,11 +18,12 @@ import math
 from collections.abc import Sequence
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import check_module_input, check_scalar
+from ..utils import check_array, check_int_sequence, check_module_input, check_scalar, check_size
 
 __all__ = [
     "sinusoidal_embedding",
@@ -43,13 +44,33 @@ def sinusoidal_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0
     dim = check_scalar(dim, "dim", Integral, min_val=2)
     if dim % 2:
         raise ValueError(f"dim must be even, got {dim}")
-    t = torch.as_tensor(t)
+    try:
+        t = torch.as_tensor(t)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"t must be a 1-D tensor of time steps, got {type(t).__name__}") from None
+    if t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"t must hold real time steps, got dtype {t.dtype}")
     if t.ndim != 1:
         raise ValueError(f"t must be a 1-D tensor of time steps, got shape {tuple(t.shape)}")
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
     args = t.float()[:, None] * freqs[None, :]
     return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+
+
+def _check_diffusion(diffusion):
+    from .gaussian import GaussianDiffusion
+
+    if not isinstance(diffusion, GaussianDiffusion):
+        raise TypeError(f"diffusion must be a GaussianDiffusion, got {type(diffusion).__name__}")
+    return diffusion
+
+
+def _check_time_steps(t, x: torch.Tensor) -> None:
+    """去噪网络的 ``t``：一维，一个样本一个时间步（否则加到特征上时才以广播错误失败，或悄悄广播）。"""
+    n = len(t) if isinstance(t, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(t) == 1 else None
+    if n is not None and n != x.shape[0]:
+        raise ValueError(f"t must have one time step per sample of x ({x.shape[0]}), got {n}")
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -80,19 +101,20 @@ class MLPDenoiser(nn.Module):
 
     def __init__(self, data_dim: int = 2, hidden: int = 128, depth: int = 3, time_dim: int = 32):
         super().__init__()
-        self.data_dim = check_scalar(data_dim, "data_dim", Integral, min_val=1)
+        self.data_dim = check_size(data_dim, "data_dim")
         hidden = check_scalar(hidden, "hidden", Integral, min_val=1, max_val=2**16)
         depth = check_scalar(depth, "depth", Integral, min_val=0, max_val=1000)
-        self.time_dim = check_scalar(time_dim, "time_dim", Integral, min_val=2)
+        self.time_dim = check_size(time_dim, "time_dim", min_val=2, max_val=2**16)
         self.time_mlp = nn.Sequential(nn.Linear(time_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
         self.inp = nn.Linear(data_dim, hidden)
         self.blocks = nn.ModuleList(_MLPBlock(hidden) for _ in range(depth))
         self.out = nn.Linear(hidden, data_dim)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.ndim != 2 or x.shape[1] != self.data_dim:
             raise ValueError(f"x must have shape (B, {self.data_dim}), got {tuple(x.shape)}")
-        check_module_input(x, self, "x")
+        _check_time_steps(t, x)
         emb = self.time_mlp(sinusoidal_embedding(t, self.time_dim).to(x.dtype))
         h = self.inp(x) + emb
         for block in self.blocks:
@@ -120,6 +142,9 @@ class ResBlock(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int, time_dim: int, groups: int = 8, dropout: float = 0.0):
         super().__init__()
+        for name, value in (("in_ch", in_ch), ("out_ch", out_ch), ("time_dim", time_dim)):
+            check_size(value, name, max_val=2**16)
+        check_scalar(dropout, "dropout", Real, min_val=0, max_val=1, include_max=False)
         self.norm1 = nn.GroupNorm(_groups(in_ch, groups), in_ch)
         self.conv1 = nn.Conv2d(in_ch, out_ch, 3, padding=1)
         self.time = nn.Linear(time_dim, out_ch)
@@ -131,6 +156,8 @@ class ResBlock(nn.Module):
         self.skip = nn.Conv2d(in_ch, out_ch, 1) if in_ch != out_ch else nn.Identity()
 
     def forward(self, x, emb):
+        check_module_input(x, self, "x", ndim=4, sizes={1: self.norm1.num_channels})
+        check_module_input(emb, self, "emb", ndim=2, sizes={0: x.shape[0], 1: self.time.in_features})
         h = self.conv1(F.silu(self.norm1(x)))
         h = h + self.time(emb)[:, :, None, None]
         h = self.conv2(self.dropout(F.silu(self.norm2(h))))
@@ -143,6 +170,7 @@ class AttentionBlock(nn.Module):
 
     def __init__(self, channels: int, groups: int = 8):
         super().__init__()
+        check_size(channels, "channels", max_val=2**16)
         self.norm = nn.GroupNorm(_groups(channels, groups), channels)
         self.qkv = nn.Conv2d(channels, 3 * channels, 1)
         self.proj = nn.Conv2d(channels, channels, 1)
@@ -150,6 +178,7 @@ class AttentionBlock(nn.Module):
         nn.init.zeros_(self.proj.bias)
 
     def forward(self, x, emb=None):
+        check_module_input(x, self, "x", ndim=4, sizes={1: self.norm.num_channels})
         B, C, H, W = x.shape
         q, k, v = self.qkv(self.norm(x)).reshape(B, 3, C, H * W).transpose(-1, -2).unbind(1)  # 各 (B, HW, C)
         h = F.scaled_dot_product_attention(q, k, v)
@@ -175,15 +204,14 @@ class UNet(nn.Module):
         dropout: float = 0.0,
     ):
         super().__init__()
-        self.in_channels = check_scalar(in_channels, "in_channels", Integral, min_val=1)
+        self.in_channels = check_size(in_channels, "in_channels")
         base = check_scalar(base_channels, "base_channels", Integral, min_val=2, max_val=4096)
         if base % 2:
             raise ValueError(f"base_channels must be even (it is also the time-embedding size), got {base}")
         num_res_blocks = check_scalar(num_res_blocks, "num_res_blocks", Integral, min_val=1, max_val=100)
         dropout = check_scalar(dropout, "dropout", Real, min_val=0, max_val=1, include_max=False)
-        mults = tuple(channel_mults)
-        if not mults or not all(isinstance(m, Integral) and m >= 1 for m in mults):
-            raise ValueError(f"channel_mults must be a non-empty sequence of positive ints, got {channel_mults!r}")
+        mults = check_int_sequence(channel_mults, "channel_mults", max_val=64)
+        attention_levels = check_int_sequence(attention_levels, "attention_levels", min_val=0, min_len=0)
         if any(not 0 <= lv < len(mults) for lv in attention_levels):
             raise ValueError(
                 f"attention_levels must be level indices in [0, {len(mults) - 1}], got {attention_levels!r}"
@@ -240,14 +268,15 @@ class UNet(nn.Module):
         return not isinstance(layers[0], ResBlock)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"x must have shape (B, {self.in_channels}, H, W), got {tuple(x.shape)}")
-        check_module_input(x, self, "x")
         factor = 2 ** (self.levels - 1)
         if x.shape[2] % factor or x.shape[3] % factor:
             raise ValueError(
                 f"H and W must be divisible by {factor} for {self.levels} levels, got {tuple(x.shape[2:])}"
             )
+        _check_time_steps(t, x)
         emb = self.time_mlp(sinusoidal_embedding(t, self.base).to(x.dtype))
         h = self.conv_in(x)
         hs = [h]
@@ -313,15 +342,18 @@ class GaussianOptimalDenoiser(nn.Module):
 
     def __init__(self, diffusion, mean=0.0, std=1.0):
         super().__init__()
-        self.diffusion = diffusion
+        mean = check_array(mean, "mean", ndim=None, finite=False)
+        std = check_array(std, "std", ndim=None, finite=False)
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float64))
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float64))
         if not torch.all(torch.isfinite(self.mean)):
             raise ValueError(f"mean must be finite, got {mean!r}")
         if not torch.all(torch.isfinite(self.std) & (self.std > 0)):
             raise ValueError(f"std must be positive and finite, got {std!r}")
+        self.diffusion = _check_diffusion(diffusion)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, None, "x")
         ab = self.diffusion.coef("alpha_bars", t, x)
         m, s2 = self.mean.to(x), (self.std**2).to(x)
         return (1 - ab).sqrt() / (ab * s2 + 1 - ab) * (x - ab.sqrt() * m)
@@ -340,10 +372,11 @@ class EmpiricalOptimalDenoiser(nn.Module):
         super().__init__()
         if not isinstance(data, torch.Tensor) or data.ndim < 2:
             raise ValueError(f"data must be a tensor of shape (n, ...), got {getattr(data, 'shape', data)!r}")
-        self.diffusion = diffusion
+        self.diffusion = _check_diffusion(diffusion)
         self.register_buffer("data", data.detach().clone())
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, None, "x", ndim=self.data.ndim, sizes=dict(enumerate(self.data.shape[1:], 1)))
         t = self.diffusion.timesteps(t, x.shape[0], x.device, min_t=1)  # t = 0 时 1 − ᾱ = 0，负的 t 会绕回
         ab = self.diffusion.coef("alpha_bars", t, x).reshape(-1, 1)
         xf, d = x.reshape(x.shape[0], -1), self.data.to(x).reshape(self.data.shape[0], -1)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 
 import torch
 
+from ..utils import check_path
 from .gaussian import GaussianDiffusion
 from .models import UNet
 from .quality import CHECKPOINT_DIR
@@ -24,6 +26,8 @@ SCHEDULES = {"linear": linear_beta_schedule, "cosine": cosine_beta_schedule}
 
 def make_diffusion(config: dict) -> GaussianDiffusion:
     """由配置 ``{"schedule": "linear"|"cosine", "T": ..., "prediction": ...}`` 建出 :class:`GaussianDiffusion`。"""
+    if not isinstance(config, dict) or "T" not in config:
+        raise ValueError(f"config must be a dict with at least the key 'T', got {config!r}")
     schedule = config.get("schedule", "linear")
     if schedule not in SCHEDULES:
         raise ValueError(f"config['schedule'] must be one of {sorted(SCHEDULES)}, got {schedule!r}")
@@ -36,11 +40,16 @@ def load_digits_model(name: str = "diffusion_digits", directory: str | pathlib.P
     返回 ``(model, diffusion, meta)``：eval 模式的 :class:`UNet`（CPU 上）、
     对应的 :class:`GaussianDiffusion` 和元数据字典。
     """
-    directory = pathlib.Path(directory) if directory is not None else CHECKPOINT_DIR
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ValueError(f"name must be a checkpoint name such as 'diffusion_digits', got {name!r}")
+    directory = check_path(directory, "directory") if directory is not None else CHECKPOINT_DIR
     weights, meta_path = directory / f"{name}.pt", directory / f"{name}.json"
     for path in (weights, meta_path):
         if not path.exists():
-            raise FileNotFoundError(f"{path} not found; create it with `python tools/train_diffusion_digits.py`")
+            raise FileNotFoundError(
+                f"{path} not found (name={name!r}, directory={str(directory)!r}); "
+                "create it with `python tools/train_diffusion_digits.py`"
+            )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     model = UNet(**meta["unet"])
     model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))

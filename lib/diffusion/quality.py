@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import check_array, check_scalar
+from ..utils import check_array, check_module_input, check_path, check_scalar, check_size
 
 __all__ = [
     "frechet_distance",
@@ -98,7 +98,7 @@ def class_coverage(labels, n_classes: int = 10, min_share: float = 0.5) -> tuple
     labels = check_array(labels, "labels", ndim=1, dtype=None)
     if not np.issubdtype(labels.dtype, np.integer):
         raise TypeError(f"labels must be integer class labels, got dtype {labels.dtype}")
-    n_classes = check_scalar(n_classes, "n_classes", Integral, min_val=1)
+    n_classes = check_size(n_classes, "n_classes")
     min_share = check_scalar(min_share, "min_share", Real, min_val=0, max_val=1)
     if labels.min() < 0 or labels.max() >= n_classes:
         raise ValueError(f"labels must lie in [0, {n_classes - 1}], got values in [{labels.min()}, {labels.max()}]")
@@ -149,6 +149,7 @@ class DigitsClassifier(nn.Module):
         self.head = nn.Linear(self.feature_dim, 10)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 8, 8):
             raise ValueError(f"x must have shape (B, 1, 8, 8), got {tuple(x.shape)}")
         h = F.relu(self.conv2(F.relu(self.conv1(x))))
@@ -188,9 +189,11 @@ def train_digits_classifier(images: torch.Tensor, labels, *, steps: int = 1500, 
 def load_digits_classifier(path: str | pathlib.Path | None = None) -> DigitsClassifier:
     """载入随 lib 发行的分类器权重 ``lib/checkpoints/digits_classifier.pt``
     （由 ``tools/train_diffusion_digits.py`` 在 :func:`digits_split` 的训练集上训练）。"""
-    path = pathlib.Path(path) if path is not None else CHECKPOINT_DIR / "digits_classifier.pt"
+    path = check_path(path) if path is not None else CHECKPOINT_DIR / "digits_classifier.pt"
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found; create it with `python tools/train_diffusion_digits.py`")
+        raise FileNotFoundError(
+            f"path {str(path)!r} not found; create it with `python tools/train_diffusion_digits.py`"
+        )
     model = DigitsClassifier()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return model.eval()

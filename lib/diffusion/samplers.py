@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ..utils import check_scalar
+from ..utils import check_option, check_scalar
 from .gaussian import VARIANCES, GaussianDiffusion, Model
 
 __all__ = [
@@ -140,8 +140,7 @@ def ddpm_sample(
     ``cuda_graph=True``（仅 CUDA，不能与 ``return_chain`` 同用）：把一步采样录成 CUDA 图反复重放，见
     :func:`_run_static`；抽取的噪声与逐步执行时完全相同，结果只差浮点舍入。默认（``None``）逐步执行。
     """
-    if variance not in VARIANCES:
-        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+    check_option(variance, "variance", VARIANCES)
     chain_every = check_scalar(chain_every, "chain_every", Integral, min_val=1)
     T = diffusion.T
     x, generator, device = _start(shape, seed, device, x_T, dtype)  # 1: x_T ~ N(0, I)
@@ -285,8 +284,7 @@ class StepSchedule(NamedTuple):
 
 def ddpm_schedule(diffusion: GaussianDiffusion, variance: str = "beta_tilde") -> StepSchedule:
     """算法 2 的 :math:`T` 步写成 :class:`StepSchedule`（第 :math:`k` 步是 :math:`t=T-k`）。"""
-    if variance not in VARIANCES:
-        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+    check_option(variance, "variance", VARIANCES)
     t = np.arange(diffusion.T, 0, -1)
     beta, abar = diffusion.betas[t], diffusion.alpha_bars[t]
     sigma = np.sqrt(diffusion.posterior_variance[t] if variance == "beta_tilde" else beta)

@@ -15,17 +15,17 @@ r"""噪声调度（第 28.1–28.2 节）：每一步加多少噪声，:math:`\b
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
-from ..utils import check_array, check_scalar
+from ..utils import check_array, check_scalar, check_size
 
 __all__ = ["linear_beta_schedule", "cosine_beta_schedule", "constant_beta_schedule", "alpha_bar", "check_betas"]
 
 
 def _check_T(T) -> int:
-    return int(check_scalar(T, "T", Integral, min_val=1))
+    return check_size(T, "T")
 
 
 def linear_beta_schedule(T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> np.ndarray:

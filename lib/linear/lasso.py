@@ -33,10 +33,9 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils.validation import validate_data
 
-from ..base import ConvergenceWarning
-from ..utils import check_array, check_scalar, check_X_y
+from ..base import ConvergenceWarning, validate_data
+from ..utils import check_array, check_scalar, check_size, check_X_y
 from .regression import _LinearModel
 
 __all__ = [
@@ -156,7 +155,7 @@ def lasso_path(X, y, *, alphas=None, n_alphas: int = 100, eps: float = 1e-3, max
     """
     X, y = check_X_y(X, y)
     if alphas is None:
-        n_alphas = check_scalar(n_alphas, "n_alphas", Integral, min_val=1)
+        n_alphas = check_size(n_alphas, "n_alphas")
         eps = check_scalar(eps, "eps", Real, min_val=0, include_min=False)
         alpha_max = np.abs(X.T @ y).max() / X.shape[0]
         if alpha_max == 0:

@@ -55,11 +55,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils.validation import validate_data
 
-from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning, encode_labels
+from ..base import BaseEstimator, ClassifierMixin, ConvergenceWarning, check_target, encode_labels, validate_data
 from ..optim import gradient_descent, newton
-from ..utils import check_array, check_scalar, check_X_y
+from ..utils import check_array, check_option, check_scalar, check_size, check_X_y
 from .regression import add_bias
 
 __all__ = [
@@ -111,6 +110,16 @@ def log_sigmoid(z) -> np.ndarray:
     return -np.logaddexp(0.0, -z)
 
 
+def _check_axis(axis, ndim: int) -> None:
+    """``axis``：``None`` 或 ``[-ndim, ndim)`` 中的整数（NumPy 的约定；0 维数组按 1 维算）。"""
+    if axis is None:
+        return
+    check_scalar(axis, "axis", Integral)
+    n = max(ndim, 1)
+    if not -n <= axis < n:
+        raise ValueError(f"axis must be in [{-n}, {n - 1}] for a {ndim}-D Z, got {axis}")
+
+
 def logsumexp(Z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     r"""沿 ``axis`` 计算 :math:`\log\sum_k e^{z_k}`，用 log-sum-exp 技巧：
 
@@ -121,6 +130,8 @@ def logsumexp(Z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     Z = check_array(Z, "Z", ndim=None)
     if Z.ndim == 0:
         raise ValueError("Z must have at least 1 dimension, got a scalar")
+    _check_axis(axis, Z.ndim)
+    check_scalar(keepdims, "keepdims", bool)
     m = np.max(Z, axis=axis, keepdims=True)
     out = m + np.log(np.sum(np.exp(Z - m), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
@@ -143,6 +154,7 @@ def softmax(Z, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
     :math:`T\to0^+` 时趋于 argmax 的独热向量，:math:`T\to\infty` 时趋于均匀分布。
     """
     Z = check_array(Z, "Z", ndim=None) / _check_temperature(temperature)
+    _check_axis(axis, Z.ndim)
     E = np.exp(Z - np.max(Z, axis=axis, keepdims=True))  # shift by the max: exponents <= 0, one of them is 0
     return E / np.sum(E, axis=axis, keepdims=True)
 
@@ -157,7 +169,7 @@ def one_hot(y, n_classes: int | None = None) -> np.ndarray:
             raise TypeError(f"y must hold integer class labels 0..K-1, got dtype {y.dtype}")
     if y.min() < 0:
         raise ValueError(f"y must hold class labels 0..K-1, got a negative label {y.min()}")
-    k = int(y.max()) + 1 if n_classes is None else check_scalar(n_classes, "n_classes", Integral, min_val=1)
+    k = int(y.max()) + 1 if n_classes is None else check_size(n_classes, "n_classes")
     if y.max() >= k:
         raise ValueError(f"y has label {y.max()} but n_classes is {k}")
     Y = np.zeros((y.shape[0], k))
@@ -368,8 +380,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             inv_C = 1.0 / check_scalar(self.C, "C", Real, min_val=0, include_min=False)
         if not isinstance(self.fit_intercept, bool):
             raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}")
-        if self.solver not in self._solvers:
-            raise ValueError(f"solver must be one of {self._solvers}, got {self.solver!r}")
+        check_option(self.solver, "solver", self._solvers)
         check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
         check_scalar(self.tol, "tol", Real, min_val=0)
         if not (isinstance(self.learning_rate, str) and self.learning_rate == "auto"):
@@ -522,7 +533,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """
         inv_C = self._check_params()
         X = self._check_X(X)
-        y = check_array(y, "y", ndim=1, dtype=None)
+        y = check_target(y, X.shape[0])
         if not np.all(np.isin(y, self.classes_)):
             raise ValueError(f"y contains labels not seen in fit; classes_ = {self.classes_.tolist()}")
         codes = np.searchsorted(self.classes_, y)

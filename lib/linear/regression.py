@@ -24,10 +24,9 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.utils.validation import validate_data
 
-from ..base import BaseEstimator, RegressorMixin
-from ..utils import check_array, check_scalar, check_X_y
+from ..base import BaseEstimator, RegressorMixin, validate_data
+from ..utils import check_array, check_option, check_scalar, check_X_y
 
 __all__ = [
     "add_bias",
@@ -203,8 +202,7 @@ class LinearRegression(_LinearModel):
         self.solver = solver
 
     def fit(self, X, y) -> LinearRegression:
-        if self.solver not in self._solvers:
-            raise ValueError(f"solver must be one of {self._solvers}, got {self.solver!r}")
+        check_option(self.solver, "solver", self._solvers)
         if not isinstance(self.fit_intercept, bool):
             raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)

@@ -11,11 +11,12 @@ r"""多层感知机（第 11.3 节起，后面各章共用）：``torch.nn.Seque
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
+from numbers import Integral, Real
 
 import torch
 from torch import nn
 
+from ..utils import MAX_SIZE, check_module_input, check_scalar
 from . import init as nninit
 from .activations import activation_module, check_activation
 from .norm import BatchNorm1d, LayerNorm
@@ -29,8 +30,8 @@ INITS = ("xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
 def _check_sizes(sizes) -> list[int]:
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
         raise ValueError(f"sizes must be a sequence of at least 2 layer widths [in, hidden..., out], got {sizes!r}")
-    if any(isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in sizes):
-        raise ValueError(f"sizes must contain positive integers, got {sizes!r}")
+    if any(isinstance(s, bool) or not isinstance(s, Integral) or not 1 <= s <= MAX_SIZE for s in sizes):
+        raise ValueError(f"sizes must contain positive integers (at most {MAX_SIZE}), got {sizes!r}")
     return [int(s) for s in sizes]
 
 
@@ -61,11 +62,15 @@ class MLP(nn.Sequential):
     ):
         sizes = _check_sizes(sizes)
         activation = check_activation(activation)
-        if norm not in (None, "batch", "layer"):
+        if norm is not None and (not isinstance(norm, str) or norm not in ("batch", "layer")):
             raise ValueError(f"norm must be None, 'batch' or 'layer', got {norm!r}")
+        check_scalar(dropout, "dropout", Real, min_val=0, max_val=1)
         dropout = _check_p(dropout)
-        if init is not None and init not in INITS:
+        if init is not None and (not isinstance(init, str) or init not in INITS):
             raise ValueError(f"unknown init {init!r}; choose None or one of {INITS}")
+        check_scalar(bias, "bias", bool)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be None or a torch.Generator, got {type(generator).__name__}")
         layers: list[nn.Module] = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(nn.Linear(n_in, n_out, bias=bias))
@@ -112,6 +117,7 @@ class MLP(nn.Sequential):
         return [m for m in self if isinstance(m, nn.Linear)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.dim() != 2 or x.shape[1] != self.sizes[0]:
             raise ValueError(f"x must have shape (N, {self.sizes[0]}), got {tuple(x.shape)}")
         return super().forward(x)

@@ -30,7 +30,7 @@ from numbers import Integral, Real
 import torch
 from torch import nn
 
-from ..utils import check_scalar
+from ..utils import check_device, check_int_sequence, check_module_input, check_scalar, check_size
 
 __all__ = ["BatchNorm1d", "LayerNorm", "batch_norm_backward"]
 
@@ -49,14 +49,14 @@ class BatchNorm1d(nn.Module):
         dtype=None,
     ):
         super().__init__()
-        self.num_features = check_scalar(num_features, "num_features", Integral, min_val=1)
+        self.num_features = check_size(num_features, "num_features")
         self.eps = check_scalar(eps, "eps", Real, min_val=0, include_min=False)
         if momentum is not None:
             check_scalar(momentum, "momentum", Real, min_val=0, max_val=1)
         self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        kw = {"device": device, "dtype": dtype}
+        self.affine = check_scalar(affine, "affine", bool)
+        self.track_running_stats = check_scalar(track_running_stats, "track_running_stats", bool)
+        kw = {"device": check_device(device), "dtype": dtype}
         if affine:
             self.weight = nn.Parameter(torch.ones(num_features, **kw))
             self.bias = nn.Parameter(torch.zeros(num_features, **kw))
@@ -79,6 +79,7 @@ class BatchNorm1d(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         if x.dim() not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"x must have shape (N, {self.num_features}) or (N, {self.num_features}, L), got {tuple(x.shape)}"
@@ -127,15 +128,12 @@ class LayerNorm(nn.Module):
         super().__init__()
         if isinstance(normalized_shape, Integral) and not isinstance(normalized_shape, bool):
             normalized_shape = (int(normalized_shape),)
-        normalized_shape = tuple(normalized_shape)
-        if not normalized_shape or any(
-            isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in normalized_shape
-        ):
-            raise ValueError(f"normalized_shape must be a positive int or a tuple of them, got {normalized_shape!r}")
+        normalized_shape = check_int_sequence(normalized_shape, "normalized_shape")
         self.normalized_shape = normalized_shape
         self.eps = check_scalar(eps, "eps", Real, min_val=0, include_min=False)
-        self.elementwise_affine = elementwise_affine
-        kw = {"device": device, "dtype": dtype}
+        self.elementwise_affine = check_scalar(elementwise_affine, "elementwise_affine", bool)
+        check_scalar(bias, "bias", bool)
+        kw = {"device": check_device(device), "dtype": dtype}
         if elementwise_affine:
             self.weight = nn.Parameter(torch.ones(normalized_shape, **kw))
             if bias:
@@ -150,6 +148,7 @@ class LayerNorm(nn.Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self, "x")
         k = len(self.normalized_shape)
         if tuple(x.shape[-k:]) != self.normalized_shape:
             raise ValueError(f"x must end with the normalized_shape {self.normalized_shape}, got {tuple(x.shape)}")

@@ -18,9 +18,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import validate_data
 
-from ..base import BaseEstimator, ClassifierMixin, encode_labels
+from ..base import BaseEstimator, ClassifierMixin, encode_labels, validate_data
 from ..data import Dataset
 from ..utils import check_random_state, check_scalar, check_X_y
 
@@ -83,6 +82,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     def fit(self, X, y) -> Perceptron:
         eta = check_scalar(self.eta0, "eta0", Real, min_val=0, include_min=False)
         max_iter = check_scalar(self.max_iter, "max_iter", Integral, min_val=1)
+        check_scalar(self.shuffle, "shuffle", bool)
         rng = check_random_state(self.random_state, "random_state")
         X, y = validate_data(self, X, y, dtype=np.float64)
         self.classes_, codes = encode_labels(y)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..utils import check_array, check_random_state, check_scalar
+from ..utils import check_array, check_module_input, check_random_state, check_scalar
 
 __all__ = ["dropout", "Dropout", "smooth_labels", "augment_digits"]
 
@@ -35,6 +35,8 @@ def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True) -> torch.Ten
 
     掩码由 torch 的全局随机源抽取（与 ``torch.nn.functional.dropout`` 同一个源、同一种抽法）。
     """
+    check_module_input(x, None, "x")
+    check_scalar(training, "training", bool)
     p = _check_p(p)
     if not training or p == 0:
         return x
@@ -51,7 +53,7 @@ class Dropout(nn.Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         self.p = _check_p(p)
-        if inplace:
+        if check_scalar(inplace, "inplace", bool):
             raise ValueError("inplace=True is not supported by lib.nn.Dropout (use torch.nn.Dropout)")
         self.inplace = inplace
 
@@ -59,6 +61,7 @@ class Dropout(nn.Module):
         return f"p={self.p}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, None, "x")
         return dropout(x, self.p, self.training)
 
 

@@ -59,7 +59,7 @@ class EarlyStopping:
     def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True):
         self.patience = check_scalar(patience, "patience", Integral, min_val=1)
         self.min_delta = check_scalar(min_delta, "min_delta", Real, min_val=0)
-        self.restore_best = restore_best
+        self.restore_best = check_scalar(restore_best, "restore_best", bool)
         self.reset()
 
     def reset(self) -> None:
