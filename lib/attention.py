@@ -41,7 +41,7 @@ from torch import nn
 from .nn.init import xavier_uniform_
 from .nn.norm import LayerNorm
 from .nn.regularization import Dropout, dropout
-from .utils import check_module_input, check_scalar
+from .utils import check_device, check_index_tensor, check_module_input, check_option, check_scalar, check_size
 
 __all__ = [
     "causal_mask",
@@ -158,12 +158,13 @@ class MultiHeadAttention(nn.Module):
         self, d_model: int, n_heads: int = 1, *, causal: bool = True, bias: bool = True, backend: str = "sdpa"
     ):
         super().__init__()
-        d_model = check_scalar(d_model, "d_model", Integral, min_val=1)
-        n_heads = check_scalar(n_heads, "n_heads", Integral, min_val=1)
+        d_model = check_size(d_model, "d_model")
+        n_heads = check_size(n_heads, "n_heads")
         if d_model % n_heads:
             raise ValueError(f"d_model must be divisible by n_heads, got d_model={d_model}, n_heads={n_heads}")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        check_option(backend, "backend", BACKENDS)
+        check_scalar(causal, "causal", bool)
+        check_scalar(bias, "bias", bool)
         self.d_model, self.n_heads, self.causal, self.backend = d_model, n_heads, bool(causal), backend
         self.qkv = nn.Linear(d_model, 3 * d_model, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)
@@ -175,10 +176,7 @@ class MultiHeadAttention(nn.Module):
         return [x.view(B, L, self.n_heads, -1).transpose(1, 2) for x in (q, k, v)]
 
     def _check_input(self, u):
-        if not isinstance(u, torch.Tensor) or u.dim() != 3 or u.shape[-1] != self.d_model:
-            shape = tuple(u.shape) if isinstance(u, torch.Tensor) else type(u).__name__
-            raise ValueError(f"input must have shape (batch, length, {self.d_model}), got {shape}")
-        check_module_input(u, self, "input")
+        check_module_input(u, self, "u", ndim=3, sizes={-1: self.d_model})
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         self._check_input(u)
@@ -247,8 +245,11 @@ class MultiheadAttention(nn.Module):
         dtype=None,
     ):
         super().__init__()
-        self.embed_dim = check_scalar(embed_dim, "embed_dim", Integral, min_val=1)
-        self.num_heads = check_scalar(num_heads, "num_heads", Integral, min_val=1)
+        self.embed_dim = check_size(embed_dim, "embed_dim", max_val=2**16)
+        self.num_heads = check_size(num_heads, "num_heads", max_val=self.embed_dim)
+        check_scalar(bias, "bias", bool)
+        check_scalar(batch_first, "batch_first", bool)
+        device = check_device(device)
         if embed_dim % num_heads:
             raise ValueError(
                 f"embed_dim must be divisible by num_heads, got embed_dim={embed_dim}, num_heads={num_heads}"
@@ -398,8 +399,13 @@ class TransformerEncoderLayer(nn.Module):
         dtype=None,
     ):
         super().__init__()
-        d_model = check_scalar(d_model, "d_model", Integral, min_val=1)
-        dim_feedforward = check_scalar(dim_feedforward, "dim_feedforward", Integral, min_val=1)
+        d_model = check_size(d_model, "d_model", max_val=2**16)
+        check_size(nhead, "nhead", max_val=d_model)
+        dim_feedforward = check_size(dim_feedforward, "dim_feedforward", max_val=2**20)
+        check_scalar(layer_norm_eps, "layer_norm_eps", Real, min_val=0, include_min=False)
+        for flag, name in ((batch_first, "batch_first"), (norm_first, "norm_first"), (bias, "bias")):
+            check_scalar(flag, name, bool)
+        device = check_device(device)
         if isinstance(activation, str):
             if activation not in _ACTIVATIONS:
                 raise ValueError(f"activation must be 'relu', 'gelu' or a callable, got {activation!r}")
@@ -457,7 +463,9 @@ class TransformerEncoder(nn.Module):
         super().__init__()
         if not isinstance(encoder_layer, nn.Module):
             raise TypeError(f"encoder_layer must be an nn.Module, got {type(encoder_layer).__name__}")
-        num_layers = check_scalar(num_layers, "num_layers", Integral, min_val=1)
+        num_layers = check_size(num_layers, "num_layers", max_val=1000)
+        if norm is not None and not isinstance(norm, nn.Module):
+            raise TypeError(f"norm must be None or an nn.Module, got {type(norm).__name__}")
         self.layers = nn.ModuleList(copy.deepcopy(encoder_layer) for _ in range(num_layers))
         self.num_layers = num_layers
         self.norm = norm
@@ -532,10 +540,10 @@ class PointerNetwork(nn.Module):
 
     def __init__(self, input_dim: int = 1, hidden: int = 64, n_layers: int = 1, nhead: int = 4):
         super().__init__()
-        self.input_dim = check_scalar(input_dim, "input_dim", Integral, min_val=1)
-        self.hidden = check_scalar(hidden, "hidden", Integral, min_val=1)
-        n_layers = check_scalar(n_layers, "n_layers", Integral, min_val=1)
-        nhead = check_scalar(nhead, "nhead", Integral, min_val=1)
+        self.input_dim = check_size(input_dim, "input_dim", max_val=2**16)
+        self.hidden = check_size(hidden, "hidden", max_val=2**16)
+        n_layers = check_size(n_layers, "n_layers", max_val=1000)
+        nhead = check_size(nhead, "nhead", max_val=self.hidden)
         if hidden % nhead:
             raise ValueError(f"hidden must be divisible by nhead, got hidden={hidden}, nhead={nhead}")
         self.embed = nn.Linear(input_dim, hidden)
@@ -575,10 +583,10 @@ class PointerNetwork(nn.Module):
         return torch.stack(scores, 1), torch.stack(pointers, 1)
 
     def forward(self, x: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        if not isinstance(targets, torch.Tensor) or targets.shape != x.shape[:2] or targets.dtype != torch.long:
-            raise ValueError(
-                f"targets must be a long tensor of shape {tuple(x.shape[:2])}, got {getattr(targets, 'shape', targets)}"
-            )
+        check_module_input(x, self, "x", ndim=3, sizes={-1: self.input_dim})
+        check_index_tensor(targets, "targets", high=x.shape[1], ndim=2)
+        if targets.shape != x.shape[:2] or targets.dtype != torch.long:
+            raise ValueError(f"targets must be a long tensor of shape {tuple(x.shape[:2])}, got {tuple(targets.shape)}")
         return self._steps(x, targets)[0]
 
     @torch.no_grad()

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .utils import check_array, check_module_input, check_scalar
+from .utils import check_array, check_module_input, check_scalar, check_size
 
 __all__ = ["check_adjacency", "normalized_adjacency", "mean_message_passing", "GCNConv", "stochastic_block_model"]
 
@@ -73,8 +73,9 @@ class GCNConv(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, bias: bool = True):
         super().__init__()
-        self.in_channels = check_scalar(in_channels, "in_channels", Integral, min_val=1)
-        self.out_channels = check_scalar(out_channels, "out_channels", Integral, min_val=1)
+        self.in_channels = check_size(in_channels, "in_channels", max_val=2**16)
+        self.out_channels = check_size(out_channels, "out_channels", max_val=2**16)
+        check_scalar(bias, "bias", bool)
         self.lin = nn.Linear(in_channels, out_channels, bias=False)
         nn.init.xavier_uniform_(self.lin.weight)
         self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None

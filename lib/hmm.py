@@ -26,7 +26,7 @@ import numpy as np
 
 from .base import BaseEstimator
 from .sampling import check_transition_matrix, stationary_distribution
-from .utils import check_array, check_random_state, check_scalar
+from .utils import check_array, check_option, check_random_state, check_scalar, check_size
 
 __all__ = ["log_forward", "log_backward", "viterbi", "ConvergenceMonitor", "CategoricalHMM"]
 
@@ -313,18 +313,24 @@ class CategoricalHMM(BaseEstimator):
 
     # ---- learning -----------------------------------------------------------------------------
     def _check_hyper(self) -> None:
-        check_scalar(self.n_components, "n_components", Integral, min_val=1)
+        check_size(self.n_components, "n_components", max_val=10**4)
+        if self.n_features is not None:
+            check_size(self.n_features, "n_features", max_val=10**6)
         check_scalar(self.n_iter, "n_iter", Integral, min_val=1)
         check_scalar(self.tol, "tol", Real, min_val=0)
-        if self.implementation not in ("log", "scaling"):
-            raise ValueError(f"implementation must be 'log' or 'scaling', got {self.implementation!r}")
+        check_option(self.algorithm, "algorithm", ("viterbi", "map"))
+        check_option(self.implementation, "implementation", ("log", "scaling"))
+        check_scalar(self.verbose, "verbose", bool)
         for name in ("params", "init_params"):
             value = getattr(self, name)
             if not isinstance(value, str) or set(value) - set("ste"):
                 raise ValueError(f"{name} must be a string of the letters 's', 't', 'e', got {value!r}")
         for name in ("startprob_prior", "transmat_prior", "emissionprob_prior"):
-            prior = np.asarray(getattr(self, name), dtype=float)
-            if np.any(~np.isfinite(prior)) or np.any(prior <= 0):
+            try:
+                prior = np.asarray(getattr(self, name), dtype=float)
+            except (TypeError, ValueError):
+                raise TypeError(f"{name} must be a positive number or array, got {getattr(self, name)!r}") from None
+            if prior.size == 0 or np.any(~np.isfinite(prior)) or np.any(prior <= 0):
                 raise ValueError(f"{name} must be positive (a Dirichlet parameter), got {getattr(self, name)!r}")
 
     def fit(self, X, lengths=None) -> CategoricalHMM:

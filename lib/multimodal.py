@@ -13,8 +13,6 @@ r"""图文多模态的玩具实现（torch）：手写数字配中文描述，CL
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -23,7 +21,7 @@ from torch import nn
 from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .contrastive import info_nce
 from .nn.norm import LayerNorm
-from .utils import check_array, check_random_state, check_scalar
+from .utils import check_array, check_index_tensor, check_random_state, check_size
 from .vit import patchify
 
 __all__ = [
@@ -46,7 +44,12 @@ def digit_captions(labels, rng=None, templates=TEMPLATES) -> list[str]:
     y = check_array(labels, "labels", ndim=1, dtype=None)
     if not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() > 9)):
         raise ValueError("labels must be integers in 0..9")
-    if len(templates) == 0 or any("{}" not in t for t in templates):
+    if (
+        isinstance(templates, str)
+        or not hasattr(templates, "__len__")
+        or len(templates) == 0
+        or any(not isinstance(t, str) or "{}" not in t for t in templates)
+    ):
         raise ValueError("templates must be a non-empty list of strings containing '{}'")
     rng = check_random_state(rng)
     picks = rng.integers(0, len(templates), size=len(y))
@@ -87,8 +90,11 @@ class TextEncoder(nn.Module):
 
     def __init__(self, vocab_size: int, dim: int = 32, depth: int = 1, heads: int = 4, max_len: int = 16):
         super().__init__()
-        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
-        check_scalar(max_len, "max_len", Integral, min_val=1)
+        check_size(vocab_size, "vocab_size", min_val=2, max_val=2**24)
+        check_size(max_len, "max_len", max_val=2**16)
+        dim = check_size(dim, "dim", max_val=2**16)
+        check_size(depth, "depth", max_val=1000)
+        check_size(heads, "heads", max_val=dim)
         self.max_len = max_len
         self.embed = nn.Embedding(vocab_size, dim, padding_idx=0)
         self.pos = nn.Parameter(0.02 * torch.randn(1, max_len, dim))
@@ -99,6 +105,9 @@ class TextEncoder(nn.Module):
         self.norm = LayerNorm(dim)
 
     def tokens(self, ids: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        check_index_tensor(ids, "ids", high=self.embed.num_embeddings, ndim=2)
+        if not isinstance(pad, torch.Tensor) or pad.dtype != torch.bool:
+            raise TypeError(f"pad must be a bool tensor, got {getattr(pad, 'dtype', type(pad).__name__)}")
         if ids.ndim != 2 or pad.shape != ids.shape:
             raise ValueError(
                 f"ids and pad must be 2-D of the same shape, got {tuple(ids.shape)} and {tuple(pad.shape)}"
@@ -148,7 +157,12 @@ class ImageTextMatcher(nn.Module):
 
     def __init__(self, text_dim: int = 32, heads: int = 4, patch: int = 4, image_size: int = 8):
         super().__init__()
-        check_scalar(patch, "patch", Integral, min_val=1)
+        image_size = check_size(image_size, "image_size", max_val=4096)
+        patch = check_size(patch, "patch", max_val=image_size)
+        if image_size % patch:
+            raise ValueError(f"image_size={image_size} must be divisible by patch={patch}")
+        text_dim = check_size(text_dim, "text_dim", max_val=2**16)
+        check_size(heads, "heads", max_val=text_dim)
         n_patches = (image_size // patch) ** 2
         self.patch = patch
         self.patch_embed = nn.Linear(patch * patch, text_dim)

@@ -17,9 +17,9 @@ from numbers import Real
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight
 
-from .base import BaseEstimator, ClassifierMixin, encode_labels
+from .base import BaseEstimator, ClassifierMixin, encode_labels, validate_data
 from .utils import check_array, check_scalar
 
 __all__ = ["BernoulliNB", "MultinomialNB"]

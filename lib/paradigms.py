@@ -20,7 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 
-from lib.utils import check_array, check_module_input, check_scalar
+from lib.utils import check_array, check_int_sequence, check_module_input, check_option, check_scalar, check_size
 
 __all__ = [
     "self_training",
@@ -187,16 +187,12 @@ def _torch_mtl():
             generator=None,
         ):
             super().__init__()
-            check_scalar(n_tasks, "n_tasks", Integral, min_val=1)
-            check_scalar(in_features, "in_features", Integral, min_val=1)
-            check_scalar(out_features, "out_features", Integral, min_val=1)
-            hidden = list(hidden)
-            if not hidden or any(isinstance(h, bool) or not isinstance(h, Integral) or h < 1 for h in hidden):
-                raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
-            if sharing not in ("hard", "none"):
-                raise ValueError(f"sharing must be 'hard' or 'none', got {sharing!r}")
-            if activation not in ("tanh", "relu"):
-                raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
+            check_size(n_tasks, "n_tasks", max_val=2**16)
+            check_size(in_features, "in_features", max_val=2**16)
+            check_size(out_features, "out_features", max_val=2**16)
+            hidden = list(check_int_sequence(hidden, "hidden", max_val=2**16))
+            check_option(sharing, "sharing", ("hard", "none"))
+            check_option(activation, "activation", ("tanh", "relu"))
             self.n_tasks, self.in_features, self.out_features = n_tasks, in_features, out_features
             self.sharing, self.activation = sharing, activation
             copies = 1 if sharing == "hard" else n_tasks

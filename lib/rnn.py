@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from .nn.regularization import dropout as _dropout
-from .utils import check_array, check_module_input, check_scalar
+from .utils import check_array, check_device, check_module_input, check_option, check_scalar, check_size
 
 __all__ = [
     "RNN",
@@ -116,15 +116,15 @@ class _RNNBase(nn.Module):
         nonlinearity="tanh",
     ):
         super().__init__()
-        check_scalar(input_size, "input_size", Integral, min_val=1)
-        check_scalar(hidden_size, "hidden_size", Integral, min_val=1)
-        check_scalar(num_layers, "num_layers", Integral, min_val=1)
+        check_size(input_size, "input_size", max_val=2**16)
+        check_size(hidden_size, "hidden_size", max_val=2**16)
+        check_size(num_layers, "num_layers", max_val=1000)
         check_scalar(dropout, "dropout", Real, min_val=0, max_val=1)
+        device = check_device(device)
         for name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool, got {type(flag).__name__} ({flag!r})")
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        check_option(nonlinearity, "nonlinearity", ("tanh", "relu"))
         self.input_size, self.hidden_size, self.num_layers = int(input_size), int(hidden_size), int(num_layers)
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.dropout, self.nonlinearity = float(dropout), nonlinearity
@@ -297,7 +297,7 @@ class LSTM(_RNNBase):
         device=None,
         dtype=None,
     ):
-        if proj_size != 0:
+        if not isinstance(proj_size, Integral) or isinstance(proj_size, bool) or proj_size != 0:
             raise ValueError(f"proj_size={proj_size!r} is not supported by lib.rnn.LSTM (only proj_size=0)")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
 

@@ -20,7 +20,9 @@ from torch import nn
 
 from .attention import TransformerEncoder, TransformerEncoderLayer
 from .nn.norm import LayerNorm
-from .utils import check_scalar
+from .utils import check_module_input, check_scalar, check_size
+
+_WIDTH, _DEPTH = 2**16, 1000  # 宽度与层数的上限：更大的值只会让分配器报错或挂起
 
 __all__ = ["patchify", "unpatchify", "random_masking", "vit_num_params", "ViT", "MAE"]
 
@@ -107,6 +109,8 @@ def vit_num_params(
 
 
 def _encoder(dim, depth, heads, mlp_dim):
+    dim, mlp_dim = check_size(dim, "dim", max_val=_WIDTH), check_size(mlp_dim, "mlp_dim", max_val=_WIDTH)
+    depth, heads = check_size(depth, "depth", max_val=_DEPTH), check_size(heads, "heads", max_val=dim)
     layer = TransformerEncoderLayer(
         dim, heads, dim_feedforward=mlp_dim, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
     )
@@ -132,11 +136,13 @@ class ViT(nn.Module):
         num_classes: int = 10,
     ):
         super().__init__()
-        check_scalar(image_size, "image_size", Integral, min_val=1)
-        check_scalar(patch, "patch", Integral, min_val=1)
+        check_size(image_size, "image_size", max_val=4096)
+        check_size(patch, "patch", max_val=image_size)
+        check_size(channels, "channels", max_val=_WIDTH)
+        check_size(dim, "dim", max_val=_WIDTH)
         if image_size % patch:
             raise ValueError(f"image_size={image_size} must be divisible by patch={patch}")
-        check_scalar(num_classes, "num_classes", Integral, min_val=0)
+        check_size(num_classes, "num_classes", min_val=0, max_val=2**20)
         self.image_size, self.patch, self.channels = image_size, patch, channels
         self.n_patches = (image_size // patch) ** 2
         self.patch_embed = nn.Linear(patch * patch * channels, dim)
@@ -147,6 +153,7 @@ class ViT(nn.Module):
         self.head = nn.Linear(dim, num_classes) if num_classes else nn.Identity()
 
     def _patches(self, x):
+        check_module_input(x, self, "x", ndim=(2, 3, 4))
         img = _as_images(x)
         if img.shape[1:] != (self.channels, self.image_size, self.image_size):
             raise ValueError(
@@ -192,6 +199,9 @@ class MAE(nn.Module):
     ):
         super().__init__()
         self.vit = ViT(image_size, patch, channels, dim, depth, heads, mlp_dim, num_classes=0)
+        decoder_dim = check_size(decoder_dim, "decoder_dim", max_val=_WIDTH)
+        check_size(decoder_depth, "decoder_depth", max_val=_DEPTH)
+        check_size(decoder_heads, "decoder_heads", max_val=decoder_dim)
         n = self.vit.n_patches
         self.decoder_embed = nn.Linear(dim, decoder_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_dim))

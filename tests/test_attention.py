@@ -115,7 +115,7 @@ def test_errors():
         MultiHeadAttention(6, 4)
     with pytest.raises(ValueError, match="backend must be one of"):
         MultiHeadAttention(8, 2, backend="flash")
-    with pytest.raises(ValueError, match=r"input must have shape \(batch, length, 8\), got \(2, 5\)"):
+    with pytest.raises(ValueError, match=r"u must be a 3-D tensor, got shape \(2, 5\)"):
         MultiHeadAttention(8, 2)(torch.ones(2, 5))
     with pytest.raises(ValueError, match=r"Mk must be a \(6, 6\) tensor"):
         causal_self_attention(torch.ones(4, 6), torch.ones(6, 6), torch.ones(5, 6), torch.ones(6, 6))

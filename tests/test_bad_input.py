@@ -1,6 +1,7 @@
 """lib 的坏输入测试：每个入口对一个坏参数给出清楚的错误（类型 + 点名参数的消息），不默默返回错误结果。"""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -784,3 +785,70 @@ FUNCTION_CASES = [
 def test_function_names_the_bad_argument(path, kwargs, exc, name):
     with pytest.raises(exc, match=name):
         _lazy(path, **kwargs)()
+
+
+# ---- the modules the sweep covers since recurrent nets, attention, graphs, ViT and HMMs were added ----
+def _new_module_cases():
+    import lib.attention as A
+    import lib.graph as G
+    import lib.hmm as H
+    import lib.multimodal as MM
+    import lib.paradigms as P
+    import lib.rnn as R
+    import lib.vit as V
+
+    return [
+        (lambda: R.RNN(3, 4, num_layers=10**6), ValueError, "num_layers"),  # used to build a million layers
+        (lambda: R.LSTM(3, 10**9), ValueError, "hidden_size"),  # used to reach the allocator
+        (lambda: R.GRU(3, 4, nonlinearity=np.array([])), ValueError, "nonlinearity"),
+        (lambda: R.RNN(3, 4, device=-1), ValueError, "device"),
+        (lambda: A.MultiheadAttention(10**12, 1), ValueError, "embed_dim"),
+        (lambda: A.MultiheadAttention(8, 2, batch_first=None), TypeError, "batch_first"),
+        (lambda: A.TransformerEncoderLayer(8, None), TypeError, "nhead"),
+        (lambda: A.TransformerEncoderLayer(8, 2, layer_norm_eps=None), TypeError, "layer_norm_eps"),
+        (lambda: A.TransformerEncoder(A.TransformerEncoderLayer(8, 2, 16), 10**12), ValueError, "num_layers"),
+        (lambda: A.TransformerEncoder(A.TransformerEncoderLayer(8, 2, 16), 2, norm=math.nan), TypeError, "norm"),
+        (lambda: A.MultiHeadAttention(8, 2, causal=None), TypeError, "causal"),
+        (lambda: A.MultiHeadAttention(8, 2)(torch.zeros(2, 5)), ValueError, "u"),
+        (lambda: A.PointerNetwork(hidden=8, nhead=2)(None, torch.zeros(2, 5, dtype=torch.long)), TypeError, "x"),
+        (
+            lambda: A.PointerNetwork(hidden=8, nhead=2)(torch.zeros(2, 5, 1), -torch.ones(2, 5, dtype=torch.long)),
+            ValueError,
+            "targets",
+        ),  # fmt: skip
+        (lambda: G.GCNConv(10**12, 2), ValueError, "in_channels"),
+        (lambda: G.GCNConv(3, 2, bias=None), TypeError, "bias"),
+        (lambda: V.ViT(dim=None), TypeError, "dim"),
+        (lambda: V.ViT(num_classes=10**12), ValueError, "num_classes"),
+        (lambda: V.MAE(decoder_heads=None), TypeError, "decoder_heads"),
+        (lambda: V.ViT()(torch.zeros(3, 64, dtype=torch.float64)), TypeError, "x"),
+        (lambda: MM.TextEncoder(6, max_len=4)(None, None), TypeError, "ids"),
+        (lambda: MM.ImageTextMatcher(image_size=None), TypeError, "image_size"),
+        (lambda: MM.digit_captions([1, 2], templates=None), ValueError, "templates"),
+        (lambda: P.MultiTaskMLP(2, 3, hidden=None), TypeError, "hidden"),
+        (lambda: P.MultiTaskMLP(2, 3, sharing=np.array([])), ValueError, "sharing"),
+        (lambda: H.CategoricalHMM(10**12).fit(np.zeros((5, 1), dtype=int)), ValueError, "n_components"),
+        (lambda: H.CategoricalHMM(2, algorithm=None).fit(np.zeros((5, 1), dtype=int)), ValueError, "algorithm"),
+        (
+            lambda: H.CategoricalHMM(2, startprob_prior="bad").fit(np.zeros((5, 1), dtype=int)),
+            TypeError,
+            "startprob_prior",
+        ),  # fmt: skip
+        (
+            lambda: H.CategoricalHMM(2, transmat_prior=[]).fit(np.zeros((5, 1), dtype=int)),
+            ValueError,
+            "transmat_prior",
+        ),  # fmt: skip
+    ]
+
+
+@pytest.mark.parametrize("case", range(29))
+def test_new_modules_name_the_bad_argument(case):
+    make, exc, name = _new_module_cases()[case]
+    with pytest.raises(exc) as err:
+        make()
+    assert re.search(rf"\b{name}\b", str(err.value)), str(err.value)
+
+
+def test_new_module_case_count():
+    assert len(_new_module_cases()) == 29

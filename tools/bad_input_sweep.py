@@ -95,7 +95,8 @@ IN_DOMAIN = {
     | {"tol", "min_delta", "noise", "noise_std", "alpha", "reg_covar", "min_impurity_decrease", "coef0", "dropout"}
     | {"p", "min_share", "s", "std", "depth", "degree", "max_depth", "max_iter", "SVC.max_iter", "shift"}
     | {"padding", "output_padding", "num_inner_mlps", "momentum", "w", "GaussianOptimalDenoiser.mean", "mu0"}
-    | {"beta_bernoulli_map.k"},
+    # ViT.num_classes=0：不要分类头，输出表示
+    | {"beta_bernoulli_map.k", "ViT.num_classes", "LSTM.proj_size", "BernoulliNB.binarize"},
     "huge": _SEEDS
     | {"max_iter", "patience", "n_splits", "alpha", "C", "tol", "gamma", "bandwidth", "width", "beta", "eta0"}
     | {"learning_rate", "noise", "noise_std", "std", "radius", "s", "base", "min_samples_leaf", "min_samples_split"}
@@ -103,11 +104,27 @@ IN_DOMAIN = {
     | {"n_estimators", "n_init", "bootstrap_exclusion_probability.n", "fft_size.n", "lasso_path.eps"}
     | {"eps", "slow_decay_pct", "w", "GaussianOptimalDenoiser.mean", "shift", "divisor_override"}
     | {"a", "b", "a0", "b0", "lam0", "tau_init", "mu0", "lr", "noise_variance", "n_iter", "n_steps"}
-    | {"beta_bernoulli_map.n"},
-    "neg": {"coef0", "SVC.max_iter", "shift", "w", "GaussianOptimalDenoiser.mean", "mu0"},
+    # 狄利克雷先验的集中度可以很大
+    | {
+        "beta_bernoulli_map.n",
+        "layer_norm_eps",
+        "BernoulliNB.binarize",
+        "startprob_prior",
+        "transmat_prior",
+        "emissionprob_prior",
+    },
+    "neg": {"BernoulliNB.binarize", "coef0", "SVC.max_iter", "shift", "w", "GaussianOptimalDenoiser.mean", "mu0"},
     "inf": {"C"},
     "empty": {"attention_levels", "beta_bernoulli_posterior.x"},  # 没有数据时后验就是先验
-    "None": {"max_features", "digits_tensors.dtype", "digits_tensors.seed", "y_dtype", "ndim", "check_array.dtype"}
+    "None": {
+        "BernoulliNB.binarize",
+        "max_features",
+        "digits_tensors.dtype",
+        "digits_tensors.seed",
+        "y_dtype",
+        "ndim",
+        "check_array.dtype",
+    }
     # momentum=None：累积平均（同 torch）；池化的 stride=None：等于 kernel_size；init=None：torch 的默认初始化
     | {"momentum", "stride", "Autoencoder.init"},
     # 张量运算（与 torch 的算子一样）让 NaN 原样传播：forward 一类的输入里 NaN 是合法值
@@ -339,6 +356,10 @@ def _estimator_data(est):
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 3))
+    if type(est).__name__ == "CategoricalHMM":  # 符号序列：每行一个 0..2 的整数（同 hmmlearn）
+        return rng.integers(0, 3, size=(30, 1)), None
+    if type(est).__name__ == "MultinomialNB":  # 计数特征
+        X = rng.poisson(3.0, size=(30, 3)).astype(float)
     if is_classifier(est):
         y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(int)
     elif is_regressor(est):
@@ -378,7 +399,9 @@ def _bad_X(X, tags, at_fit):
     out = [("None", None), ("inf", np.where(np.arange(X.size).reshape(X.shape) == 0, np.inf, X))]
     if not tags.input_tags.allow_nan:
         out.append(("nan", np.where(np.arange(X.size).reshape(X.shape) == 0, np.nan, X)))
-    out += [("ndim1", X[:, 0]), ("ndim3", X[:, :, None]), ("empty", X[:0]), ("ragged", [list(X[0]), list(X[1, :1])])]
+    out += [("ndim1", X[:, 0]), ("ndim3", X[:, :, None]), ("empty", X[:0])]
+    if X.shape[1] > 1:  # 一列的数据（HMM 的符号序列）截成一个元素还是同样的形状，不算参差
+        out.append(("ragged", [list(X[0]), list(X[1, :1])]))
     if not tags.input_tags.string:
         out.append(("str", np.full(X.shape, "bad")))
     if not at_fit:
@@ -658,6 +681,59 @@ MODULE_SPECS = {
         {"forward": {"x": (lambda: _t(5, 4), ("f", "last", ("ndim+", "ndim-")))}},
     ),
     "Dropout": (dict, {"forward": {"x": (lambda: _t(5, 4), ("f", None, ("ndim+", "ndim-", "f64")))}}),
+    # 循环网络：(L, B, input_size)，无批维的 (L, input_size) 与 torch 一样合法
+    **{
+        name: (
+            lambda: dict(input_size=3, hidden_size=4),
+            {"forward": {"input": (lambda: _t(5, 2, 3), ("f", "last", ("ndim-",)))}},
+        )
+        for name in ("RNN", "LSTM", "GRU")
+    },
+    "MultiheadAttention": (
+        lambda: dict(embed_dim=8, num_heads=2, batch_first=True),
+        {"forward": {p: (lambda: _t(2, 5, 8), ("f", "last", ("ndim-",))) for p in ("query", "key", "value")}},
+    ),
+    "TransformerEncoderLayer": (
+        lambda: dict(d_model=8, nhead=2, dim_feedforward=16, batch_first=True),
+        {"forward": {"src": (lambda: _t(2, 5, 8), ("f", "last", ("ndim-",)))}},
+    ),
+    "TransformerEncoder": (
+        lambda: dict(
+            encoder_layer=__import__("lib.attention", fromlist=["x"]).TransformerEncoderLayer(
+                8, 2, 16, batch_first=True
+            ),
+            num_layers=2,
+        ),
+        {"forward": {"src": (lambda: _t(2, 5, 8), ("f", "last", ("ndim-",)))}},
+    ),
+    "PointerNetwork": (
+        lambda: dict(input_dim=1, hidden=8, nhead=2),
+        {"forward": {"x": (lambda: _t(2, 5, 1), F_LAST), "targets": (lambda: _i(5, 2, 5), ("i", 5, ()))}},
+    ),
+    "GCNConv": (
+        lambda: dict(in_channels=3, out_channels=2),
+        {
+            "forward": {
+                "x": (lambda: _t(4, 3), ("f", "last", ("batch",))),
+                "a_hat": (lambda: _t(4, 4), ("f", None, ("batch",))),
+            }
+        },
+    ),
+    "ViT": (lambda: dict(), {"forward": {"x": (lambda: _t(3, 64), ("f", "last", ("ndim+",)))}}),
+    "MAE": (lambda: dict(), {"forward": {"x": (lambda: _t(3, 64), ("f", "last", ("ndim+",)))}}),
+    "TextEncoder": (
+        lambda: dict(vocab_size=6, max_len=4),
+        {
+            "forward": {
+                "ids": (lambda: _i(6, 2, 4), ("i", 6, (), 4)),
+                "pad": (lambda: _i(2, 2, 4).bool(), ("i", None, ("float", "neg"), 4)),
+            }
+        },
+    ),
+    "MultiTaskMLP": (
+        lambda: dict(n_tasks=2, in_features=3, hidden=(4,)),
+        {"forward": {"x": (lambda: _t(2, 5, 3), ("f", "last", ()))}},
+    ),
     "VAE": (
         dict,
         {
