@@ -455,12 +455,16 @@ class NGramLM:
         self.index_ = {w: i for i, w in enumerate(self.vocab_)}
         n, V = self.n, len(self.vocab_)
         # counts[m][h][w]: 第 m 阶（上下文长 m-1）的计数；KN 的低阶换成接续计数
-        raw = [defaultdict(Counter) for _ in range(n + 1)]
+        grams = [Counter() for _ in range(n + 1)]
         for s in sentences:
             ids = self._encode(s)
-            for i in range(n - 1, len(ids)):
-                for m in range(1, n + 1):
-                    raw[m][tuple(ids[i - m + 1 : i])][ids[i]] += 1
+            for m in range(1, n + 1):
+                # m 元组 ids[i-m+1 .. i]，i 取每个被预测的位置（i >= n-1）
+                grams[m].update(zip(*(ids[n - m + k :] for k in range(m))))
+        raw = [defaultdict(Counter) for _ in range(n + 1)]
+        for m in range(1, n + 1):
+            for g, c in grams[m].items():
+                raw[m][g[:-1]][g[-1]] = c
         counts = raw
         if self.smoothing == "kneser_ney" and n > 1:
             counts = [None] * (n + 1)
