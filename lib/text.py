@@ -47,8 +47,8 @@ __all__ = [
     "huffman_tree",
     "unigram_noise",
     "nce_loss",
-    "Word2Vec",
-    "train_word2vec",
+    "Word2Vec",  # noqa: F822 (lazy: lib/_text_torch.py, see __getattr__)
+    "train_word2vec",  # noqa: F822
     "nearest_neighbors",
     "analogy",
     "segment",
@@ -598,15 +598,16 @@ def cooccurrence_matrix(sentences, *, window: int = 2, vocabulary=None, min_coun
     check_scalar(window, "window", Integral, min_val=1)
     check_scalar(min_count, "min_count", Integral, min_val=1)
     vocabulary, index = _build_vocab(sentences, vocabulary, min_count)
+    encoded = _encode_corpus(sentences, index)
+    ids = np.concatenate(encoded) if encoded else np.zeros(0, np.int64)
+    sent = np.repeat(np.arange(len(encoded)), [len(e) for e in encoded])
     rows, cols = [], []
-    for ids in _encode_corpus(sentences, index):
-        for d in range(1, window + 1):
-            if len(ids) > d:
-                rows += [ids[:-d], ids[d:]]
-                cols += [ids[d:], ids[:-d]]
+    for d in range(1, window + 1):
+        same = sent[:-d] == sent[d:]  # 只在同一句之内配对
+        a, b = ids[:-d][same], ids[d:][same]
+        rows += [a, b]
+        cols += [b, a]
     V = len(vocabulary)
-    if not rows:
-        return sp.csr_matrix((V, V)), vocabulary
     r, c = np.concatenate(rows), np.concatenate(cols)
     C = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(V, V))
     C.sum_duplicates()
@@ -836,176 +837,11 @@ def nce_loss(log_model_data, log_noise_data, log_model_noise, log_noise_noise, n
     return -F.logsigmoid(g_data).mean() - nu * F.logsigmoid(-g_noise).mean()
 
 
-def _torch_module_base():
-    import torch.nn as nn
+def __getattr__(name: str):
+    # Word2Vec 与 train_word2vec 需要 PyTorch：放在 lib/_text_torch.py 里，第一次用到时才导入，
+    # 这样只用向量化器、n-gram 与 SVD 的页面不必为导入 torch 付出时间
+    if name in ("Word2Vec", "train_word2vec"):
+        from . import _text_torch
 
-    return nn.Module
-
-
-class Word2Vec(_torch_module_base()):
-    r"""word2vec（PyTorch）：输入向量 ``in_embed``（:math:`v_w`）与输出向量（:math:`u_w` 或树的内部结点向量）分开。
-
-    ``mode="skipgram"``：输入是中心词 id ``(B,)``，预测一个上下文词；``mode="cbow"``：输入是上下文 id ``(B, 2c)``
-    （-1 为空位），隐藏向量 :math:`h` 是它们输入向量的平均，预测中心词。``loss``：
-
-    * ``"softmax"``：:math:`-\ln\frac{\exp(u_o^\top h)}{\sum_w\exp(u_w^\top h)}`；
-    * ``"hs"``：层次 softmax，:math:`-\sum_j\ln\sigma\bigl((1-2d_j)\,n_j^\top h\bigr)`，
-      沿 Huffman 路径（需要 ``counts``）；
-    * ``"neg"``：负采样，:math:`-\ln\sigma(u_o^\top h)-\sum_{k=1}^K\ln\sigma(-u_{w_k}^\top h)`，
-      :math:`w_k\sim q\propto c^{3/4}`；
-    * ``"nce"``：噪声对比估计，同样的 K 个噪声词，但模型得分 :math:`s=u^\top h+b_w` 带一个词偏置，
-      并用 :math:`G=s-\ln(Kq(w))` 代替 :math:`u^\top h`（:func:`nce_loss`）。
-    """
-
-    LOSSES = ("softmax", "hs", "neg", "nce")
-
-    def __init__(
-        self,
-        vocab_size: int,
-        dim: int,
-        *,
-        mode: str = "skipgram",
-        loss: str = "softmax",
-        counts=None,
-        n_negative: int = 5,
-        power: float = 0.75,
-    ):
-        import torch
-        import torch.nn as nn
-
-        super().__init__()
-        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
-        check_scalar(dim, "dim", Integral, min_val=1)
-        check_scalar(n_negative, "n_negative", Integral, min_val=1)
-        if mode not in ("skipgram", "cbow"):
-            raise ValueError(f"mode must be 'skipgram' or 'cbow', got {mode!r}")
-        if loss not in self.LOSSES:
-            raise ValueError(f"loss must be one of {self.LOSSES}, got {loss!r}")
-        if loss != "softmax":
-            if counts is None:
-                raise ValueError(f"loss={loss!r} needs the word counts (counts=...)")
-            counts = np.asarray(counts, dtype=float)
-            if counts.shape != (vocab_size,):
-                raise ValueError(f"counts must have shape ({vocab_size},), got {counts.shape}")
-        self.vocab_size, self.dim, self.mode, self.loss, self.n_negative = vocab_size, dim, mode, loss, n_negative
-        self.in_embed = nn.Embedding(vocab_size, dim)
-        nn.init.uniform_(self.in_embed.weight, -0.5 / dim, 0.5 / dim)
-        n_out = vocab_size - 1 if loss == "hs" else vocab_size
-        self.out_embed = nn.Embedding(n_out, dim)
-        nn.init.zeros_(self.out_embed.weight)
-        if loss == "hs":
-            P, C, M = huffman_tree(counts).padded()
-            self.register_buffer("hs_paths", torch.as_tensor(P))
-            self.register_buffer("hs_signs", torch.as_tensor(1.0 - 2.0 * C, dtype=torch.float32))
-            self.register_buffer("hs_mask", torch.as_tensor(M))
-        if loss in ("neg", "nce"):
-            self.register_buffer("noise", torch.as_tensor(unigram_noise(counts, power), dtype=torch.float32))
-        if loss == "nce":
-            # NCE fits an unnormalised score; a per-word bias b_w (initialised so that exp(score) = 1/V) carries
-            # the log-normaliser, as in Mnih & Teh's NCE language models
-            self.out_bias = nn.Parameter(torch.full((vocab_size,), -math.log(vocab_size)))
-
-    def hidden(self, inputs):
-        """隐藏向量 :math:`h`：skip-gram 是中心词的输入向量，CBOW 是上下文输入向量的平均。"""
-        import torch
-
-        if not isinstance(inputs, torch.Tensor) or inputs.dtype != torch.long:
-            raise TypeError("inputs must be a torch.long tensor of word ids")
-        want = 1 if self.mode == "skipgram" else 2
-        if inputs.dim() != want:
-            raise ValueError(f"mode={self.mode!r} takes inputs of {want} dimension(s), got shape {tuple(inputs.shape)}")
-        lo = -1 if self.mode == "cbow" else 0
-        if inputs.numel() and (inputs.min() < lo or inputs.max() >= self.vocab_size):
-            raise ValueError(f"word ids must lie in [0, {self.vocab_size}) (-1 marks padding in CBOW)")
-        if self.mode == "skipgram":
-            return self.in_embed(inputs)
-        mask = (inputs >= 0).unsqueeze(-1).to(self.in_embed.weight.dtype)
-        if (mask.sum(1) == 0).any():
-            raise ValueError("every CBOW example needs at least one context word")
-        return (self.in_embed(inputs.clamp(min=0)) * mask).sum(1) / mask.sum(1)
-
-    def _hs_logp(self, h, targets):
-        import torch.nn.functional as F
-
-        nodes = self.out_embed(self.hs_paths[targets])  # (B, depth, d)
-        x = (nodes * h.unsqueeze(1)).sum(-1) * self.hs_signs[targets]
-        return (F.logsigmoid(x) * self.hs_mask[targets]).sum(-1)
-
-    def forward(self, inputs, targets, generator=None):
-        """一批样本的平均损失。``targets`` 是要预测的词 id ``(B,)``。"""
-        import torch
-        import torch.nn.functional as F
-
-        h = self.hidden(inputs)
-        if not isinstance(targets, torch.Tensor) or targets.dtype != torch.long or targets.shape != h.shape[:1]:
-            raise ValueError(f"targets must be a torch.long tensor of shape ({h.shape[0]},)")
-        if self.loss == "softmax":
-            return F.cross_entropy(h @ self.out_embed.weight.T, targets)
-        if self.loss == "hs":
-            return -self._hs_logp(h, targets).mean()
-        B, K = h.shape[0], self.n_negative
-        neg = torch.multinomial(self.noise, B * K, replacement=True, generator=generator).view(B, K)
-        s_pos = (self.out_embed(targets) * h).sum(-1)
-        s_neg = (self.out_embed(neg) * h.unsqueeze(1)).sum(-1)
-        if self.loss == "neg":
-            return -(F.logsigmoid(s_pos) + F.logsigmoid(-s_neg).sum(-1)).mean()
-        log_q = torch.log(self.noise)
-        s_pos, s_neg = s_pos + self.out_bias[targets], s_neg + self.out_bias[neg]
-        return nce_loss(s_pos, log_q[targets], s_neg, log_q[neg], nu=K)
-
-    def log_prob(self, inputs):
-        """每个输入下全部词的对数概率 ``(B, V)``：softmax 与层次 softmax 是精确的归一化分布；
-        负采样与 NCE 的得分 :math:`u_w^\\top h` 没有归一化，这里对它做 softmax。"""
-        import torch
-
-        h = self.hidden(inputs)
-        if self.loss != "hs":
-            scores = h @ self.out_embed.weight.T
-            if self.loss == "nce":
-                scores = scores + self.out_bias
-            return torch.log_softmax(scores, dim=-1)
-        V = self.vocab_size
-        hb = h.unsqueeze(1).expand(-1, V, -1)  # (B, V, d)
-        nodes = self.out_embed(self.hs_paths)  # (V, depth, d)
-        x = torch.einsum("vkd,bvd->bvk", nodes, hb) * self.hs_signs
-        return (torch.nn.functional.logsigmoid(x) * self.hs_mask).sum(-1)
-
-    @property
-    def embeddings(self) -> np.ndarray:
-        """输入向量（词向量），NumPy 数组 ``(V, dim)``。"""
-        return self.in_embed.weight.detach().cpu().numpy().copy()
-
-    def extra_repr(self) -> str:
-        return f"vocab_size={self.vocab_size}, dim={self.dim}, mode={self.mode!r}, loss={self.loss!r}"
-
-
-def train_word2vec(model, inputs, targets, *, epochs: int = 1, batch_size: int = 512, lr: float = 0.01, seed: int = 0):
-    """用 Adam 按小批量训练 :class:`Word2Vec`；每个 epoch 打乱一次（固定种子）。返回每个 epoch 的平均损失。"""
-    import torch
-
-    check_scalar(epochs, "epochs", Integral, min_val=1)
-    check_scalar(batch_size, "batch_size", Integral, min_val=1)
-    check_scalar(lr, "lr", Real, min_val=0.0, include_min=False)
-    dev = model.in_embed.weight.device
-    inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long, device=dev)
-    targets = torch.as_tensor(np.asarray(targets), dtype=torch.long, device=dev)
-    if len(inputs) != len(targets) or len(inputs) == 0:
-        raise ValueError(
-            f"inputs and targets must be non-empty with equal length, got {len(inputs)} and {len(targets)}"
-        )
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    noise_gen = torch.Generator(device=dev).manual_seed(seed + 1)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = []
-    for _ in range(epochs):
-        perm = torch.randperm(len(inputs), generator=gen).to(dev)
-        total = 0.0
-        for s in range(0, len(inputs), batch_size):
-            idx = perm[s : s + batch_size]
-            loss = model(inputs[idx], targets[idx], generator=noise_gen)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        history.append(total / len(inputs))
-    return history
+        return getattr(_text_torch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
