@@ -139,10 +139,8 @@ class Word2Vec(nn.Module):
             if self.loss == "nce":
                 scores = scores + self.out_bias
             return torch.log_softmax(scores, dim=-1)
-        V = self.vocab_size
-        hb = h.unsqueeze(1).expand(-1, V, -1)  # (B, V, d)
-        nodes = self.out_embed(self.hs_paths)  # (V, depth, d)
-        x = torch.einsum("vkd,bvd->bvk", nodes, hb) * self.hs_signs
+        scores = h @ self.out_embed.weight.T  # (B, V-1)：每个内部结点的得分
+        x = scores[:, self.hs_paths] * self.hs_signs  # (B, V, depth)：沿每个叶子的路径
         return (torch.nn.functional.logsigmoid(x) * self.hs_mask).sum(-1)
 
     @property
