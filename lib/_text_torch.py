@@ -9,12 +9,13 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 import torch.nn as nn
 
 from .text import huffman_tree, nce_loss, unigram_noise
 from .utils import check_scalar
 
-__all__ = ["Word2Vec", "train_word2vec"]
+__all__ = ["Word2Vec", "train_word2vec", "TransformerLM"]
 
 
 class Word2Vec(nn.Module):
@@ -182,3 +183,83 @@ def train_word2vec(model, inputs, targets, *, epochs: int = 1, batch_size: int =
             total += loss.item() * len(idx)
         history.append(total / len(inputs))
     return history
+
+
+class TransformerLM(nn.Module):
+    r"""小型 Transformer 语言模型：词嵌入 + 可学习的位置嵌入 + ``lib.attention.TransformerEncoder`` + 输出层。
+
+    ``causal=True`` 是 GPT 式的自回归模型，位置 :math:`t` 只看 :math:`\le t` 的词，
+    输出 :math:`P(w_{t+1}\mid w_{\le t})` 的 logits；
+    ``causal=False`` 是 BERT 式的双向编码器，每个位置看整句，训练时预测被掩码的词。
+    输入 ``(B, L)`` 的词 id（``pad_id`` 处不被注意），输出 ``(B, L, vocab_size)`` 的 logits。
+    层用 Pre-LN（``norm_first=True``），小模型更容易训练；输出层与词嵌入共享权重。
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        *,
+        d_model: int = 64,
+        nhead: int = 4,
+        num_layers: int = 2,
+        dim_feedforward: int = 128,
+        max_len: int = 64,
+        causal: bool = True,
+        pad_id: int | None = None,
+        dropout: float = 0.0,
+    ):
+        from .attention import TransformerEncoder, TransformerEncoderLayer
+        from .nn.norm import LayerNorm
+
+        super().__init__()
+        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
+        check_scalar(max_len, "max_len", Integral, min_val=1)
+        if pad_id is not None:
+            check_scalar(pad_id, "pad_id", Integral, min_val=0, max_val=vocab_size - 1)
+        self.vocab_size, self.max_len, self.causal, self.pad_id = vocab_size, max_len, bool(causal), pad_id
+        self.tok = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Embedding(max_len, d_model)
+        nn.init.normal_(self.tok.weight, std=0.02)
+        nn.init.normal_(self.pos.weight, std=0.02)
+        layer = TransformerEncoderLayer(
+            d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout, batch_first=True, norm_first=True
+        )
+        self.encoder = TransformerEncoder(layer, num_layers, norm=LayerNorm(d_model))
+
+    def _masks(self, ids):
+        L = ids.shape[1]
+        attn = torch.triu(torch.ones(L, L, dtype=torch.bool, device=ids.device), 1) if self.causal else None
+        pad = (ids == self.pad_id) if self.pad_id is not None else None
+        return attn, pad
+
+    def _embed(self, ids):
+        if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
+            raise TypeError("ids must be a (batch, length) torch.long tensor of token ids")
+        if ids.shape[1] > self.max_len:
+            raise ValueError(f"sequences of length {ids.shape[1]} exceed max_len={self.max_len}")
+        if ids.numel() and (ids.min() < 0 or ids.max() >= self.vocab_size):
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size})")
+        return self.tok(ids) + self.pos(torch.arange(ids.shape[1], device=ids.device))
+
+    def hidden_states(self, ids):
+        """最后一层（经最终层归一化）的上下文表示 ``(B, L, d_model)``。"""
+        attn, pad = self._masks(ids)
+        return self.encoder(self._embed(ids), mask=attn, src_key_padding_mask=pad)
+
+    def forward(self, ids):
+        return self.hidden_states(ids) @ self.tok.weight.T
+
+    @torch.no_grad()
+    def attention_maps(self, ids) -> list:
+        """每一层各头的注意力权重，列表中每项形状 ``(B, nhead, L, L)``（画图用）。"""
+        attn, pad = self._masks(ids)
+        x, maps = self._embed(ids), []
+        for layer in self.encoder.layers:
+            z = layer.norm1(x) if layer.norm_first else x
+            w = layer.self_attn(z, z, z, attn_mask=attn, key_padding_mask=pad, average_attn_weights=False)[1]
+            maps.append(w)
+            x = layer(x, src_mask=attn, src_key_padding_mask=pad)
+        return maps
+
+    def extra_repr(self) -> str:
+        return f"vocab_size={self.vocab_size}, max_len={self.max_len}, causal={self.causal}"

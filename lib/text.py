@@ -12,6 +12,8 @@ r"""文本表示：词袋与 TF-IDF、n-gram 语言模型、共现矩阵与 PPMI
 ``nce_loss``                   噪声对比估计的目标：:math:`G=\log p_m-\log(\nu p_n)` 上的逻辑回归
 ``Word2Vec``                   skip-gram / CBOW，全 softmax、层次 softmax、负采样、NCE 四种输出层（PyTorch）
 ``nearest_neighbors``/``analogy``  余弦近邻与 :math:`b-a+c` 类比
+``mask_tokens``                BERT 的掩码：选 15% 的位置，其中 80% 换成 [MASK]、10% 换成随机词、10% 不变
+``TransformerLM``              小型 Transformer 语言模型（``lib.attention``）：因果（GPT）或掩码（BERT）
 =============================  ======================================================================
 
 向量化器与 scikit-learn 的 ``sklearn.feature_extraction.text`` 同名、同参数、同默认值、同输出
@@ -52,6 +54,8 @@ __all__ = [
     "nearest_neighbors",
     "analogy",
     "segment",
+    "mask_tokens",
+    "TransformerLM",  # noqa: F822 (lazy: lib/_text_torch.py)
 ]
 
 _WHITESPACE = re.compile(r"\s\s+")
@@ -704,6 +708,47 @@ def _ranked(E, vocab, q, k, exclude):
 
 
 # ---------------------------------------------------------------------------------------------
+# 掩码语言模型的输入
+# ---------------------------------------------------------------------------------------------
+def mask_tokens(
+    ids,
+    *,
+    mask_id: int,
+    vocab_size: int,
+    rng=None,
+    p: float = 0.15,
+    p_mask: float = 0.8,
+    p_random: float = 0.1,
+    special=(),
+):
+    """BERT 的掩码：以概率 ``p`` 选中每个位置（``special`` 中的 id 与负数填充不选），选中的位置以 ``p_mask`` 换成
+    ``mask_id``、以 ``p_random`` 换成均匀随机的词、其余保持不变。
+
+    返回 ``(inputs, labels)``：``labels`` 在选中的位置是原词 id，其余为 -100（``torch.nn.functional.cross_entropy``
+    的 ``ignore_index``），只有选中的位置参与损失。
+    """
+    ids = np.asarray(ids)
+    if ids.size and not np.issubdtype(ids.dtype, np.integer):
+        raise TypeError(f"ids must be integer token ids, got dtype {ids.dtype}")
+    check_scalar(vocab_size, "vocab_size", Integral, min_val=1)
+    check_scalar(mask_id, "mask_id", Integral, min_val=0)
+    for name, v in (("p", p), ("p_mask", p_mask), ("p_random", p_random)):
+        check_scalar(v, name, Real, min_val=0.0, max_val=1.0)
+    if p_mask + p_random > 1:
+        raise ValueError(f"p_mask + p_random must be <= 1, got {p_mask + p_random}")
+    rng = check_random_state(rng)
+    eligible = (ids >= 0) & ~np.isin(ids, list(special))
+    chosen = eligible & (rng.random(ids.shape) < p)
+    u = rng.random(ids.shape)
+    inputs = ids.copy()
+    inputs[chosen & (u < p_mask)] = mask_id
+    rand = chosen & (u >= p_mask) & (u < p_mask + p_random)
+    inputs[rand] = rng.integers(0, vocab_size, size=int(rand.sum()))
+    labels = np.where(chosen, ids, -100)
+    return inputs, labels
+
+
+# ---------------------------------------------------------------------------------------------
 # word2vec
 # ---------------------------------------------------------------------------------------------
 def _check_id_sentences(sentences) -> list[np.ndarray]:
@@ -840,7 +885,7 @@ def nce_loss(log_model_data, log_noise_data, log_model_noise, log_noise_noise, n
 def __getattr__(name: str):
     # Word2Vec 与 train_word2vec 需要 PyTorch：放在 lib/_text_torch.py 里，第一次用到时才导入，
     # 这样只用向量化器、n-gram 与 SVD 的页面不必为导入 torch 付出时间
-    if name in ("Word2Vec", "train_word2vec"):
+    if name in ("Word2Vec", "train_word2vec", "TransformerLM"):
         from . import _text_torch
 
         return getattr(_text_torch, name)

@@ -415,3 +415,50 @@ def test_corpora_ship_with_lib_and_are_fresh():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.english_sentences() == [" ".join(s) for s in en]
+
+
+# ---------------------------------------------------------------------------------------------
+# contextual models: BERT masking, a small Transformer LM
+# ---------------------------------------------------------------------------------------------
+def test_mask_tokens_proportions_and_labels():
+    ids = np.random.default_rng(0).integers(5, 100, size=100_000)
+    ids[:10] = 1  # a special token, never masked
+    inputs, labels = text.mask_tokens(ids, mask_id=4, vocab_size=100, rng=0, special=(1,))
+    chosen = labels != -100
+    assert abs(chosen.mean() - 0.15) < 0.005 and not chosen[:10].any()
+    np.testing.assert_array_equal(labels[chosen], ids[chosen])
+    np.testing.assert_array_equal(inputs[~chosen], ids[~chosen])
+    frac_mask = (inputs[chosen] == 4).mean()
+    frac_same = (inputs[chosen] == ids[chosen]).mean()
+    assert abs(frac_mask - 0.8) < 0.01 and abs(frac_same - 0.1) < 0.01
+    with pytest.raises(ValueError, match="p_mask"):
+        text.mask_tokens(ids, mask_id=4, vocab_size=100, p_mask=0.95, p_random=0.1)
+    with pytest.raises(TypeError, match="integer"):
+        text.mask_tokens(np.zeros(3), mask_id=4, vocab_size=10)
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_transformer_lm_causality_and_attention(causal):
+    torch.manual_seed(0)
+    m = text.TransformerLM(
+        20, d_model=16, nhead=2, num_layers=2, dim_feedforward=32, max_len=8, causal=causal, pad_id=0
+    )
+    x = torch.tensor([[1, 5, 6, 7, 8, 0, 0]])
+    y = x.clone()
+    y[0, 4] = 9  # change a later token
+    with torch.no_grad():
+        a, b = m(x), m(y)
+    same_before = torch.allclose(a[0, :4], b[0, :4], atol=1e-6)
+    assert same_before == causal
+    maps = m.attention_maps(x)
+    assert len(maps) == 2 and maps[0].shape == (1, 2, 7, 7)
+    assert torch.allclose(maps[0].sum(-1), torch.ones(1, 2, 7), atol=1e-6)
+    assert maps[1][0, :, :, 5:].abs().max() == 0  # padding is never attended to
+    if causal:
+        assert torch.triu(maps[0][0, 0], 1).abs().max() == 0
+    with pytest.raises(ValueError, match="max_len"):
+        m(torch.zeros(1, 9, dtype=torch.long))
+    with pytest.raises(TypeError, match="torch.long"):
+        m(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match=r"\[0, 20\)"):
+        m(torch.tensor([[25]]))
