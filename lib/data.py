@@ -36,6 +36,8 @@ __all__ = [
     "associative_recall",
     "sine_function",
     "noisy_sine",
+    "text_corpus",
+    "nursery_rhyme",
 ]
 
 
@@ -464,3 +466,34 @@ def noisy_sine(n_samples: int = 10, noise_std: float = 0.3, rng=None) -> Dataset
     x = rng.uniform(0.0, 1.0, size=n_samples)
     y = sine_function(x) + noise_std * rng.normal(size=n_samples)
     return Dataset(x[:, None], y, ("x",), "y", description="y = sin(2 pi x) + N(0, noise_std^2), x ~ U(0, 1)")
+
+
+# ---------------------------------------------------------------------------------------------
+# 文本语料（文本表示一章）：随 lib 一起安装的快照，由 tools/make_corpus.py 生成
+# ---------------------------------------------------------------------------------------------
+TEXT_CORPORA = {
+    "zh_book": "本书自己各章的中文正文（去掉代码、公式与标记），jieba 分词，每行一句、词以空格分隔",
+    "en_templates": "为本书写的英文模板句（人物的王室身份、年龄与性别，饮食、动物、地点），固定种子生成的 800 句",
+}
+
+
+def text_corpus(name: str = "zh_book") -> list[list[str]]:
+    """读取随 lib 附带的分好词的语料：返回句子列表，每句是词的列表。
+
+    ``"zh_book"``：本书各章的中文正文快照（jieba 0.42.1 分词）；``"en_templates"``：模板生成的英文小语料。
+    两者都由 ``tools/make_corpus.py`` 确定性地生成，离线可用（Colab 中也随 ``pip install`` 安装）。
+    """
+    from importlib.resources import files
+
+    if name not in TEXT_CORPORA:
+        raise ValueError(f"name must be one of {sorted(TEXT_CORPORA)}, got {name!r}")
+    text = files("lib").joinpath("corpora", f"{name}.txt").read_text(encoding="utf-8")
+    return [line.split() for line in text.splitlines() if line.strip()]
+
+
+def nursery_rhyme() -> str:
+    """英文童谣 *There was a crooked man*（公有领域）：39 个词、25 个不同的词，n-gram 与共现矩阵的手算例子。"""
+    return (
+        "There was a crooked man who walked a crooked mile and found a crooked sixpence upon a crooked stile. "
+        "He bought a crooked cat who caught a crooked mouse and they all lived together in a little crooked house."
+    )

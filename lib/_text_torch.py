@@ -1,0 +1,265 @@
+"""word2vec 的 PyTorch 部分。
+
+由 ``lib.text`` 按需导入；公开名字是 ``lib.text.Word2Vec`` 与 ``lib.text.train_word2vec``。
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from .text import huffman_tree, nce_loss, unigram_noise
+from .utils import check_scalar
+
+__all__ = ["Word2Vec", "train_word2vec", "TransformerLM"]
+
+
+class Word2Vec(nn.Module):
+    r"""word2vec（PyTorch）：输入向量 ``in_embed``（:math:`v_w`）与输出向量（:math:`u_w` 或树的内部结点向量）分开。
+
+    ``mode="skipgram"``：输入是中心词 id ``(B,)``，预测一个上下文词；``mode="cbow"``：输入是上下文 id ``(B, 2c)``
+    （-1 为空位），隐藏向量 :math:`h` 是它们输入向量的平均，预测中心词。``loss``：
+
+    * ``"softmax"``：:math:`-\ln\frac{\exp(u_o^\top h)}{\sum_w\exp(u_w^\top h)}`；
+    * ``"hs"``：层次 softmax，:math:`-\sum_j\ln\sigma\bigl((1-2d_j)\,n_j^\top h\bigr)`，
+      沿 Huffman 路径（需要 ``counts``）；
+    * ``"neg"``：负采样，:math:`-\ln\sigma(u_o^\top h)-\sum_{k=1}^K\ln\sigma(-u_{w_k}^\top h)`，
+      :math:`w_k\sim q\propto c^{3/4}`；
+    * ``"nce"``：噪声对比估计，同样的 K 个噪声词，但模型得分 :math:`s=u^\top h+b_w` 带一个词偏置，
+      并用 :math:`G=s-\ln(Kq(w))` 代替 :math:`u^\top h`（:func:`nce_loss`）。
+    """
+
+    LOSSES = ("softmax", "hs", "neg", "nce")
+
+    def __init__(
+        self,
+        vocab_size: int,
+        dim: int,
+        *,
+        mode: str = "skipgram",
+        loss: str = "softmax",
+        counts=None,
+        n_negative: int = 5,
+        power: float = 0.75,
+    ):
+        import torch
+        import torch.nn as nn
+
+        super().__init__()
+        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
+        check_scalar(dim, "dim", Integral, min_val=1)
+        check_scalar(n_negative, "n_negative", Integral, min_val=1)
+        if mode not in ("skipgram", "cbow"):
+            raise ValueError(f"mode must be 'skipgram' or 'cbow', got {mode!r}")
+        if loss not in self.LOSSES:
+            raise ValueError(f"loss must be one of {self.LOSSES}, got {loss!r}")
+        if loss != "softmax":
+            if counts is None:
+                raise ValueError(f"loss={loss!r} needs the word counts (counts=...)")
+            counts = np.asarray(counts, dtype=float)
+            if counts.shape != (vocab_size,):
+                raise ValueError(f"counts must have shape ({vocab_size},), got {counts.shape}")
+        self.vocab_size, self.dim, self.mode, self.loss, self.n_negative = vocab_size, dim, mode, loss, n_negative
+        self.in_embed = nn.Embedding(vocab_size, dim)
+        nn.init.uniform_(self.in_embed.weight, -0.5 / dim, 0.5 / dim)
+        n_out = vocab_size - 1 if loss == "hs" else vocab_size
+        self.out_embed = nn.Embedding(n_out, dim)
+        nn.init.zeros_(self.out_embed.weight)
+        if loss == "hs":
+            P, C, M = huffman_tree(counts).padded()
+            self.register_buffer("hs_paths", torch.as_tensor(P))
+            self.register_buffer("hs_signs", torch.as_tensor(1.0 - 2.0 * C, dtype=torch.float32))
+            self.register_buffer("hs_mask", torch.as_tensor(M))
+        if loss in ("neg", "nce"):
+            self.register_buffer("noise", torch.as_tensor(unigram_noise(counts, power), dtype=torch.float32))
+        if loss == "nce":
+            # NCE fits an unnormalised score; a per-word bias b_w (initialised so that exp(score) = 1/V) carries
+            # the log-normaliser, as in Mnih & Teh's NCE language models
+            self.out_bias = nn.Parameter(torch.full((vocab_size,), -math.log(vocab_size)))
+
+    def hidden(self, inputs):
+        """隐藏向量 :math:`h`：skip-gram 是中心词的输入向量，CBOW 是上下文输入向量的平均。"""
+        import torch
+
+        if not isinstance(inputs, torch.Tensor) or inputs.dtype != torch.long:
+            raise TypeError("inputs must be a torch.long tensor of word ids")
+        want = 1 if self.mode == "skipgram" else 2
+        if inputs.dim() != want:
+            raise ValueError(f"mode={self.mode!r} takes inputs of {want} dimension(s), got shape {tuple(inputs.shape)}")
+        lo = -1 if self.mode == "cbow" else 0
+        if inputs.numel() and (inputs.min() < lo or inputs.max() >= self.vocab_size):
+            raise ValueError(f"word ids must lie in [0, {self.vocab_size}) (-1 marks padding in CBOW)")
+        if self.mode == "skipgram":
+            return self.in_embed(inputs)
+        mask = (inputs >= 0).unsqueeze(-1).to(self.in_embed.weight.dtype)
+        if (mask.sum(1) == 0).any():
+            raise ValueError("every CBOW example needs at least one context word")
+        return (self.in_embed(inputs.clamp(min=0)) * mask).sum(1) / mask.sum(1)
+
+    def _hs_logp(self, h, targets):
+        import torch.nn.functional as F
+
+        nodes = self.out_embed(self.hs_paths[targets])  # (B, depth, d)
+        x = (nodes * h.unsqueeze(1)).sum(-1) * self.hs_signs[targets]
+        return (F.logsigmoid(x) * self.hs_mask[targets]).sum(-1)
+
+    def forward(self, inputs, targets, generator=None):
+        """一批样本的平均损失。``targets`` 是要预测的词 id ``(B,)``。"""
+        import torch
+        import torch.nn.functional as F
+
+        h = self.hidden(inputs)
+        if not isinstance(targets, torch.Tensor) or targets.dtype != torch.long or targets.shape != h.shape[:1]:
+            raise ValueError(f"targets must be a torch.long tensor of shape ({h.shape[0]},)")
+        if self.loss == "softmax":
+            return F.cross_entropy(h @ self.out_embed.weight.T, targets)
+        if self.loss == "hs":
+            return -self._hs_logp(h, targets).mean()
+        B, K = h.shape[0], self.n_negative
+        neg = torch.multinomial(self.noise, B * K, replacement=True, generator=generator).view(B, K)
+        s_pos = (self.out_embed(targets) * h).sum(-1)
+        s_neg = (self.out_embed(neg) * h.unsqueeze(1)).sum(-1)
+        if self.loss == "neg":
+            return -(F.logsigmoid(s_pos) + F.logsigmoid(-s_neg).sum(-1)).mean()
+        log_q = torch.log(self.noise)
+        s_pos, s_neg = s_pos + self.out_bias[targets], s_neg + self.out_bias[neg]
+        return nce_loss(s_pos, log_q[targets], s_neg, log_q[neg], nu=K)
+
+    def log_prob(self, inputs):
+        """每个输入下全部词的对数概率 ``(B, V)``：softmax 与层次 softmax 是精确的归一化分布；
+        负采样与 NCE 的得分 :math:`u_w^\\top h` 没有归一化，这里对它做 softmax。"""
+        import torch
+
+        h = self.hidden(inputs)
+        if self.loss != "hs":
+            scores = h @ self.out_embed.weight.T
+            if self.loss == "nce":
+                scores = scores + self.out_bias
+            return torch.log_softmax(scores, dim=-1)
+        scores = h @ self.out_embed.weight.T  # (B, V-1)：每个内部结点的得分
+        x = scores[:, self.hs_paths] * self.hs_signs  # (B, V, depth)：沿每个叶子的路径
+        return (torch.nn.functional.logsigmoid(x) * self.hs_mask).sum(-1)
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """输入向量（词向量），NumPy 数组 ``(V, dim)``。"""
+        return self.in_embed.weight.detach().cpu().numpy().copy()
+
+    def extra_repr(self) -> str:
+        return f"vocab_size={self.vocab_size}, dim={self.dim}, mode={self.mode!r}, loss={self.loss!r}"
+
+
+def train_word2vec(model, inputs, targets, *, epochs: int = 1, batch_size: int = 512, lr: float = 0.01, seed: int = 0):
+    """用 Adam 按小批量训练 :class:`Word2Vec`；每个 epoch 打乱一次（固定种子）。返回每个 epoch 的平均损失。"""
+    import torch
+
+    check_scalar(epochs, "epochs", Integral, min_val=1)
+    check_scalar(batch_size, "batch_size", Integral, min_val=1)
+    check_scalar(lr, "lr", Real, min_val=0.0, include_min=False)
+    dev = model.in_embed.weight.device
+    inputs = torch.as_tensor(np.asarray(inputs), dtype=torch.long, device=dev)
+    targets = torch.as_tensor(np.asarray(targets), dtype=torch.long, device=dev)
+    if len(inputs) != len(targets) or len(inputs) == 0:
+        raise ValueError(
+            f"inputs and targets must be non-empty with equal length, got {len(inputs)} and {len(targets)}"
+        )
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    noise_gen = torch.Generator(device=dev).manual_seed(seed + 1)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in range(epochs):
+        perm = torch.randperm(len(inputs), generator=gen).to(dev)
+        total = 0.0
+        for s in range(0, len(inputs), batch_size):
+            idx = perm[s : s + batch_size]
+            loss = model(inputs[idx], targets[idx], generator=noise_gen)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        history.append(total / len(inputs))
+    return history
+
+
+class TransformerLM(nn.Module):
+    r"""小型 Transformer 语言模型：词嵌入 + 可学习的位置嵌入 + ``lib.attention.TransformerEncoder`` + 输出层。
+
+    ``causal=True`` 是 GPT 式的自回归模型，位置 :math:`t` 只看 :math:`\le t` 的词，
+    输出 :math:`P(w_{t+1}\mid w_{\le t})` 的 logits；
+    ``causal=False`` 是 BERT 式的双向编码器，每个位置看整句，训练时预测被掩码的词。
+    输入 ``(B, L)`` 的词 id（``pad_id`` 处不被注意），输出 ``(B, L, vocab_size)`` 的 logits。
+    层用 Pre-LN（``norm_first=True``），小模型更容易训练；输出层与词嵌入共享权重。
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        *,
+        d_model: int = 64,
+        nhead: int = 4,
+        num_layers: int = 2,
+        dim_feedforward: int = 128,
+        max_len: int = 64,
+        causal: bool = True,
+        pad_id: int | None = None,
+        dropout: float = 0.0,
+    ):
+        from .attention import TransformerEncoder, TransformerEncoderLayer
+        from .nn.norm import LayerNorm
+
+        super().__init__()
+        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
+        check_scalar(max_len, "max_len", Integral, min_val=1)
+        if pad_id is not None:
+            check_scalar(pad_id, "pad_id", Integral, min_val=0, max_val=vocab_size - 1)
+        self.vocab_size, self.max_len, self.causal, self.pad_id = vocab_size, max_len, bool(causal), pad_id
+        self.tok = nn.Embedding(vocab_size, d_model)
+        self.pos = nn.Embedding(max_len, d_model)
+        nn.init.normal_(self.tok.weight, std=0.02)
+        nn.init.normal_(self.pos.weight, std=0.02)
+        layer = TransformerEncoderLayer(
+            d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout, batch_first=True, norm_first=True
+        )
+        self.encoder = TransformerEncoder(layer, num_layers, norm=LayerNorm(d_model))
+
+    def _masks(self, ids):
+        L = ids.shape[1]
+        attn = torch.triu(torch.ones(L, L, dtype=torch.bool, device=ids.device), 1) if self.causal else None
+        pad = (ids == self.pad_id) if self.pad_id is not None else None
+        return attn, pad
+
+    def _embed(self, ids):
+        if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
+            raise TypeError("ids must be a (batch, length) torch.long tensor of token ids")
+        if ids.shape[1] > self.max_len:
+            raise ValueError(f"sequences of length {ids.shape[1]} exceed max_len={self.max_len}")
+        if ids.numel() and (ids.min() < 0 or ids.max() >= self.vocab_size):
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size})")
+        return self.tok(ids) + self.pos(torch.arange(ids.shape[1], device=ids.device))
+
+    def hidden_states(self, ids):
+        """最后一层（经最终层归一化）的上下文表示 ``(B, L, d_model)``。"""
+        attn, pad = self._masks(ids)
+        return self.encoder(self._embed(ids), mask=attn, src_key_padding_mask=pad)
+
+    def forward(self, ids):
+        return self.hidden_states(ids) @ self.tok.weight.T
+
+    @torch.no_grad()
+    def attention_maps(self, ids) -> list:
+        """每一层各头的注意力权重，列表中每项形状 ``(B, nhead, L, L)``（画图用）。"""
+        attn, pad = self._masks(ids)
+        x, maps = self._embed(ids), []
+        for layer in self.encoder.layers:
+            z = layer.norm1(x) if layer.norm_first else x
+            w = layer.self_attn(z, z, z, attn_mask=attn, key_padding_mask=pad, average_attn_weights=False)[1]
+            maps.append(w)
+            x = layer(x, src_mask=attn, src_key_padding_mask=pad)
+        return maps
+
+    def extra_repr(self) -> str:
+        return f"vocab_size={self.vocab_size}, max_len={self.max_len}, causal={self.causal}"
