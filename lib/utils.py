@@ -477,6 +477,16 @@ def show_source(obj: Any, *, start: str | None = None, stop: str | None = None):
     return Markdown(f"```python\n{body}\n```")
 
 
+def _check_tensor_ndim(t, name: str, ndim) -> None:
+    """张量 ``t`` 的维数是 ``ndim``（整数或允许的整数元组；``None`` 不检查）。"""
+    if ndim is None:
+        return
+    allowed = _check_ndim(ndim)
+    if t.ndim not in allowed:
+        want = " or ".join(f"{d}-D" for d in allowed)
+        raise ValueError(f"{name} must be a {want} tensor, got shape {tuple(t.shape)}")
+
+
 def check_module_input(
     x: Any,
     module: Any,
@@ -496,11 +506,7 @@ def check_module_input(
 
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, Integral) else tuple(ndim)
-        if x.ndim not in allowed:
-            want = " or ".join(f"{d}-D" for d in allowed)
-            raise ValueError(f"{name} must be a {want} tensor, got shape {tuple(x.shape)}")
+    _check_tensor_ndim(x, name, ndim)
     for axis, size in (sizes or {}).items():
         if x.ndim <= axis or x.ndim < -axis or x.shape[axis] != size:
             raise ValueError(f"{name} must have size {size} in dimension {axis}, got shape {tuple(x.shape)}")
@@ -537,11 +543,7 @@ def check_index_tensor(
         raise TypeError(f"{name} must be an integer torch.Tensor, got {type(t).__name__}")
     if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
         raise TypeError(f"{name} must be an integer tensor, got {t.dtype}")
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, Integral) else tuple(ndim)
-        if t.ndim not in allowed:
-            want = " or ".join(f"{d}-D" for d in allowed)
-            raise ValueError(f"{name} must be a {want} tensor, got shape {tuple(t.shape)}")
+    _check_tensor_ndim(t, name, ndim)
     if batch is not None and t.ndim == 1 and t.shape[0] != batch:
         raise ValueError(f"{name} must have {batch} entries (one per sample), got shape {tuple(t.shape)}")
     if t.device.type == "cpu" and t.numel():
