@@ -31,6 +31,7 @@ from .utils import check_array, check_option, check_random_state, check_scalar
 __all__ = [
     "GaussianMixture",
     "bernoulli_mixture_em",
+    "bernoulli_mixture_score_samples",
     "ppca_ml",
     "ppca_loglik",
     "ppca_em",
@@ -324,11 +325,7 @@ def bernoulli_mixture_em(
         nk = resp.sum(axis=0)
         weights = nk / nk.sum()
         probs = (resp.T @ X + alpha) / (nk[:, None] + 2 * alpha)
-        if np.all((probs > 0) & (probs < 1)):  # 常见情形：两个矩阵乘法
-            logp = np.log(weights) + X @ np.log(probs).T + (1 - X) @ np.log1p(-probs).T
-        else:  # 0·ln0 = 0（某一维在某分量里恒为 0 或 1 时）
-            with np.errstate(divide="ignore"):
-                logp = np.log(weights) + (xlogy(X[:, None, :], probs) + xlog1py(1 - X[:, None, :], -probs)).sum(axis=2)
+        logp = _bernoulli_log_joint(X, weights, probs)
         log_norm = _logsumexp(logp)
         resp = np.exp(logp - log_norm[:, None])
         # alpha > 0 时 EM 单调增大的是加上 Beta 先验的目标（MAP），记录的也是它
@@ -337,6 +334,31 @@ def bernoulli_mixture_em(
         if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
             break
     return weights, probs, resp, np.array(history)
+
+
+def _bernoulli_log_joint(X: np.ndarray, weights: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """(N, K) 矩阵：log pi_k + sum_j [x_nj log mu_kj + (1 - x_nj) log(1 - mu_kj)]。"""
+    if np.all((probs > 0) & (probs < 1)):  # 常见情形：两个矩阵乘法
+        return np.log(weights) + X @ np.log(probs).T + (1 - X) @ np.log1p(-probs).T
+    with np.errstate(divide="ignore"):  # 0·ln0 = 0（某一维在某分量里恒为 0 或 1 时）
+        return np.log(weights) + (xlogy(X[:, None, :], probs) + xlog1py(1 - X[:, None, :], -probs)).sum(axis=2)
+
+
+def bernoulli_mixture_score_samples(X, weights, probs) -> np.ndarray:
+    """伯努利混合下每个样本的对数概率 log p(x_n)（参数取 :func:`bernoulli_mixture_em` 的返回值）。"""
+    from .utils import check_array
+
+    X = check_array(X, "X", ndim=2)
+    if not np.all((X == 0) | (X == 1)):
+        raise ValueError("X must contain only 0 and 1 (binarise the data first)")
+    weights = check_array(weights, "weights", ndim=1)
+    probs = check_array(probs, "probs", ndim=2)
+    if probs.shape != (len(weights), X.shape[1]):
+        raise ValueError(f"probs must have shape (n_components, n_features) = ({len(weights)}, {X.shape[1]}), "
+                         f"got {probs.shape}")  # fmt: skip
+    if np.any(weights <= 0) or not np.isclose(weights.sum(), 1.0) or np.any((probs < 0) | (probs > 1)):
+        raise ValueError("weights must be positive and sum to 1, and probs must lie in [0, 1]")
+    return _logsumexp(_bernoulli_log_joint(X, weights, probs))
 
 
 def _ppca_from_cov(S: np.ndarray, q: int) -> tuple[np.ndarray, float]:

@@ -188,3 +188,17 @@ def test_mppca_single_mixture_is_ppca_and_bad_input():
         mppca_score_samples(X, w, m[:, :3], Ws, s2)
     with pytest.raises(ValueError, match="sigma2s must be positive"):
         mppca_score_samples(X, w, m, Ws, -s2)
+
+
+def test_bernoulli_mixture_score_samples_matches_enumeration_and_em():
+    from lib.mixture import bernoulli_mixture_em, bernoulli_mixture_score_samples
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((60, 5)) < 0.4).astype(float)
+    w, p, _, hist = bernoulli_mixture_em(X, 3, alpha=0.0, tol=0.0, max_iter=20, random_state=0)
+    brute = np.log([sum(w[k] * np.prod(p[k] ** x * (1 - p[k]) ** (1 - x)) for k in range(3)) for x in X])
+    np.testing.assert_allclose(bernoulli_mixture_score_samples(X, w, p), brute, rtol=1e-12)
+    with pytest.raises(ValueError, match="probs must have shape"):
+        bernoulli_mixture_score_samples(X, w, p[:, :4])
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        bernoulli_mixture_score_samples(X + 0.5, w, p)
