@@ -19,9 +19,11 @@ log="$OUT/gpu-run.log"
 stage() { echo "=== $1 ($(date -u +%H:%M:%S))" | tee -a "$log"; }
 
 stage "CUDA tests"
+# every test file that carries the cuda marker (so a new CUDA test cannot be left out of this run)
+mapfile -t cuda_tests < <(grep -l "mark\.cuda" tests/test_*.py)
+echo "${cuda_tests[@]}" | tee -a "$log"
 timeout 200 python -m pytest -o addopts="" --noconftest -p no:cacheprovider -q -rfE -m cuda --timeout 90 \
-  tests/test_triton_kernels.py tests/test_hyena_cuda.py tests/test_diffusion_cuda.py tests/test_conv_cuda.py \
-  2>&1 | tail -40 | tee -a "$log"
+  "${cuda_tests[@]}" 2>&1 | tail -40 | tee -a "$log"
 
 stage "Hyena vs attention"
 timeout 150 python benchmarks/hyena.py speed --out "$OUT/hyena-cuda.json" 2>&1 | tee -a "$log" | tail -60
