@@ -720,6 +720,29 @@ def test_static_sampler_equals_the_step_by_step_sampler(sampler):
     torch.testing.assert_close(out, ref, atol=1e-10, rtol=0)
 
 
+@pytest.mark.parametrize("sampler", ["ddpm", "ddim"])
+def test_static_step_never_reads_a_device_value_on_the_host(sampler):
+    # A CUDA graph records kernels only: a step that reads a tensor's value on the host (.item(), int(), bool(),
+    # indexing with a 0-dim tensor) would fail to capture or freeze that value into every replay. On the meta
+    # device every such read raises, so running the whole static step there (the sampler's table lookups, the
+    # time-step checks and coefficient tables on a non-CPU device, the U-Net) proves it has none -- on the CPU.
+    from lib.diffusion.samplers import StepSchedule, _run_static, ddim_schedule, ddim_timesteps, ddpm_schedule
+
+    d = GaussianDiffusion(linear_beta_schedule(20))
+    meta = torch.device("meta")
+    net = UNet(base_channels=8, channel_mults=(1, 2), attention_levels=(1,), groups=4).to(meta).eval()
+    if sampler == "ddpm":
+        s = ddpm_schedule(d)
+        sched = StepSchedule(s.t, s.coef, np.zeros_like(s.noise))  # the noise is drawn outside the step
+    else:
+        sched = ddim_schedule(d, ddim_timesteps(d.T, 5), 0.0)
+    x = torch.empty(3, 1, 8, 8, device=meta)
+    out = _run_static(net, d, x, None, sched, (-1, 1), False, sampler == "ddpm", graph=False)
+    assert out.device == meta and out.shape == x.shape
+    with pytest.raises(RuntimeError, match="meta"):  # the probe works: a host read on meta raises
+        int(torch.zeros(1, dtype=torch.long, device=meta)[torch.zeros((), dtype=torch.long, device=meta)])
+
+
 def test_cuda_graph_option_is_checked():
     d = GaussianDiffusion(linear_beta_schedule(10))
     oracle = GaussianOptimalDenoiser(d, 0.0, 1.0)

@@ -512,3 +512,21 @@ def test_operator_rejects_input_of_another_dtype_with_a_clear_message():
         HyenaOperator(8, 16, fused="yes")
     with pytest.raises(ValueError, match="fft_dtype must be"):
         HyenaOperator(8, 16, fft_dtype=torch.int8)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+@pytest.mark.parametrize("convention", ["paper", "safari"])
+def test_operator_never_reads_a_device_value_on_the_host(fused, convention):
+    # On the meta device tensors have shapes but no values, and any host read (.item(), int(), a Python `if` on a
+    # tensor) raises. Forward and backward running there mean the operator never makes the host wait for the GPU --
+    # what keeps the launch queue full and lets a fixed-shape step be captured in a CUDA graph.
+    meta = torch.device("meta")
+    op = HyenaOperator(16, 64, order=3, convention=convention, fused=fused).to(meta)
+    for training in (True, False):
+        op.train(training)
+        u = torch.empty(2, 64, 16, device=meta, requires_grad=training)
+        y = op(u)
+        assert y.device == meta and y.shape == (2, 64, 16)
+        if training:
+            y.sum().backward()
+            assert u.grad.shape == u.shape

@@ -139,8 +139,8 @@ class GaussianDiffusion:
     def timesteps(self, t, batch: int, device, *, min_t: int = 1) -> torch.Tensor:
         """把 ``t``（整数，或长度为 ``batch`` 的整数数组/张量）检查并变成 ``(batch,)`` 的 ``long`` 张量。
 
-        整数在主机上检查；CPU 张量检查后报出越界的值；CUDA 张量用 ``torch._assert_async`` 在设备上检查，
-        不让主机等待 GPU（采样的每一步都要调用这里，一次同步就会让 CPU 与 GPU 交替空转）。"""
+        整数在主机上检查；CPU 张量检查后报出越界的值；CUDA（及其他非 CPU 设备）上的张量用 ``torch._assert_async``
+        在设备上检查，不让主机等待 GPU（采样的每一步都要调用这里，一次同步就会让 CPU 与 GPU 交替空转）。"""
         if isinstance(t, Integral) and not isinstance(t, bool):
             if not min_t <= int(t) <= self.T:
                 raise ValueError(f"t must lie in [{min_t}, {self.T}] (T = {self.T}), got {int(t)}")
@@ -156,7 +156,7 @@ class GaussianDiffusion:
                     f"t must be an int or have shape ({batch},) (one step per example), got {tuple(t_.shape)}"
                 )
             t_ = t_.long()
-            if t_.is_cuda:
+            if t_.device.type != "cpu":
                 # no host synchronisation on the sampling hot path: the check runs on the device, asynchronously
                 torch._assert_async(((t_ >= min_t) & (t_ <= self.T)).all(), f"t must lie in [{min_t}, {self.T}]")
                 return t_

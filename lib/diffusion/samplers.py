@@ -337,14 +337,16 @@ def _run_static(model, diffusion, x, generator, schedule: StepSchedule, clip_x0,
     B = x.shape[0]
     t_tab = torch.as_tensor(schedule.t, dtype=torch.long, device=device)
     c_tab = torch.as_tensor(schedule.coef, dtype=dtype if dtype == torch.float64 else torch.float32, device=device)
-    k_buf = torch.zeros((), dtype=torch.long, device=device)
+    # k 放在形状 (1,) 的张量里：用 0 维整数张量做下标时 PyTorch 会调用 .item()（一次同步，录图时还会把 k 固定住），
+    # 用 1 维张量做下标则是设备上的 gather
+    k_buf = torch.zeros(1, dtype=torch.long, device=device)
     x_buf, z_buf = x.clone(), torch.zeros_like(x)
 
     def step():
         t = t_tab[k_buf].expand(B)
         with autocast(device, amp):
             eps, x0 = diffusion.predict(model, x_buf, t, clip_x0=clip_x0)
-        c = c_tab[k_buf].to(dtype)
+        c = c_tab[k_buf][0].to(dtype)
         out = c[0] * x_buf + c[1] * eps.to(dtype) + c[2] * x0.to(dtype)
         return out + c[3] * z_buf
 
