@@ -255,8 +255,10 @@ class CategoricalHMM(BaseEstimator):
         return self.score_samples(X, lengths)[1]
 
     def decode(self, X, lengths=None, algorithm=None) -> tuple[float, np.ndarray]:
-        """最可能的状态序列。``algorithm="viterbi"``：联合概率最大的路径，返回它的对数概率；
-        ``"map"``：逐时刻取后验最大的状态，返回对数似然（同 hmmlearn）。"""
+        r"""最可能的状态序列。``algorithm="viterbi"``：联合概率最大的路径，
+        返回它的对数概率 :math:`\log p(\mathbf x,\mathbf z^*)`；``"map"``：逐时刻取后验最大的状态，
+        返回对数似然 :math:`\log p(\mathbf x)`（这条路径本身可能概率为零，没有有意义的“路径概率”；
+        hmmlearn 在这里返回的是各时刻最大后验之和，版本间不一，故不照搬）。"""
         algorithm = self.algorithm if algorithm is None else algorithm
         if algorithm not in ("viterbi", "map"):
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}")

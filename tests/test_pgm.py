@@ -219,3 +219,23 @@ def test_more_bad_input():
         pgm.pairwise_joint([np.ones(2), np.ones(3)], [(0, 1)], [np.ones((2, 2))])
     with pytest.raises(ValueError, match="damping"):
         pgm.belief_propagation([np.ones(2), np.ones(2)], [(0, 1)], [np.ones((2, 2))], damping=1.0)
+
+
+def test_boltzmann_shape_and_flag_checks():
+    W, b = np.zeros((3, 3)), np.zeros(3)
+    with pytest.raises(ValueError, match="x0 must have shape"):
+        gibbs_boltzmann(W, b, 2, x0=np.zeros(2))
+    with pytest.raises(ValueError, match="x0 must have shape"):
+        gibbs_boltzmann(W, b, 2, x0=np.zeros((2, 3)), n_chains=3)
+    with pytest.raises(TypeError, match="spins"):
+        gibbs_boltzmann(W, b, 2, spins="yes")
+    with pytest.raises(TypeError, match="spins"):
+        pgm.boltzmann_enumerate(W, b, spins=1)
+    with pytest.raises(ValueError, match="b0 must have shape"):
+        pgm.fit_boltzmann(np.zeros((4, 3)), b0=np.zeros(2))
+    with pytest.raises(TypeError, match="periodic"):
+        pgm.ising_chain_log_partition(1.0, 0.0, 4, periodic="no")
+    # one starting state per chain is accepted and used as given
+    x0 = np.array([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
+    out = gibbs_boltzmann(np.zeros((3, 3)), np.full(3, 50.0), 1, x0=x0, n_chains=2, rng=0)
+    assert out.shape == (1, 2, 3) and np.all(out == 1.0)  # a huge field turns every unit on
