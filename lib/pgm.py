@@ -436,8 +436,8 @@ def boltzmann_enumerate(W, b, *, spins: bool = False, temperature: float = 1.0):
 
 def ising_chain_log_partition(J: float, h: float, n: int, *, periodic: bool = False, temperature: float = 1.0) -> float:
     r"""一维伊辛链 :math:`E=-J\sum_is_is_{i+1}-h\sum_is_i`（:math:`s_i=\pm1`）的 :math:`\log Z`，用转移矩阵
-    :math:`T_{ss'}=e^{(Jss'+h(s+s')/2)/T}`：周期边界 :math:`Z=\operatorname{tr}T^n`，开边界
-    :math:`Z=\mathbf v^\top T^{n-1}\mathbf v`，:math:`v_s=e^{hs/(2T)}`。矩阵乘积在对数尺度上累积，不会溢出。"""
+    :math:`M_{ss'}=e^{(Jss'+h(s+s')/2)/T}`（:math:`T` 是温度）：周期边界 :math:`Z=\operatorname{tr}M^n`，开边界
+    :math:`Z=\mathbf v^\top M^{n-1}\mathbf v`，:math:`v_s=e^{hs/(2T)}`。矩阵乘积在对数尺度上累积，不会溢出。"""
     check_scalar(J, "J", Real)
     check_scalar(h, "h", Real)
     check_scalar(periodic, "periodic", bool)
