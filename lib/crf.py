@@ -25,6 +25,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from .hmm import log_backward, log_forward, viterbi
 from .utils import check_array, check_scalar
@@ -161,13 +162,16 @@ class LinearChainCRF:
             # L2 term as in CRFsuite: c2 * |theta|^2, gradient 2 * c2 * theta
             return nll + self.c2 * theta @ theta, np.concatenate([gW.ravel(), gA.ravel()]) + 2 * self.c2 * theta
 
-        res = minimize(
-            objective,
-            np.zeros(K * D + K * K),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15},
-        )
+        # L-BFGS-B's updates act on vectors of only K*D + K*K entries: multithreaded BLAS adds nothing there but
+        # thread start-up and contention (2-3x slower on a busy 2-core machine), so it runs single-threaded
+        with threadpool_limits(limits=1, user_api="blas"):
+            res = minimize(
+                objective,
+                np.zeros(K * D + K * K),
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15},
+            )
         self.state_weights_ = res.x[: K * D].reshape(K, D)
         self.transition_weights_ = res.x[K * D :].reshape(K, K)
         self.n_iter_, self.objective_ = int(res.nit), float(res.fun)
