@@ -32,11 +32,11 @@ __all__ = ["log_forward", "log_backward", "viterbi", "ConvergenceMonitor", "Cate
 
 
 def _lse(a: np.ndarray, axis: int) -> np.ndarray:
-    """log-sum-exp along one axis (a leaner scipy.special.logsumexp for the inner loops; -inf rows give -inf)."""
-    m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
+    """log-sum-exp along one axis (a leaner scipy.special.logsumexp for the inner loops; -inf rows give -inf).
+    Called once per time step, so it avoids per-call overhead: the caller silences log(0)'s divide warning."""
+    m = a.max(axis=axis, keepdims=True)
+    m[~np.isfinite(m)] = 0.0
+    return m.squeeze(axis) + np.log(np.exp(a - m).sum(axis=axis))
 
 
 def _check_chain(log_startprob, log_transmat, log_frameprob):
@@ -62,10 +62,11 @@ def log_forward(log_startprob, log_transmat, log_frameprob) -> tuple[float, np.n
     log_pi, log_A, log_B = _check_chain(log_startprob, log_transmat, log_frameprob)
     log_alpha = np.empty(log_B.shape)
     log_alpha[..., 0, :] = log_pi + log_B[..., 0, :]
-    for t in range(1, log_B.shape[-2]):
-        # alpha_t(j) = sum_i alpha_{t-1}(i) A_ij * B_j(x_t)
-        log_alpha[..., t, :] = _lse(log_alpha[..., t - 1, :, None] + log_A, axis=-2) + log_B[..., t, :]
-    log_px = _lse(log_alpha[..., -1, :], axis=-1)
+    with np.errstate(divide="ignore"):  # log(0) = -inf where a state is unreachable
+        for t in range(1, log_B.shape[-2]):
+            # alpha_t(j) = sum_i alpha_{t-1}(i) A_ij * B_j(x_t)
+            log_alpha[..., t, :] = _lse(log_alpha[..., t - 1, :, None] + log_A, axis=-2) + log_B[..., t, :]
+        log_px = _lse(log_alpha[..., -1, :], axis=-1)
     return (float(log_px) if log_B.ndim == 2 else log_px), log_alpha
 
 
@@ -73,9 +74,10 @@ def log_backward(log_startprob, log_transmat, log_frameprob) -> np.ndarray:
     r"""后向算法（对数空间）：形状 (T, K)（或 (N, T, K)）的 :math:`\log\beta`，:math:`\beta_T\equiv1`。"""
     _, log_A, log_B = _check_chain(log_startprob, log_transmat, log_frameprob)
     log_beta = np.zeros(log_B.shape)
-    for t in range(log_B.shape[-2] - 2, -1, -1):
-        # beta_t(i) = sum_j A_ij B_j(x_{t+1}) beta_{t+1}(j)
-        log_beta[..., t, :] = _lse(log_A + (log_B[..., t + 1, :] + log_beta[..., t + 1, :])[..., None, :], axis=-1)
+    with np.errstate(divide="ignore"):  # log(0) = -inf where no continuation is possible
+        for t in range(log_B.shape[-2] - 2, -1, -1):
+            # beta_t(i) = sum_j A_ij B_j(x_{t+1}) beta_{t+1}(j)
+            log_beta[..., t, :] = _lse(log_A + (log_B[..., t + 1, :] + log_beta[..., t + 1, :])[..., None, :], axis=-1)
     return log_beta
 
 
@@ -255,8 +257,10 @@ class CategoricalHMM(BaseEstimator):
         return self.score_samples(X, lengths)[1]
 
     def decode(self, X, lengths=None, algorithm=None) -> tuple[float, np.ndarray]:
-        """最可能的状态序列。``algorithm="viterbi"``：联合概率最大的路径，返回它的对数概率；
-        ``"map"``：逐时刻取后验最大的状态，返回对数似然（同 hmmlearn）。"""
+        r"""最可能的状态序列。``algorithm="viterbi"``：联合概率最大的路径，
+        返回它的对数概率 :math:`\log p(\mathbf x,\mathbf z^*)`；``"map"``：逐时刻取后验最大的状态，
+        返回对数似然 :math:`\log p(\mathbf x)`（这条路径本身可能概率为零，没有有意义的“路径概率”；
+        hmmlearn 在这里返回的是各时刻最大后验之和，版本间不一，故不照搬）。"""
         algorithm = self.algorithm if algorithm is None else algorithm
         if algorithm not in ("viterbi", "map"):
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}")

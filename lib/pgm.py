@@ -424,6 +424,7 @@ def boltzmann_enumerate(W, b, *, spins: bool = False, temperature: float = 1.0):
     r"""枚举全部 :math:`2^n` 个状态：返回状态（形状 (2^n, n)）、概率 :math:`e^{-E/T}/Z` 与 :math:`\log Z`。"""
     W, b = check_boltzmann(W, b)
     check_scalar(temperature, "temperature", Real, min_val=0, include_min=False)
+    check_scalar(spins, "spins", bool)
     n = b.shape[0]
     if n > 20:
         raise ValueError(f"enumerating 2^{n} states is too many; use Gibbs sampling (n <= 20 here)")
@@ -435,10 +436,11 @@ def boltzmann_enumerate(W, b, *, spins: bool = False, temperature: float = 1.0):
 
 def ising_chain_log_partition(J: float, h: float, n: int, *, periodic: bool = False, temperature: float = 1.0) -> float:
     r"""一维伊辛链 :math:`E=-J\sum_is_is_{i+1}-h\sum_is_i`（:math:`s_i=\pm1`）的 :math:`\log Z`，用转移矩阵
-    :math:`T_{ss'}=e^{(Jss'+h(s+s')/2)/T}`：周期边界 :math:`Z=\operatorname{tr}T^n`，开边界
-    :math:`Z=\mathbf v^\top T^{n-1}\mathbf v`，:math:`v_s=e^{hs/(2T)}`。矩阵乘积在对数尺度上累积，不会溢出。"""
+    :math:`M_{ss'}=e^{(Jss'+h(s+s')/2)/T}`（:math:`T` 是温度）：周期边界 :math:`Z=\operatorname{tr}M^n`，开边界
+    :math:`Z=\mathbf v^\top M^{n-1}\mathbf v`，:math:`v_s=e^{hs/(2T)}`。矩阵乘积在对数尺度上累积，不会溢出。"""
     check_scalar(J, "J", Real)
     check_scalar(h, "h", Real)
+    check_scalar(periodic, "periodic", bool)
     check_scalar(n, "n", Integral, min_val=2 if periodic else 1)
     check_scalar(temperature, "temperature", Real, min_val=0, include_min=False)
     s = np.array([-1.0, 1.0])
@@ -488,6 +490,7 @@ def fit_boltzmann(X, *, lr: float = 0.5, n_iter: int = 500, spins: bool = False,
 
     模型期望用 ``boltzmann_enumerate`` 精确计算（单元数 ≤ 20）。返回 ``W``、``b`` 与每一步的平均对数似然。"""
     X = check_array(X, "X", ndim=2)
+    check_scalar(spins, "spins", bool)
     vals = (-1.0, 1.0) if spins else (0.0, 1.0)
     if not np.all(np.isin(X, vals)):
         raise ValueError(f"X must hold units in {vals}")
@@ -496,6 +499,8 @@ def fit_boltzmann(X, *, lr: float = 0.5, n_iter: int = 500, spins: bool = False,
     n = X.shape[1]
     W = np.zeros((n, n)) if W0 is None else check_boltzmann(W0, np.zeros(n))[0]
     b = np.zeros(n) if b0 is None else check_array(b0, "b0", ndim=1)
+    if b.shape != (n,):
+        raise ValueError(f"b0 must have shape ({n},) to match X's {n} units, got {b.shape}")
     data_xx, data_x = X.T @ X / X.shape[0], X.mean(axis=0)
     history = []
     for _ in range(n_iter):

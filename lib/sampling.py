@@ -455,13 +455,17 @@ def gibbs_boltzmann(
     n_sweeps = check_scalar(n_sweeps, "n_sweeps", Integral, min_val=1)
     n_chains = check_scalar(n_chains, "n_chains", Integral, min_val=1)
     check_scalar(temperature, "temperature", Real, min_val=0, include_min=False)
+    check_scalar(spins, "spins", bool)
     rng = check_random_state(rng)
     lo, hi = (-1.0, 1.0) if spins else (0.0, 1.0)
     n = b.shape[0]
     if x0 is None:
         x = np.where(rng.random((n_chains, n)) < 0.5, lo, hi)
     else:
-        x = np.array(np.broadcast_to(check_array(x0, "x0", ndim=(1, 2)), (n_chains, n)), dtype=np.float64)
+        x0 = check_array(x0, "x0", ndim=(1, 2))
+        if x0.shape not in ((n,), (1, n), (n_chains, n)):
+            raise ValueError(f"x0 must have shape ({n},) or ({n_chains}, {n}) (one state per chain), got {x0.shape}")
+        x = np.array(np.broadcast_to(x0, (n_chains, n)), dtype=np.float64)
         if not np.all(np.isin(x, (lo, hi))):
             raise ValueError(f"x0 must hold units in {(lo, hi)}")
     out = np.empty((n_sweeps, n_chains, n))

@@ -91,3 +91,17 @@ def test_batched_gradient_equals_sum_over_sequences():
     parts = [crf.crf_nll_grad(W, A, [x], [y]) for x, y in zip(Xs, ys, strict=True)]
     for k in range(3):
         assert np.allclose(total[k], sum(p[k] for p in parts), atol=1e-12)
+
+
+@pytest.mark.parametrize("c2", [0.05, 1.0])
+def test_fit_stationary_point_with_crfsuite_l2(c2):
+    """The objective is NLL + c2 |theta|^2 (CRFsuite's convention): at the optimum the gradient of the NLL
+    (expected minus empirical features) equals -2 c2 theta, and objective_ is that sum."""
+    rng = np.random.default_rng(2)
+    Xs = [rng.normal(size=(T, 3)) for T in (6, 4, 6, 5)]
+    ys = [rng.integers(0, 3, len(x)) for x in Xs]
+    m = crf.LinearChainCRF(3, c2=c2, tol=1e-8).fit(Xs, ys)
+    W, A = m.state_weights_, m.transition_weights_
+    nll, gW, gA = crf.crf_nll_grad(W, A, Xs, ys)
+    assert np.allclose(gW, -2 * c2 * W, atol=1e-6) and np.allclose(gA, -2 * c2 * A, atol=1e-6)
+    assert np.isclose(m.objective_, nll + c2 * (np.sum(W**2) + np.sum(A**2)))

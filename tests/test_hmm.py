@@ -177,3 +177,20 @@ def test_batched_chain_and_mixed_lengths():
     m3 = CategoricalHMM(3, n_iter=1, random_state=0, params="")
     m3.fit(X, [7, 3, 7, 1])
     assert np.isclose(m2.monitor_.history[0], m3.score(X, [7, 3, 7, 1]))
+
+
+def test_zero_probabilities_give_exact_results_without_warnings():
+    """Forbidden transitions and impossible emissions (log 0 = -inf) pass through the log-space recursions:
+    results still equal enumeration, and no RuntimeWarning is raised."""
+    import warnings
+
+    m = random_hmm(K=3, F=4, seed=6)
+    m.transmat_ = np.array([[0.5, 0.0, 0.5], [0.3, 0.7, 0.0], [0.0, 0.4, 0.6]])
+    m.emissionprob_[0] = [0.0, 0.5, 0.5, 0.0]
+    X, _ = m.sample(6, random_state=3)
+    px, post, _, pbest = brute_force(m, X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isclose(m.score(X), np.log(px), atol=1e-12)
+        assert np.allclose(m.predict_proba(X), post, atol=1e-12)
+        assert np.isclose(m.decode(X)[0], np.log(pbest), atol=1e-12)

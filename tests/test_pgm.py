@@ -50,8 +50,7 @@ def test_variable_elimination_equals_enumeration():
     ref = P[0, :, :, :, :, 1].sum(axis=(0, 1, 3))
     assert np.allclose(q, ref / ref.sum(), atol=1e-12)
     q2 = pgm.variable_elimination(pgm.bn_factors(parents, cpts), (1, 4), {3: 1}, order=[5, 2, 0])
-    ref2 = P[:, :, :, 1].sum(axis=(0, 2, 4)).T  # axes (x1, x4)
-    ref2 = P[:, :, :, 1, :, :].sum(axis=(0, 2, 4))
+    ref2 = P[:, :, :, 1, :, :].sum(axis=(0, 2, 4))  # remaining axes (x1, x4)
     assert np.allclose(q2, ref2 / ref2.sum(), atol=1e-12)
 
 
@@ -219,3 +218,56 @@ def test_more_bad_input():
         pgm.pairwise_joint([np.ones(2), np.ones(3)], [(0, 1)], [np.ones((2, 2))])
     with pytest.raises(ValueError, match="damping"):
         pgm.belief_propagation([np.ones(2), np.ones(2)], [(0, 1)], [np.ones((2, 2))], damping=1.0)
+
+
+def test_boltzmann_shape_and_flag_checks():
+    W, b = np.zeros((3, 3)), np.zeros(3)
+    with pytest.raises(ValueError, match="x0 must have shape"):
+        gibbs_boltzmann(W, b, 2, x0=np.zeros(2))
+    with pytest.raises(ValueError, match="x0 must have shape"):
+        gibbs_boltzmann(W, b, 2, x0=np.zeros((2, 3)), n_chains=3)
+    with pytest.raises(TypeError, match="spins"):
+        gibbs_boltzmann(W, b, 2, spins="yes")
+    with pytest.raises(TypeError, match="spins"):
+        pgm.boltzmann_enumerate(W, b, spins=1)
+    with pytest.raises(ValueError, match="b0 must have shape"):
+        pgm.fit_boltzmann(np.zeros((4, 3)), b0=np.zeros(2))
+    with pytest.raises(TypeError, match="periodic"):
+        pgm.ising_chain_log_partition(1.0, 0.0, 4, periodic="no")
+    # one starting state per chain is accepted and used as given
+    x0 = np.array([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
+    out = gibbs_boltzmann(np.zeros((3, 3)), np.full(3, 50.0), 1, x0=x0, n_chains=2, rng=0)
+    assert out.shape == (1, 2, 3) and np.all(out == 1.0)  # a huge field turns every unit on
+
+
+def test_conditional_mutual_information_equals_entropy_identity():
+    """I(A;B|C) = H(A,C) + H(B,C) - H(A,B,C) - H(C), with the entropies from scipy; I(A;B) = sklearn's MI."""
+    from scipy.stats import entropy
+    from sklearn.metrics import mutual_info_score
+
+    P = np.random.default_rng(3).dirichlet(np.ones(2 * 3 * 2 * 2)).reshape(2, 3, 2, 2)
+
+    def H(keep):
+        return entropy(P.sum(axis=tuple(k for k in range(4) if k not in keep)).ravel())
+
+    ref = H({0, 2, 3}) + H({1, 2, 3}) - H({0, 1, 2, 3}) - H({2, 3})
+    assert np.isclose(pgm.conditional_mutual_information(P, 0, 1, given=[2, 3]), ref, atol=1e-12)
+    counts = np.round(P.sum(axis=(2, 3)) * 1e9).astype(np.int64)
+    assert np.isclose(pgm.conditional_mutual_information(P, 0, 1), mutual_info_score(None, None, contingency=counts))
+    # a product table has zero (conditional) mutual information
+    Q = np.einsum("a,b,c->abc", [0.3, 0.7], [0.2, 0.5, 0.3], [0.6, 0.4])
+    assert pgm.conditional_mutual_information(Q, 0, 1) < 1e-15
+    assert pgm.conditional_mutual_information(Q, 0, 1, given=[2]) < 1e-15
+
+
+def test_boltzmann_energy_equals_pairwise_sum():
+    rng = np.random.default_rng(4)
+    W = np.triu(rng.normal(size=(5, 5)), 1)
+    W = W + W.T
+    b = rng.normal(size=5)
+    X = rng.integers(0, 2, size=(7, 5)).astype(float)
+    ref = [-sum(W[i, j] * x[i] * x[j] for i in range(5) for j in range(i + 1, 5)) - b @ x for x in X]
+    assert np.allclose(pgm.boltzmann_energy(X, W, b), ref, atol=1e-12)
+    states, p, logZ = pgm.boltzmann_enumerate(W, b, temperature=2.0)
+    assert np.isclose(logZ, np.log(np.exp(-pgm.boltzmann_energy(states, W, b) / 2.0).sum()))
+    assert np.isclose(p.sum(), 1.0)
