@@ -1,4 +1,5 @@
-"""Benchmark of lib.conv (section 15.5): direct, im2col and FFT convolution against torch.nn.functional.conv2d.
+"""Benchmark of lib.conv (section “三种实现：直接、im2col 与 FFT” of the CNN chapter): direct, im2col and FFT
+convolution against torch.nn.functional.conv2d.
 
     python benchmarks/conv.py                       # CUDA if available (full sizes), else CPU (small sizes)
     python benchmarks/conv.py --device cpu --size small
@@ -19,7 +20,7 @@ Every measurement starts with one warm-up call; calls slower than --slow seconds
 minutes (direct: the Python loop over output positions) or where its workspace exceeds the memory budget
 (im2col: the column matrix).
 The results and the environment (lib.utils.environment_info) go to lib/results/conv-{cpu,cuda}.json,
-which section 15.5 reads.
+which the section “三种实现：直接、im2col 与 FFT” reads.
 """
 
 from __future__ import annotations

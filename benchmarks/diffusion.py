@@ -1,4 +1,5 @@
-"""Benchmark of lib.diffusion (section 28.6): training throughput, and sampling time against sample quality.
+"""Benchmark of lib.diffusion (section “更快的采样：DDIM” of the diffusion chapter):
+ training throughput, and sampling time against sample quality.
 
     python benchmarks/diffusion.py                    # CPU, small: writes lib/results/diffusion-cpu.json
     python benchmarks/diffusion.py --device cuda      # GPU, full sizes: writes lib/results/diffusion-cuda.json
@@ -9,7 +10,8 @@ and DDIM over 100/50/20/10 steps -- it draws as many digits as the test split ha
 lib.utils.benchmark, and scores the samples with the Frechet digits distance (FDD) and the per-class coverage of
 lib.diffusion.quality against the 449 test images. The real-vs-real and noise-vs-real rows put the FDD on a scale.
 Training throughput is the median time of one Algorithm-1 step (forward, backward, Adam) at a few batch sizes,
-with mixed precision on CUDA as well. Section 28.6 reads the JSON file and shows it as a table.
+with mixed precision on CUDA as well. The sections “训练与采样：算法 1 与算法 2” and “更快的采样：DDIM” read
+the JSON file and show it as tables.
 
 The same script runs the full sizes on CUDA (more batch sizes, both sigma^2 choices of DDPM, repeated timings);
 on CPU it keeps to what a shared 2-core machine finishes in about a quarter of an hour.

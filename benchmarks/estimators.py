@@ -4,8 +4,9 @@ This script measures; it is not a timed test (the agreement itself is asserted, 
 
   python benchmarks/estimators.py            # prints a Markdown table, writes lib/results/estimators-<device>.json
 
-For every estimator of chapters 4-10 that has a scikit-learn counterpart, both are fitted with the same
-hyper-parameters on one bundled dataset (scikit-learn's diabetes, breast-cancer or digits; no downloads) and
+For every estimator of the chapters from linear regression (线性回归) to clustering and dimensionality reduction
+(聚类与降维) that has a scikit-learn counterpart, both are fitted with the same hyper-parameters on one bundled
+dataset (scikit-learn's diabetes, breast-cancer or digits; no downloads) and
 compared on what the two should agree on: the objective value or the coefficients for convex problems, held-out
 accuracy for the randomised or greedy learners (trees, forests, boosting), inertia for K-means, explained
 variance for PCA. Fit time is the fastest of `--repeat` fits (time.perf_counter, one thread).

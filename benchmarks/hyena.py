@@ -1,4 +1,5 @@
-"""Hyena vs attention: measure, and record the results as JSON (section 18.6 of the book reads them).
+"""Hyena vs attention: measure, and record the results as JSON (the section “Hyena 与注意力：复杂度与联想回忆”
+of the book reads them).
 
 This script measures; it is not a timed test. Two experiments:
 

@@ -1,4 +1,5 @@
-r"""一个小小的反向模式自动微分（第 12.3 节）：NumPy 数组上的 ``Tensor``，从上到下读完就懂 PyTorch 的 autograd 在做什么。
+r"""一个小小的反向模式自动微分（“动手实现自动微分”一节）：NumPy 数组上的 ``Tensor``，
+从上到下读完就懂 PyTorch 的 autograd 在做什么。
 
 思路只有三步：
 

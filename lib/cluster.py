@@ -1,4 +1,4 @@
-r"""第 10.1 节 聚类：K-means（Lloyd 算法）、三种初始化（含 k-means++）与软 K-means。
+r"""聚类（“K-means”一节）：K-means（Lloyd 算法）、三种初始化（含 k-means++）与软 K-means。
 
 K-means 最小化每个点到其所属中心的距离平方和
 
@@ -13,7 +13,7 @@ K-means 最小化每个点到其所属中心的距离平方和
           \ln\sum_{k=1}^K e^{-\beta\lVert\mathbf x_n-\boldsymbol\mu_k\rVert^2},
 
 即方差为 :math:`1/(2\beta)`、权重相等的各向同性高斯混合的负对数似然（差一个常数、乘以 :math:`1/\beta`）；
-:math:`\beta\to\infty` 时 :math:`F_\beta\to J`（10.1 节）。
+:math:`\beta\to\infty` 时 :math:`F_\beta\to J`。
 
 =========================  ===============================================================
 ``squared_distances``       :math:`D_{nk}=\lVert\mathbf x_n-\boldsymbol\mu_k\rVert^2`

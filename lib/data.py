@@ -90,7 +90,7 @@ def house_prices() -> Dataset:
     4             852          2       1       36           178
     ============  ===========  ======  ======  ===========  =============
 
-    只有 4 行却有 5 个参数（含截距），所以正规方程的 :math:`X^\\top X` 是奇异的——见第 4.2 节。
+    只有 4 行却有 5 个参数（含截距），所以正规方程的 :math:`X^\\top X` 是奇异的——见“多特征与正规方程”一节。
     """
     X = np.array(
         [[2104, 5, 1, 45], [1416, 3, 2, 40], [1534, 3, 2, 30], [852, 2, 1, 36]],
@@ -163,7 +163,7 @@ def train_test_split(dataset: Dataset, test_fraction: float = 0.25, rng=None) ->
 
 
 # ---------------------------------------------------------------------------------------------
-# 二维玩具分布（第 28 章扩散模型等生成模型的演示用）：几何形状一眼可辨，训练快，生成的好坏看得见
+# 二维玩具分布（扩散模型一章等生成模型的演示用）：几何形状一眼可辨，训练快，生成的好坏看得见
 # ---------------------------------------------------------------------------------------------
 def _toy(X: np.ndarray, y: np.ndarray, name: str, description: str) -> Dataset:
     return Dataset(X, y.astype(np.int64), ("x1", "x2"), name, description=description)
@@ -221,7 +221,7 @@ def eight_gaussians(n: int = 1000, std: float = 0.1, radius: float = 2.0, rng=No
 
 
 # ---------------------------------------------------------------------------------------------
-# 第 9–10 章：讲义 L8–L11 的小表格（类别取值保留讲义原文的英文写法）
+# 决策树与集成学习、聚类与降维两章：讲义 L8–L11 的小表格（类别取值保留讲义原文的英文写法）
 # ---------------------------------------------------------------------------------------------
 def _categorical(rows, feature_names, target_name, description) -> Dataset:
     table = np.array(rows, dtype=str)  # a string array (not object): lib.utils.check_array accepts it
@@ -229,7 +229,8 @@ def _categorical(rows, feature_names, target_name, description) -> Dataset:
 
 
 def movies() -> Dataset:
-    """讲义 L8 的电影表（9 部电影，4 个类别属性 → 是否喜欢），第 9.1–9.2 节用它手算熵与信息增益。
+    """讲义 L8 的电影表（9 部电影，4 个类别属性 → 是否喜欢），“熵与信息增益”“决策树的学习与剪枝”两节
+    用它手算熵与信息增益。
 
     ==  ========  ======  ========  =============  ======
     #   Type      Length  Director  Famous actors  Liked?
@@ -293,7 +294,7 @@ def play_tennis() -> Dataset:
 def contact_lenses() -> Dataset:
     """隐形眼镜表（Cendrowska 1987；UCI “lenses”）：年龄、处方、是否散光、泪液分泌 → 配哪种镜片（24 行，全因子设计）。
 
-    讲义 L8 的剪枝例子用的就是这张表上的树，但只留下了图（已丢失）；第 9.2 节用它重建这个例子。
+    讲义 L8 的剪枝例子用的就是这张表上的树，但只留下了图（已丢失）；“决策树的学习与剪枝”一节用它重建这个例子。
     """
     ages = ("young", "pre-presbyopic", "presbyopic")
     labels = (  # the class of each row, in the order of the loops below
@@ -329,7 +330,7 @@ def entropy_yz_table() -> Dataset:
 
 
 def svd_example_matrix() -> np.ndarray:
-    """讲义 L11 奇异值分解例子中的 7×5 矩阵（秩 3；奇异值 12.481、9.509、1.346，见第 10.2 节）。"""
+    """讲义 L11 奇异值分解例子中的 7×5 矩阵（秩 3；奇异值 12.481、9.509、1.346，见“主成分分析的三种视角”一节）。"""
     return np.array(
         [
             [1, 1, 1, 0, 0],
@@ -347,7 +348,8 @@ def svd_example_matrix() -> np.ndarray:
 def associative_recall(
     n_samples: int, seq_len: int, *, n_keys: int = 8, n_values: int = 8, rng=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """合成的联想回忆任务（第 18.6 节）：``k1 v1 k2 v2 … kp vp q``，要求在最后一个位置说出查询键 ``q`` 对应的值。
+    """合成的联想回忆任务（“Hyena 与注意力：复杂度与联想回忆”一节）：``k1 v1 k2 v2 … kp vp q``，
+    要求在最后一个位置说出查询键 ``q`` 对应的值。
 
     每条序列先随机给每个键指定一个值（一本“字典”），再随机抽 ``p = (seq_len - 1) // 2`` 个键（可重复）写成键值对，
     最后的查询键取自出现过的键。记号：键是 ``0 … n_keys-1``，值是 ``n_keys … n_keys+n_values-1``，词表大小
@@ -385,7 +387,7 @@ def associative_recall(
 
 
 # ---------------------------------------------------------------------------------------------
-# 分类数据（第 5、6 章）：scikit-learn 自带，离线可用
+# 分类数据（线性分类、概率视角两章）：scikit-learn 自带，离线可用
 # ---------------------------------------------------------------------------------------------
 def iris(features: tuple[int, ...] | None = None) -> Dataset:
     """scikit-learn 自带的鸢尾花数据（Fisher, 1936）：150 朵花，3 个品种各 50 朵。
@@ -434,7 +436,7 @@ def breast_cancer(standardize: bool = False) -> Dataset:
 
 
 def adaboost_toy() -> Dataset:
-    """第 9.4 节的 10 点二维玩具数据（标签 ±1），为重现讲义 AdaBoost 例子的错误率而构造。
+    """“AdaBoost”一节的 10 点二维玩具数据（标签 ±1），为重现讲义 AdaBoost 例子的错误率而构造。
 
     讲义的点只在图里（已丢失）。这份数据上，以单层决策桩为弱分类器的 AdaBoost 前三轮的加权错误率恰为
     :math:`3/10, 3/14, 3/22`（讲义印作 0.3、0.21、0.14），三轮后训练集全部分对。
@@ -445,7 +447,8 @@ def adaboost_toy() -> Dataset:
 
 
 def sine_function(x) -> np.ndarray:
-    r"""第 7 章合成数据的真实回归函数 :math:`f(x)=\sin(2\pi x)`；``x`` 可以是一维数组或 ``(n, 1)`` 的特征矩阵。"""
+    r"""非线性化、过拟合与模型选择一章合成数据的真实回归函数 :math:`f(x)=\sin(2\pi x)`；
+    ``x`` 可以是一维数组或 ``(n, 1)`` 的特征矩阵。"""
     x = check_array(x, "x", ndim=(1, 2))
     if x.ndim == 2:
         if x.shape[1] != 1:
@@ -455,7 +458,7 @@ def sine_function(x) -> np.ndarray:
 
 
 def noisy_sine(n_samples: int = 10, noise_std: float = 0.3, rng=None) -> Dataset:
-    r"""第 7 章的合成回归数据：:math:`x\sim U(0,1)`，:math:`y=\sin(2\pi x)+\varepsilon`，
+    r"""非线性化、过拟合与模型选择一章的合成回归数据：:math:`x\sim U(0,1)`，:math:`y=\sin(2\pi x)+\varepsilon`，
     :math:`\varepsilon\sim\mathcal N(0,\sigma^2)`，:math:`\sigma` 为 ``noise_std``（Bishop 2006 第 1 章的经典例子）。
 
     真实函数已知（:func:`sine_function`），所以可以精确地计算测试误差、偏差与方差。``X`` 的形状是 ``(n_samples, 1)``。

@@ -1,4 +1,5 @@
-r"""第 10.2–10.3 节 主成分分析（PCA）：特征分解与奇异值分解两种算法，以及图像分块。
+r"""主成分分析（PCA）：特征分解与奇异值分解两种算法，以及图像分块
+（“主成分分析的三种视角”“PCA 的应用：压缩与去噪”两节）。
 
 样本 :math:`\mathbf x_n\in\mathbb R^D` 按 *行* 排成 :math:`X`（:math:`N\times D`），中心化后记为 :math:`\tilde X`。
 主方向是协方差矩阵 :math:`S=\tilde X^\top\tilde X/N` 最大的 :math:`M` 个特征值对应的特征向量
@@ -19,9 +20,11 @@ r"""第 10.2–10.3 节 主成分分析（PCA）：特征分解与奇异值分�
                           接口同 ``sklearn.decomposition.PCA``：``fit``/``transform``/``inverse_transform``
 ``svd_flip``              固定奇异向量的符号（与 ``sklearn.utils.extmath.svd_flip(u_based_decision=False)`` 相同）
 ``reconstruction_error``  每个样本的平均重构误差 :math:`\frac1N\sum_n\lVert\mathbf x_n-\hat{\mathbf x}_n\rVert^2`
-``image_to_patches``      把灰度图切成不重叠的 :math:`s\times s` 小块，每块展平成一行（10.3）
-``patches_to_image``      上面的逆操作（10.3）
+``image_to_patches``      把灰度图切成不重叠的 :math:`s\times s` 小块，每块展平成一行
+``patches_to_image``      上面的逆操作
 =======================  ===============================================================
+
+最后两个函数用在“PCA 的应用：压缩与去噪”一节。
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-r"""第 9.3–9.4 节 集成学习：Bagging、随机森林与 AdaBoost。
+r"""集成学习：Bagging、随机森林与 AdaBoost（“Bagging 与随机森林”“AdaBoost”两节）。
 
 **Bagging**（bootstrap aggregating）从 :math:`N` 个训练样本中有放回地抽 :math:`N` 个，重复 :math:`K` 次，
 在每份自助样本上训练一个基分类器，预测时多数投票。一个样本不出现在某份自助样本中的概率是
@@ -12,21 +12,23 @@ r"""第 9.3–9.4 节 集成学习：Bagging、随机森林与 AdaBoost。
           w_n\leftarrow \frac{w_n\,e^{-\alpha_k y_n h_k(\mathbf x_n)}}{Z_k},
 
 最终分类器是 :math:`H(\mathbf x)=\operatorname{sign}\sum_k\alpha_kh_k(\mathbf x)`。它等价于对指数损失
-:math:`\frac1N\sum_n e^{-y_nF(\mathbf x_n)}` 做前向分步的贪心最小化（9.4 节）。多类时用 SAMME 推广
+:math:`\frac1N\sum_n e^{-y_nF(\mathbf x_n)}` 做前向分步的贪心最小化（“AdaBoost”一节）。多类时用 SAMME 推广
 :math:`\alpha_k=\tfrac12[\ln\frac{1-\epsilon_k}{\epsilon_k}+\ln(K-1)]`，两类时就是上式。
 
 ============================  ==================================================================
-``bootstrap_indices``          一份自助样本的下标（9.3）
-``bootstrap_exclusion_probability``  :math:`(1-1/N)^N`：某个样本不在一份自助样本中的概率（9.3）
-``majority_vote``              按列多数投票（9.3）
-``majority_vote_accuracy``     :math:`K` 个独立、正确率为 :math:`p` 的投票者，多数票正确的概率（9.3）
-``BaggingClassifier``          Bagging，接口同 ``sklearn.ensemble.BaggingClassifier``，含袋外估计（9.3）
-``RandomForestClassifier``     随机森林，接口同 ``sklearn.ensemble.RandomForestClassifier``（9.3）
-``DecisionStump``              按加权错误率选出的单层决策树 :math:`\operatorname{sign}(\pm(x_j-b))`（9.4）
-``adaboost_alpha``             分类器权重 :math:`\alpha(\epsilon)`（9.4）
-``exponential_loss``           :math:`\frac1N\sum_n e^{-y_nF(\mathbf x_n)}`（9.4）
-``AdaBoostClassifier``         AdaBoost（SAMME），接口同 ``sklearn.ensemble.AdaBoostClassifier``（9.4）
+``bootstrap_indices``          一份自助样本的下标
+``bootstrap_exclusion_probability``  :math:`(1-1/N)^N`：某个样本不在一份自助样本中的概率
+``majority_vote``              按列多数投票
+``majority_vote_accuracy``     :math:`K` 个独立、正确率为 :math:`p` 的投票者，多数票正确的概率
+``BaggingClassifier``          Bagging，接口同 ``sklearn.ensemble.BaggingClassifier``，含袋外估计
+``RandomForestClassifier``     随机森林，接口同 ``sklearn.ensemble.RandomForestClassifier``
+``DecisionStump``              按加权错误率选出的单层决策树 :math:`\operatorname{sign}(\pm(x_j-b))`
+``adaboost_alpha``             分类器权重 :math:`\alpha(\epsilon)`
+``exponential_loss``           :math:`\frac1N\sum_n e^{-y_nF(\mathbf x_n)}`
+``AdaBoostClassifier``         AdaBoost（SAMME），接口同 ``sklearn.ensemble.AdaBoostClassifier``
 ============================  ==================================================================
+
+前六个属于“Bagging 与随机森林”一节，后四个属于“AdaBoost”一节。
 """
 
 from __future__ import annotations

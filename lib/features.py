@@ -1,8 +1,8 @@
-r"""基函数与非线性化（第 7.1 节）：把线性模型 :math:`f(\mathbf x)=\mathbf x\mathbf w` 变成
+r"""基函数与非线性化（“基函数与非线性化”一节）：把线性模型 :math:`f(\mathbf x)=\mathbf x\mathbf w` 变成
 
 .. math:: f(\mathbf x) = \boldsymbol\phi(\mathbf x)\,\mathbf w = \sum_k w_k\,\phi_k(\mathbf x),
 
-它对输入 :math:`\mathbf x` 是非线性的，对参数 :math:`\mathbf w` 仍是线性的，所以第 4 章的一切（正规方程、
+它对输入 :math:`\mathbf x` 是非线性的，对参数 :math:`\mathbf w` 仍是线性的，所以线性回归一章的一切（正规方程、
 岭回归、梯度下降）只需把设计矩阵 :math:`X` 换成 :math:`\Phi=\boldsymbol\phi(X)` 就能照搬。
 
 =========================  ============================================================================
@@ -11,7 +11,7 @@ r"""基函数与非线性化（第 7.1 节）：把线性模型 :math:`f(\mathbf
 ``SigmoidFeatures``         每个特征上一组 S 形台阶 :math:`\sigma((x_j-\mu_k)/s)`
 ``hard_sigmoid``            斜坡 :math:`\mathrm{clip}((x-a)/(b-a),0,1)`：分段线性函数的积木
 ``piecewise_linear_basis``  以节点 :math:`t_0<\dots<t_K` 的 :math:`K` 个斜坡为列的设计矩阵
-``PolynomialRegression``    多项式特征 + 线性回归（``alpha > 0`` 时是岭回归），第 7.2–7.4 节的模型
+``PolynomialRegression``    多项式特征 + 线性回归（``alpha > 0`` 时是岭回归），过拟合、模型选择与正则化三节的模型
 =========================  ============================================================================
 
 变换器的接口同 scikit-learn：``fit(X)`` 只记下需要的量（输入维数、中心点），``transform(X)`` 给出 :math:`\Phi`，
@@ -173,7 +173,8 @@ class _LocalBasis(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
 
 class GaussianFeatures(_LocalBasis):
-    r"""高斯基函数 :math:`\phi_{jk}(\mathbf x)=\exp\bigl(-\tfrac{(x_j-\mu_{jk})^2}{2s_j^2}\bigr)`（第 7.1 节）。
+    r"""高斯基函数 :math:`\phi_{jk}(\mathbf x)=\exp\bigl(-\tfrac{(x_j-\mu_{jk})^2}{2s_j^2}\bigr)`
+    （“基函数与非线性化”一节）。
 
     每个基函数只在中心附近 :math:`\pm 2s` 的范围内明显不为零，所以系数 :math:`w_k` 只影响局部的拟合。
     """
@@ -220,7 +221,7 @@ def piecewise_linear_basis(x, knots) -> np.ndarray:
     .. math:: f(x) = v_0 + \sum_{k=1}^K (v_k - v_{k-1})\, h_{t_{k-1},t_k}(x),
 
     因为在第 :math:`k` 段上，前 :math:`k-1` 个斜坡都已升满、后面的还没开始，只有第 :math:`k` 个在线性变化。
-    这就是第 7.1 节“任何分段线性曲线 = 常数 + 一组 hard sigmoid 之和”的构造。
+    这就是“基函数与非线性化”一节“任何分段线性曲线 = 常数 + 一组 hard sigmoid 之和”的构造。
     """
     x = check_array(x, "x", ndim=1)
     knots = check_array(knots, "knots", ndim=1)
@@ -230,7 +231,7 @@ def piecewise_linear_basis(x, knots) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# 多项式回归：第 7.2–7.4 节反复拟合的模型
+# 多项式回归：过拟合、模型选择与正则化三节反复拟合的模型
 # ---------------------------------------------------------------------------------------------
 class PolynomialRegression(RegressorMixin, BaseEstimator):
     r"""一元或多元多项式回归：先 :class:`PolynomialFeatures`（不含常数列），再拟合带截距的线性模型。

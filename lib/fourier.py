@@ -1,15 +1,16 @@
-r"""傅里叶变换与卷积定理（第 3 章），以及全书唯一的一份 FFT 卷积（第 15、18 章复用）。
+r"""傅里叶变换与卷积定理（傅里叶变换与卷积定理一章），以及全书唯一的一份 FFT 卷积
+（卷积神经网络、长序列建模两章复用）。
 
-第 3 章的三节按这个文件从上到下的顺序展开：
+这一章的三节按这个文件从上到下的顺序展开：
 
-* **3.1 傅里叶级数与傅里叶变换**。周期为 :math:`T` 的函数（频率 :math:`f_0=1/T`，角频率 :math:`\omega_0=2\pi/T`）
+* **傅里叶级数与傅里叶变换**。周期为 :math:`T` 的函数（频率 :math:`f_0=1/T`，角频率 :math:`\omega_0=2\pi/T`）
   展开成 :math:`f(t)=\sum_n c_n e^{in\omega_0 t}`，系数 :math:`c_n=\frac1T\int_0^T f(t)e^{-in\omega_0 t}\,dt`；
   非周期函数用傅里叶变换 :math:`F(\xi)=\int f(t)e^{-2\pi i\xi t}\,dt`（:math:`\xi` 是以 Hz 计的普通频率）。
-* **3.2 DFT 与 FFT**。:math:`X[k]=\sum_{n=0}^{N-1}x[n]\,e^{-2\pi ikn/N}`，写成矩阵就是 :math:`X=F\mathbf x`；
+* **DFT 与 FFT**。:math:`X[k]=\sum_{n=0}^{N-1}x[n]\,e^{-2\pi ikn/N}`，写成矩阵就是 :math:`X=F\mathbf x`；
   基-2 Cooley–Tukey 算法把它从 :math:`O(N^2)` 降到 :math:`O(N\log N)`。
-* **3.3 卷积定理、循环卷积与补零**。DFT 把 *循环* 卷积变成逐点乘积；循环卷积等于线性卷积按周期 :math:`n`
+* **卷积定理、循环卷积与补零**。DFT 把 *循环* 卷积变成逐点乘积；循环卷积等于线性卷积按周期 :math:`n`
   折叠求和，所以把两个序列都补零到至少 :math:`L_x+L_k-1` 点，循环卷积就不会“绕回来”，与线性卷积相同。
-  第 15 章的 FFT 卷积层和第 18 章 Hyena 的长卷积都调用这里的 ``fft_conv``/``fft_conv2d``，而不是各写一份。
+  卷积神经网络一章的 FFT 卷积层和长序列建模一章 Hyena 的长卷积都调用这里的 ``fft_conv``/``fft_conv2d``，而不是各写一份。
 
 =======================  ===============================================================
 ``series_coeffs``        傅里叶级数系数 :math:`c_{-N},\dots,c_N` 的数值积分（一个周期上的中点公式）
@@ -31,11 +32,12 @@ r"""傅里叶变换与卷积定理（第 3 章），以及全书唯一的一份 
 ``causal_fft_conv``      因果卷积 + 跳连 :math:`y=k*u+D\odot u`（Hyena 的长卷积）：手写的反向传播、可复用的核频谱、
                          可选的半精度 FFT；GPU 上前后的逐点运算由 ``lib.triton_kernels`` 融合
 ``kernel_spectrum``      卷积核补零后的频谱（:class:`KernelSpectrum`），推理时算一次、反复使用
-``fft_conv2d_multichannel``  多通道二维卷积：在频域里对输入通道求和（每个频率一次复矩阵乘法，第 15.5 节）
+``fft_conv2d_multichannel``  多通道二维卷积：在频域里对输入通道求和（每个频率一次复矩阵乘法；
+                         “三种实现：直接、im2col 与 FFT”一节）
 =======================  ===============================================================
 
 ``fft_conv``/``fft_conv2d`` 接受 PyTorch 张量（任意设备，可求导）或 NumPy 数组（返回 NumPy 数组）。半精度输入在
-float32 中做 FFT 再转回原类型（cuFFT 的半精度只支持 2 的幂长度，精度也不够）。第 3 章的其余函数是 NumPy 的
+float32 中做 FFT 再转回原类型（cuFFT 的半精度只支持 2 的幂长度，精度也不够）。这一章的其余函数是 NumPy 的
 参照实现：按定义写成，读起来与书中的公式一一对应，用来核对 ``numpy.fft``、``scipy.signal`` 与 ``fft_conv``。
 """
 
@@ -222,7 +224,7 @@ def dft_matrix(n: int, *, unitary: bool = True) -> np.ndarray:
 
 
 def dft(x) -> np.ndarray:
-    r"""按定义计算的 DFT :math:`X[k]=\sum_{n=0}^{N-1}x[n]\,e^{-2\pi ikn/N}`，沿最后一维（3.2 节）。
+    r"""按定义计算的 DFT :math:`X[k]=\sum_{n=0}^{N-1}x[n]\,e^{-2\pi ikn/N}`，沿最后一维（“DFT 与 FFT”一节）。
 
     就是乘以（未归一化的）DFT 矩阵：:math:`O(N^2)` 次乘法，只作参照。结果与 ``numpy.fft.fft`` 相同。
     """
@@ -231,7 +233,7 @@ def dft(x) -> np.ndarray:
 
 
 def idft(X) -> np.ndarray:
-    r"""按定义计算的逆 DFT :math:`x[n]=\frac1N\sum_{k=0}^{N-1}X[k]\,e^{2\pi ikn/N}`，沿最后一维（3.2 节）。
+    r"""按定义计算的逆 DFT :math:`x[n]=\frac1N\sum_{k=0}^{N-1}X[k]\,e^{2\pi ikn/N}`，沿最后一维（“DFT 与 FFT”一节）。
 
     :math:`F^{-1}=\frac1N F^H`（DFT 矩阵的列两两正交）。结果与 ``numpy.fft.ifft`` 相同。
     """
@@ -249,7 +251,7 @@ def _check_power_of_two(n: int, name: str) -> None:
 
 
 def fft_radix2(x) -> np.ndarray:
-    r"""递归的基-2 Cooley–Tukey FFT，沿最后一维，长度须是 2 的幂（3.2 节）。
+    r"""递归的基-2 Cooley–Tukey FFT，沿最后一维，长度须是 2 的幂（“DFT 与 FFT”一节）。
 
     把下标分成偶数与奇数两半，:math:`E,O` 是它们的 :math:`N/2` 点 DFT，:math:`\omega_N=e^{-2\pi i/N}`：
 
@@ -295,7 +297,8 @@ def _slice_mode(y: np.ndarray, lx: int, lk: int, mode: str) -> np.ndarray:
 
 
 def linear_conv(x, k, *, mode: str = "full") -> np.ndarray:
-    r"""按定义计算的一维线性卷积 :math:`y[t]=\sum_s k[s]\,x[t-s]`（3.3 节），:math:`O(L_xL_k)` 的参照实现。
+    r"""按定义计算的一维线性卷积 :math:`y[t]=\sum_s k[s]\,x[t-s]`（“卷积定理、循环卷积与补零”一节），
+    :math:`O(L_xL_k)` 的参照实现。
 
     完整结果长 :math:`L_x+L_k-1`；``mode`` 的截取规则与 :func:`fft_conv` 完全相同（``"same"``、``"valid"`` 与
     ``scipy.signal.convolve`` 相同，``"causal"`` 取前 :math:`L_x` 个）。``x``、``k`` 是一维实数或复数数组。
@@ -312,7 +315,7 @@ def linear_conv(x, k, *, mode: str = "full") -> np.ndarray:
 
 
 def circular_conv(x, k, n: int | None = None) -> np.ndarray:
-    r"""按定义计算的长度为 :math:`n` 的循环卷积（3.3 节）：
+    r"""按定义计算的长度为 :math:`n` 的循环卷积（“卷积定理、循环卷积与补零”一节）：
 
     .. math:: (x\circledast_n k)[t]=\sum_{s=0}^{n-1}k[s]\,x[(t-s)\bmod n],\qquad 0\le t<n .
 
@@ -335,7 +338,8 @@ def circular_conv(x, k, n: int | None = None) -> np.ndarray:
 
 
 def circular_conv2d(x, k, shape: tuple[int, int] | None = None) -> np.ndarray:
-    r"""按定义计算的二维循环卷积 :math:`y[i,j]=\sum_{p,q}k[p,q]\,x[(i-p)\bmod H,(j-q)\bmod W]`（3.3 节）。
+    r"""按定义计算的二维循环卷积 :math:`y[i,j]=\sum_{p,q}k[p,q]\,x[(i-p)\bmod H,(j-q)\bmod W]`
+    （“卷积定理、循环卷积与补零”一节）。
 
     ``x``、``k`` 是二维数组，先补零到 ``shape``（默认逐维取两者的较大者）。等于
     ``ifft2(fft2(x, shape) * fft2(k, shape))``：不补零的 FFT 图像滤波在边界上“绕回”到对边，就是这个运算。
@@ -359,7 +363,8 @@ def circular_conv2d(x, k, shape: tuple[int, int] | None = None) -> np.ndarray:
 
 
 def periodic_sum(y, n: int) -> np.ndarray:
-    r"""把序列按周期 :math:`n` 折叠求和（沿最后一维，3.3 节）：:math:`\tilde y[t]=\sum_{m\ge0}y[t+mn]`，:math:`t<n`。
+    r"""把序列按周期 :math:`n` 折叠求和（沿最后一维，“卷积定理、循环卷积与补零”一节）：
+    :math:`\tilde y[t]=\sum_{m\ge0}y[t+mn]`，:math:`t<n`。
 
     关键的恒等式：长度为 :math:`n`（:math:`n\ge\max(L_x,L_k)`）的循环卷积等于完整线性卷积的 ``periodic_sum(·, n)``。
     线性卷积长 :math:`L_x+L_k-1`，所以 :math:`n\ge L_x+L_k-1` 时没有任何项被折叠回来，两者相同。
@@ -373,7 +378,8 @@ def periodic_sum(y, n: int) -> np.ndarray:
 
 
 def wraparound_error(x, k, n: int) -> np.ndarray:
-    r"""长度为 :math:`n` 的循环卷积与线性卷积（前 :math:`n` 个值）之差：“绕回来”的那部分（3.3 节）。
+    r"""长度为 :math:`n` 的循环卷积与线性卷积（前 :math:`n` 个值）之差：“绕回来”的那部分
+    （“卷积定理、循环卷积与补零”一节）。
 
     由 :func:`periodic_sum` 的恒等式，误差是 :math:`e[t]=\sum_{m\ge1}y[t+mn]`，即线性卷积超出 :math:`n` 的尾巴
     折回到开头。当且仅当 :math:`n\ge L_x+L_k-1` 时（对一般的输入）它为零。返回长度 ``n`` 的数组。
@@ -415,7 +421,7 @@ def toeplitz(c, r=None) -> np.ndarray:
 def causal_toeplitz(k, length: int | None = None) -> np.ndarray:
     r"""因果卷积的矩阵：:math:`T_{ij}=k[i-j]`（:math:`0\le i-j<L_k`），其余为 0，大小 :math:`L\times L`。
 
-    :math:`T\mathbf x` 等于 ``fft_conv(x, k, mode="causal")``；第 18 章用它把长卷积写成矩阵。
+    :math:`T\mathbf x` 等于 ``fft_conv(x, k, mode="causal")``；长序列建模一章用它把长卷积写成矩阵。
     """
     k = np.asarray(k)
     if k.ndim != 1 or k.size == 0:
@@ -428,7 +434,8 @@ def causal_toeplitz(k, length: int | None = None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# 全书唯一的 FFT 卷积（3.3 节推导；第 15 章的 FFT 卷积层、第 18 章 Hyena 的长卷积调用它）
+# 全书唯一的 FFT 卷积（“卷积定理、循环卷积与补零”一节推导；
+# 卷积神经网络一章的 FFT 卷积层、长序列建模一章 Hyena 的长卷积调用它）
 # ---------------------------------------------------------------------------------------------
 def fft_size(n: int) -> int:
     """不小于 ``n`` 的、只含质因子 2、3、5 的最小整数（这样的长度 FFT 最快）。"""
@@ -449,7 +456,7 @@ def fft_size(n: int) -> int:
 
 def _as_tensor(a, name: str):
     """Return (tensor, was_numpy). Real floating inputs only."""
-    import torch  # imported here, so that the NumPy-only functions of chapter 3 do not pay for importing torch
+    import torch  # imported here, so that the NumPy-only Fourier functions do not pay for importing torch
 
     was_numpy = not isinstance(a, torch.Tensor)
     if was_numpy:
@@ -555,7 +562,7 @@ def fft_conv2d(x, k, *, mode: str = "full"):
 
 
 # ---------------------------------------------------------------------------------------------
-# 因果 FFT 卷积的快速路径（第 18.3–18.6 节的 Hyena 长卷积；第 15.5 节的性能讨论）
+# 因果 FFT 卷积的快速路径（长序列建模一章的 Hyena 长卷积；“三种实现：直接、im2col 与 FFT”一节的性能讨论）
 # ---------------------------------------------------------------------------------------------
 class KernelSpectrum(NamedTuple):
     r"""卷积核 :math:`k`（长度 ``length``）补零到 ``n`` 点后的实数 FFT，乘了 ``scale``：
@@ -778,7 +785,7 @@ def causal_fft_conv(u, k=None, D=None, *, spectrum: KernelSpectrum | None = None
 
 
 # ---------------------------------------------------------------------------------------------
-# 多通道二维 FFT 卷积：在频域里对输入通道求和（第 15.5 节）
+# 多通道二维 FFT 卷积：在频域里对输入通道求和（“三种实现：直接、im2col 与 FFT”一节）
 # ---------------------------------------------------------------------------------------------
 class MultichannelSpectrum(NamedTuple):
     r"""多通道卷积核 ``(C_out, C_in/groups, k_h, k_w)`` 补零到 ``shape`` 后的二维实数 FFT，排成频域收缩所需的布局：

@@ -1,4 +1,6 @@
-r"""Hyena：用隐式参数化的长卷积和数据控制的门控代替注意力（第 18.3–18.6 节；Poli et al., ICML 2023）。
+r"""Hyena：用隐式参数化的长卷积和数据控制的门控代替注意力
+（长序列建模一章从“Toeplitz 矩阵、循环矩阵与 FFT 卷积”到“Hyena 与注意力：复杂度与联想回忆”四节；
+Poli et al., ICML 2023）。
 
 一个 :math:`N` 阶 Hyena 算子把输入 :math:`u\in\mathbb R^{L\times D}` 投影成 :math:`N+1` 路
 :math:`x^1,\dots,x^N,v`（每路 :math:`D` 个通道，各经一个长度 3 的因果深度卷积），再做 :math:`N` 步
@@ -89,7 +91,8 @@ def _check_int(value, name: str, min_val: int = 1, max_val: int = 2**24) -> int:
 # 长卷积：y = h * u + D u
 # ---------------------------------------------------------------------------------------------
 def fftconv(u: torch.Tensor, k: torch.Tensor, D: torch.Tensor | None = None) -> torch.Tensor:
-    r"""逐通道的因果长卷积加跳连：:math:`y_{c,t}=\sum_{s=0}^{t}k_{c,s}\,u_{c,t-s}+D_c\,u_{c,t}`（第 18.3、18.4 节）。
+    r"""逐通道的因果长卷积加跳连：:math:`y_{c,t}=\sum_{s=0}^{t}k_{c,s}\,u_{c,t-s}+D_c\,u_{c,t}`
+    （“Toeplitz 矩阵、循环矩阵与 FFT 卷积”“Hyena 算子”两节）。
 
     ``u`` 形状 ``(..., H, L)``（批量、通道、时间），``k`` 形状 ``(H, L_k)``（每通道一个核，前面的维度按广播对齐），
     ``D`` 形状 ``(H,)`` 或 ``None``。卷积由 ``lib.fourier.causal_fft_conv`` 完成：两者补零到不小于
@@ -259,7 +262,8 @@ class ExponentialModulation(nn.Module):
 
 
 class HyenaFilter(nn.Module):
-    r"""隐式长滤波器（第 18.5 节）：:math:`h=\operatorname{Window}\cdot\operatorname{FFN}(\operatorname{PE}(t))`。
+    r"""隐式长滤波器（“Hyena 滤波器”一节）：
+    :math:`h=\operatorname{Window}\cdot\operatorname{FFN}(\operatorname{PE}(t))`。
 
     一个 FFN 同时给出 ``n_filters`` 阶、每阶 ``d_model`` 个通道的滤波器：
 
@@ -331,7 +335,7 @@ class HyenaFilter(nn.Module):
 # Hyena 算子
 # ---------------------------------------------------------------------------------------------
 class HyenaOperator(nn.Module):
-    r"""``N`` 阶 Hyena 算子：``(B, L, d_model) -> (B, L, d_model)``，:math:`L\le` ``l_max``（第 18.4 节）。
+    r"""``N`` 阶 Hyena 算子：``(B, L, d_model) -> (B, L, d_model)``，:math:`L\le` ``l_max``（“Hyena 算子”一节）。
 
     1. 输入投影 ``in_proj``：:math:`\mathbb R^{D}\to\mathbb R^{(N+1)D}`（逐位置）；
     2. 短卷积 ``short_filter``：长度 ``short_filter_size`` 的 *因果* 深度卷积（左侧补零，取前 :math:`L` 个），
@@ -518,7 +522,8 @@ def _toeplitz_with_skip(h: torch.Tensor, b: torch.Tensor, L: int) -> torch.Tenso
 
 @torch.no_grad()
 def hyena_matrix(op: HyenaOperator, u: torch.Tensor) -> torch.Tensor:
-    r"""把算子在输入 ``u`` 上物化为数据控制的矩阵 :math:`H(u)`，形状 ``(B, d_model, L, L)``，float64（第 18.4 节）。
+    r"""把算子在输入 ``u`` 上物化为数据控制的矩阵 :math:`H(u)`，形状 ``(B, d_model, L, L)``，float64
+    （“Hyena 算子”一节）。
 
     论文写法：:math:`H(u)=D_{x^N}S^N\cdots D_{x^1}S^1`，:math:`S^n=T(h^n)+\operatorname{diag}(b^n)`，
     :math:`T(h)` 是下三角 Toeplitz 矩阵（``lib.fourier.causal_toeplitz``）。
@@ -564,7 +569,7 @@ def h3_operator(q, k, v, h_phi, h_psi, d_phi=None, d_psi=None) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# 小语言模型：Hyena 块与注意力块（第 18.6 节的对照实验）
+# 小语言模型：Hyena 块与注意力块（“Hyena 与注意力：复杂度与联想回忆”一节的对照实验）
 # ---------------------------------------------------------------------------------------------
 class Block(nn.Module):
     r"""前置归一化的残差块：:math:`x\leftarrow x+\operatorname{Mixer}(\operatorname{LN}(x))`，
@@ -729,7 +734,8 @@ def fit_sequence_model(
 
 
 # ---------------------------------------------------------------------------------------------
-# 基准测试：Hyena 算子 vs SDPA 注意力（benchmarks/hyena.py 调用；第 18.6 节展示结果）
+# 基准测试：Hyena 算子 vs SDPA 注意力（benchmarks/hyena.py 调用；
+# “Hyena 与注意力：复杂度与联想回忆”一节展示结果）
 # ---------------------------------------------------------------------------------------------
 # Variants of the Hyena operator that benchmark_mixers times side by side on CUDA (name -> HyenaOperator kwargs).
 HYENA_VARIANTS = {

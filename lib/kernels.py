@@ -1,4 +1,4 @@
-r"""核函数（第 8.4 节）：:math:`k(\mathbf x,\mathbf x')=\boldsymbol\phi(\mathbf x)^\top\boldsymbol\phi(\mathbf x')`，
+r"""核函数（“核方法”一节）：:math:`k(\mathbf x,\mathbf x')=\boldsymbol\phi(\mathbf x)^\top\boldsymbol\phi(\mathbf x')`，
 不必写出 :math:`\boldsymbol\phi`。
 
 函数名、参数与公式同 ``sklearn.metrics.pairwise``：输入两组样本 :math:`X\in\mathbb R^{n\times d}`、

@@ -1,4 +1,5 @@
-r"""过拟合与模型选择（第 7.2、7.3 节）：偏差–方差分解的模拟、交叉验证、留一法的闭式解、信息准则。
+r"""过拟合与模型选择（“过拟合与偏差-方差分解”“模型选择：交叉验证与 AIC/BIC”两节）：
+偏差–方差分解的模拟、交叉验证、留一法的闭式解、信息准则。
 
 模型要在 *没见过* 的数据上好，所以只能用没参与训练的数据来比较模型。这里的工具都围绕这一点：
 
@@ -6,13 +7,13 @@ r"""过拟合与模型选择（第 7.2、7.3 节）：偏差–方差分解的�
 ``KFold``、``LeaveOneOut``        把样本下标分成 :math:`K` 折（:math:`K=n` 即留一法），接口同 scikit-learn
 ``clone``                         按超参数新建一个未拟合的估计器（每一折都要从头训练）
 ``cross_val_score``               每折训练一次、在留出的那折上打分，返回 :math:`K` 个分数
-``validation_curve``              一个超参数取一串值时的训练分数与验证分数（第 7.3 节的“U 形曲线”）
+``validation_curve``              超参数取一串值时的训练与验证分数（“模型选择：交叉验证与 AIC/BIC”一节的“U 形曲线”）
 ``loocv_linear_smoother``         线性平滑器 :math:`\hat{\mathbf y}=H\mathbf y` 的留一误差闭式解
                                   :math:`\frac1n\sum_i\bigl(\frac{y_i-\hat y_i}{1-H_{ii}}\bigr)^2`
 ``loocv_linear_regression``       最小二乘 / 岭回归的 :math:`H`（用 ``lib.linear.hat_matrix``）代入上式
 ``gaussian_log_likelihood``       高斯噪声回归模型在数据上的最大对数似然
 ``aic``、``bic``                  :math:`2M-2\ln\hat L`、:math:`M\ln n-2\ln\hat L`（:math:`\hat L` 是最大 *似然*）
-``bias_variance_decomposition``   重复抽训练集、重复拟合，估计 :math:`\text{偏差}^2`、方差与噪声（第 7.2 节）
+``bias_variance_decomposition``   反复抽训练集并拟合，估计偏差²、方差与噪声（“过拟合与偏差-方差分解”一节）
 ===============================  =======================================================================
 
 估计器只需有 ``fit(X, y)``、``predict(X)`` / ``score(X, y)`` 和 ``get_params()``：lib 与 scikit-learn 的估计器都可以。
@@ -220,7 +221,7 @@ def validation_curve(estimator, X, y, *, param_name: str, param_range, cv=5, sco
 # 留一法的闭式解
 # ---------------------------------------------------------------------------------------------
 def loocv_linear_smoother(H, y) -> float:
-    r"""线性平滑器 :math:`\hat{\mathbf y}=H\mathbf y` 的留一均方误差（第 7.3 节）：
+    r"""线性平滑器 :math:`\hat{\mathbf y}=H\mathbf y` 的留一均方误差（“模型选择：交叉验证与 AIC/BIC”一节）：
 
     .. math:: \mathrm{LOOCV} = \frac1n\sum_{i=1}^n\Bigl(\frac{y_i-\hat y_i}{1-H_{ii}}\Bigr)^2 .
 
@@ -356,7 +357,8 @@ def bias_variance_decomposition(
     n_repeats: int = 200,
     rng=None,
 ) -> BiasVariance:
-    r"""用模拟估计 :math:`\mathbb E[(y-\hat f(x))^2]=\text{偏差}^2+\text{方差}+\sigma^2`（第 7.2 节）。
+    r"""用模拟估计 :math:`\mathbb E[(y-\hat f(x))^2]=\text{偏差}^2+\text{方差}+\sigma^2`
+    （“过拟合与偏差-方差分解”一节）。
 
     重复 ``n_repeats`` 次：用 ``sample_train(rng)`` 抽一个新训练集 ``(X, y)``，拟合 ``estimator`` 的新副本，
     在固定的测试点 ``X_test`` 上预测；同时抽新的测试目标 :math:`y=f(x)+\varepsilon`，

@@ -102,7 +102,7 @@ class ExponentialDecay(Schedule):
 
 class InverseTimeDecay(Schedule):
     r"""逆时衰减 :math:`r_t=r/(1+kt)`。满足 Robbins–Monro 条件 :math:`\sum r_t=\infty,\ \sum r_t^2<\infty`，
-    所以 SGD 用它时能收敛到最优点，而不是停在一团噪声里（第 4.4 节）。"""
+    所以 SGD 用它时能收敛到最优点，而不是停在一团噪声里（“随机梯度下降、小批量与牛顿法”一节）。"""
 
     def __init__(self, lr: float, decay: float):
         self.lr = check_scalar(lr, "lr", Real, min_val=0, include_min=False)

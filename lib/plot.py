@@ -132,7 +132,7 @@ def decision_regions(
     sizes=None,
     cmap: str = "coolwarm",
 ):
-    """二维数据上任一分类器的决策区域（第 9 章起）：在网格上调用 ``model.predict`` 并着色，再画出样本点。
+    """二维数据上任一分类器的决策区域（从决策树与集成学习一章起）：在网格上调用 ``model.predict`` 并着色，再画出样本点。
 
     ``sizes`` 可以给每个点一个大小（例如 AdaBoost 的样本权重）。
 

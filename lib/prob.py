@@ -1,52 +1,60 @@
-r"""概率分布、贝叶斯公式、估计与信息论（第 2 章“概率、统计与信息论”与第 6 章“概率视角”）。
+r"""概率分布、贝叶斯公式、估计与信息论（“概率、统计与信息论”与“概率视角”两章）。
 
-第 2 章在这里建立全书的概率工具：
+“概率、统计与信息论”一章在这里建立全书的概率工具：
 
-* 贝叶斯公式 :math:`p(h\mid e)\propto p(e\mid h)\,p(h)`，医学检测的例子（2.1）；
-* 最大似然 = 频率，加 :math:`k` 平滑，狄利克雷先验下的 MAP = 加 :math:`(\alpha-1)` 平滑（2.2）；
-* 共轭先验：Beta–伯努利、狄利克雷–类别、正态–正态（方差已知），以及后验预测分布（2.3）；
-* 熵、交叉熵、KL 散度、JS 散度，高斯分布的熵 / KL / 2-Wasserstein 距离，一维的 Wasserstein 距离（2.5）。
+* 贝叶斯公式 :math:`p(h\mid e)\propto p(e\mid h)\,p(h)`，医学检测的例子（“贝叶斯公式”一节）；
+* 最大似然 = 频率，加 :math:`k` 平滑，狄利克雷先验下的 MAP = 加 :math:`(\alpha-1)` 平滑
+  （“最大似然、最大后验与平滑”一节）；
+* 共轭先验：Beta–伯努利、狄利克雷–类别、正态–正态（方差已知），以及后验预测分布（“共轭先验与贝叶斯预测”一节）；
+* 熵、交叉熵、KL 散度、JS 散度，高斯分布的熵 / KL / 2-Wasserstein 距离，一维的 Wasserstein 距离
+  （“熵、交叉熵、KL 散度与 Wasserstein 距离”一节）。
 
-第 6 章的主线是：回归与分类都是在给条件分布 :math:`p(y\mid\mathbf x)` 建模，再最大化对数似然——
+“概率视角”一章的主线是：回归与分类都是在给条件分布 :math:`p(y\mid\mathbf x)` 建模，再最大化对数似然——
 
 * 高斯 :math:`\mathcal N(y;\mathbf x\mathbf w,\sigma^2)` → 负对数似然是平方误差（除以 :math:`2\sigma^2`）加常数
-  → 线性回归（第 4 章、6.1）；
-* 伯努利 :math:`\pi=\sigma(\mathbf x\mathbf w)` → 二分类交叉熵 → 逻辑回归（5.1、6.2）；
-* 类别 :math:`\boldsymbol\pi=\mathrm{softmax}(\mathbf xW)` → 多分类交叉熵 → Softmax 回归（5.2、6.2）。
+  → 线性回归（线性回归一章、“高斯似然与最小二乘”一节）；
+* 伯努利 :math:`\pi=\sigma(\mathbf x\mathbf w)` → 二分类交叉熵 → 逻辑回归（“逻辑回归”“伯努利、类别分布与交叉熵”两节）；
+* 类别 :math:`\boldsymbol\pi=\mathrm{softmax}(\mathbf xW)` → 多分类交叉熵 → Softmax 回归
+  （“Softmax 回归与多分类”“伯努利、类别分布与交叉熵”两节）。
 
-再加上参数的先验，最大后验（MAP）估计就是带正则项的最小化：高斯先验 ⇒ 岭回归 / L2 惩罚（6.3）。
-蒙特卡洛估计与重要性采样（2.4）在 :mod:`lib.sampling`。
+再加上参数的先验，最大后验（MAP）估计就是带正则项的最小化：高斯先验 ⇒ 岭回归 / L2 惩罚
+（“最大后验与正则化”一节）。
+蒙特卡洛估计与重要性采样（“蒙特卡洛估计与重要性采样”一节）在 :mod:`lib.sampling`。
+
+表中括号里是用到它的节（节的标题）：贝叶斯 =“贝叶斯公式”，平滑 =“最大似然、最大后验与平滑”，
+共轭 =“共轭先验与贝叶斯预测”，信息论 =“熵、交叉熵、KL 散度与 Wasserstein 距离”，高斯似然 =“高斯似然与最小二乘”，
+类别分布 =“伯努利、类别分布与交叉熵”，MAP =“最大后验与正则化”。
 
 =================================  ==============================================================
 函数                                 作用
 =================================  ==============================================================
-``bayes_rule``                       离散的贝叶斯公式：后验与证据 :math:`p(e)=\sum_hp(e\mid h)p(h)`（2.1）
-``diagnostic_posterior``             检测阳性（或阴性）时患病的概率，由患病率、灵敏度、特异度算出（2.1）
-``additive_smoothing``               加 :math:`\alpha` 平滑 :math:`(n_k+\alpha)/(N+K\alpha)`（2.2）
-``dirichlet_map``                    狄利克雷先验下类别分布的 MAP :math:`(n_k+\alpha_k-1)/(N+\sum\alpha-K)`（2.2）
-``grid_posterior``                   在一维网格上把先验 × 似然归一化成后验密度（2.2、2.3 的数值核对）
-``beta_bernoulli_posterior``         Beta(a, b) 先验 + 伯努利观测 → Beta(a + k, b + n − k)（2.3）
-``dirichlet_categorical_posterior``  Dirichlet(α) 先验 + 类别计数 → Dirichlet(α + n)（2.3）
-``normal_known_var_posterior``       正态先验 + 方差已知的正态观测 → 正态后验（2.3）
-``beta_binomial_pmf``                Beta 后验下未来 m 次试验中成功次数的预测分布（2.3）
-``normal_known_var_predictive``      正态–正态模型的后验预测分布 :math:`\mathcal N(\mu_n,\sigma_n^2+\sigma^2)`（2.3）
+``bayes_rule``                       离散的贝叶斯公式：后验与证据 :math:`p(e)=\sum_hp(e\mid h)p(h)`（贝叶斯）
+``diagnostic_posterior``             检测阳性（或阴性）时患病的概率，由患病率、灵敏度、特异度算出（贝叶斯）
+``additive_smoothing``               加 :math:`\alpha` 平滑 :math:`(n_k+\alpha)/(N+K\alpha)`（平滑）
+``dirichlet_map``                    狄利克雷先验下类别分布的 MAP :math:`(n_k+\alpha_k-1)/(N+\sum\alpha-K)`（平滑）
+``grid_posterior``                   在一维网格上把先验 × 似然归一化成后验密度（平滑、共轭的数值核对）
+``beta_bernoulli_posterior``         Beta(a, b) 先验 + 伯努利观测 → Beta(a + k, b + n − k)（共轭）
+``dirichlet_categorical_posterior``  Dirichlet(α) 先验 + 类别计数 → Dirichlet(α + n)（共轭）
+``normal_known_var_posterior``       正态先验 + 方差已知的正态观测 → 正态后验（共轭）
+``beta_binomial_pmf``                Beta 后验下未来 m 次试验中成功次数的预测分布（共轭）
+``normal_known_var_predictive``      正态–正态模型的后验预测分布 :math:`\mathcal N(\mu_n,\sigma_n^2+\sigma^2)`（共轭）
 ``gaussian_logpdf``                  一元高斯的对数密度 :math:`\log\mathcal N(z;\mu,\sigma^2)`（逐元素）
 ``mvn_logpdf``                       多元高斯的对数密度（Cholesky 分解，不求逆、不求行列式）
 ``bernoulli_logpmf``                 :math:`z\log\pi+(1-z)\log(1-\pi)`
 ``categorical_logpmf``               :math:`\sum_kz_k\log\pi_k`（独热或整数标签）
 ``entropy/cross_entropy/``           离散分布的熵、交叉熵、KL 散度：:math:`H(p,q)=H(p)+\mathrm{KL}(p\Vert q)`
-``kl_divergence``                    （2.5、6.2）
-``js_divergence``                    JS 散度：到中点 :math:`m=\frac{p+q}2` 的两个 KL 散度的平均（2.5）
-``gaussian_entropy``                 多元高斯的（微分）熵 :math:`\frac12\log\bigl((2\pi e)^d|\Sigma|\bigr)`（2.5）
-``gaussian_kl``                      两个多元高斯之间的 KL 散度（2.5）
-``gaussian_w2``                      两个多元高斯之间的 2-Wasserstein 距离（2.5）
-``wasserstein_1d``                   一维经验分布（可带权重）之间的 1-Wasserstein 距离 :math:`\int|F-G|`（2.5）
-``gaussian_loglik_regression``       线性–高斯模型的对数似然（6.1）
-``gaussian_mle_regression``          最大似然估计：w = 最小二乘解，σ² = 平均残差平方（6.1）
-``bernoulli_mle/categorical_mle``    伯努利、类别分布的最大似然估计：样本频率（2.2、6.2）
-``map_linear_gaussian``              高斯先验下的 MAP = 岭回归，:math:`\alpha=\sigma^2/\tau^2`（6.3）
-``linear_gaussian_posterior``        线性–高斯模型的后验 :math:`\mathcal N(\mathbf m,S)`（6.3）
-``beta_bernoulli_map``               硬币的 MAP：Beta 先验的众数公式（2.2、6.3）
+``kl_divergence``                    （信息论、类别分布）
+``js_divergence``                    JS 散度：到中点 :math:`m=\frac{p+q}2` 的两个 KL 散度的平均（信息论）
+``gaussian_entropy``                 多元高斯的（微分）熵 :math:`\frac12\log\bigl((2\pi e)^d|\Sigma|\bigr)`（信息论）
+``gaussian_kl``                      两个多元高斯之间的 KL 散度（信息论）
+``gaussian_w2``                      两个多元高斯之间的 2-Wasserstein 距离（信息论）
+``wasserstein_1d``                   一维经验分布（可带权重）之间的 1-Wasserstein 距离 :math:`\int|F-G|`（信息论）
+``gaussian_loglik_regression``       线性–高斯模型的对数似然（高斯似然）
+``gaussian_mle_regression``          最大似然估计：w = 最小二乘解，σ² = 平均残差平方（高斯似然）
+``bernoulli_mle/categorical_mle``    伯努利、类别分布的最大似然估计：样本频率（平滑、类别分布）
+``map_linear_gaussian``              高斯先验下的 MAP = 岭回归，:math:`\alpha=\sigma^2/\tau^2`（MAP）
+``linear_gaussian_posterior``        线性–高斯模型的后验 :math:`\mathcal N(\mathbf m,S)`（MAP）
+``beta_bernoulli_map``               硬币的 MAP：Beta 先验的众数公式（平滑、MAP）
 =================================  ==============================================================
 
 约定：对数都取自然对数（单位 nat）；:math:`0\log0=0`（用 ``scipy.special.xlogy`` 计算）。
@@ -168,7 +176,8 @@ def _check_probability(p, name: str) -> np.ndarray:
 def bernoulli_logpmf(z, p) -> np.ndarray:
     r"""伯努利分布 :math:`p(z)=\pi^z(1-\pi)^{1-z}` 的对数：:math:`z\log\pi+(1-z)\log(1-\pi)`，逐元素、可广播。
 
-    伯努利分布就是 :math:`n=1` 的二项分布；它是 :math:`\{0,1\}` 上的离散分布，不是高斯分布的特例（第 6.2 节勘误）。
+    伯努利分布就是 :math:`n=1` 的二项分布；它是 :math:`\{0,1\}` 上的离散分布，不是高斯分布的特例
+    （“伯努利、类别分布与交叉熵”一节的勘误）。
     """
     z = _check_binary(z, "z")
     p = _check_probability(p, "p")
@@ -228,7 +237,7 @@ def cross_entropy(p, q) -> np.ndarray:
     r"""交叉熵 :math:`H(p,q)=-\sum_kp_k\log q_k`。
 
     :math:`H(p,q)=H(p)+\mathrm{KL}(p\Vert q)\ge H(p)`：固定 :math:`p` 时它在 :math:`q=p` 处取最小值 :math:`H(p)`，
-    只有当 :math:`p` 是独热向量时这个最小值才是 0（第 6.2 节勘误）。
+    只有当 :math:`p` 是独热向量时这个最小值才是 0（“伯努利、类别分布与交叉熵”一节的勘误）。
     :math:`p_k>0` 而 :math:`q_k=0` 时为 :math:`+\infty`。
     """
     p = _check_distribution(p, "p")
@@ -254,10 +263,10 @@ def kl_divergence(p, q) -> np.ndarray:
 
 def js_divergence(p, q) -> np.ndarray:
     r"""Jensen–Shannon 散度 :math:`\mathrm{JS}(p,q)=\frac12\mathrm{KL}(p\Vert m)+\frac12\mathrm{KL}(q\Vert m)`，
-    :math:`m=\frac12(p+q)`（第 2.5 节）。
+    :math:`m=\frac12(p+q)`（“熵、交叉熵、KL 散度与 Wasserstein 距离”一节）。
 
     对称、有界：:math:`0\le\mathrm{JS}\le\log2`，上界在 :math:`p,q` 的支撑集不相交时取到——此时它不再随两个分布的
-    “距离”变化，这是它作为训练信号的缺点（2.5 节与 Wasserstein 距离的对比）。等于
+    “距离”变化，这是它作为训练信号的缺点（同一节里与 Wasserstein 距离的对比）。等于
     ``scipy.spatial.distance.jensenshannon(p, q) ** 2``（SciPy 返回的是它的平方根）。
     """
     p = _check_distribution(p, "p")
@@ -273,7 +282,7 @@ def js_divergence(p, q) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# 高斯分布的熵、KL 散度与 2-Wasserstein 距离（第 2.5 节）
+# 高斯分布的熵、KL 散度与 2-Wasserstein 距离（“熵、交叉熵、KL 散度与 Wasserstein 距离”一节）
 # ---------------------------------------------------------------------------------------------
 def _check_gaussian(mean, cov, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """检查一个 d 元高斯的参数，返回 ``(mean, cov, L)``，``L`` 是 ``cov`` 的 Cholesky 因子。"""
@@ -311,7 +320,7 @@ def gaussian_kl(mean1, cov1, mean2, cov2) -> float:
     .. math:: \frac12\Bigl[(\boldsymbol\mu_2-\boldsymbol\mu_1)^\top\Sigma_2^{-1}(\boldsymbol\mu_2-\boldsymbol\mu_1)
               +\operatorname{tr}(\Sigma_2^{-1}\Sigma_1)+\log\frac{|\Sigma_2|}{|\Sigma_1|}-d\Bigr].
 
-    马氏距离项 **不除以** :math:`d`，最后 **减去** :math:`d`（2.5 节勘误）。
+    马氏距离项 **不除以** :math:`d`，最后 **减去** :math:`d`（“熵、交叉熵、KL 散度与 Wasserstein 距离”一节的勘误）。
     用 :math:`\Sigma_2` 的 Cholesky 因子计算，不显式求逆。
     """
     mean1, cov1, L1 = _check_gaussian(mean1, cov1, "1")
@@ -340,7 +349,7 @@ def gaussian_w2(mean1, cov1, mean2, cov2) -> float:
               +\operatorname{tr}\Bigl(\Sigma_1+\Sigma_2-2\bigl(\Sigma_1^{1/2}\Sigma_2\Sigma_1^{1/2}\bigr)^{1/2}\Bigr).
 
     两个协方差矩阵可交换（例如都是对角阵）时，迹项化为 :math:`\lVert\Sigma_1^{1/2}-\Sigma_2^{1/2}\rVert_F^2`。
-    用对称矩阵的特征分解计算，结果总是实数。它的平方就是 FID 所用的 Fréchet 距离（第 28 章的
+    用对称矩阵的特征分解计算，结果总是实数。它的平方就是 FID 所用的 Fréchet 距离（扩散模型一章的
     ``lib.diffusion.frechet_distance``）。协方差只需半正定（允许退化的高斯，例如点质量）。
     """
     mean1 = check_array(mean1, "mean1", ndim=1)
@@ -367,7 +376,8 @@ def gaussian_w2(mean1, cov1, mean2, cov2) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# 一维的 Wasserstein 距离（第 2.5 节；第 27 章的 WGAN 用它的对偶形式）
+# 一维的 Wasserstein 距离（“熵、交叉熵、KL 散度与 Wasserstein 距离”一节；
+# 生成对抗网络一章的 WGAN 用它的对偶形式）
 # ---------------------------------------------------------------------------------------------
 def _check_sample(values, weights, name: str) -> tuple[np.ndarray, np.ndarray]:
     values = check_array(values, f"{name}_values", ndim=1)
@@ -425,7 +435,7 @@ def gaussian_loglik_regression(X, y, w, var) -> float:
 
 
 def gaussian_mle_regression(X, y) -> tuple[np.ndarray, float]:
-    r"""线性–高斯模型的最大似然估计（第 6.1 节）：
+    r"""线性–高斯模型的最大似然估计（“高斯似然与最小二乘”一节）：
 
     .. math:: \mathbf w_{\rm MLE}=\arg\min_{\mathbf w}\lVert\mathbf y-X\mathbf w\rVert^2\ (\text{最小二乘}),\qquad
               \sigma^2_{\rm MLE}=\frac1n\lVert\mathbf y-X\mathbf w_{\rm MLE}\rVert^2\ (\text{平均残差平方}).
@@ -445,7 +455,8 @@ def bernoulli_mle(z) -> float:
 
 
 def categorical_mle(z, n_classes: int) -> np.ndarray:
-    r"""类别分布的最大似然估计 :math:`\hat\pi_k=n_k/n`（各类出现的频率，拉格朗日乘子法推出，第 6.2 节）。"""
+    r"""类别分布的最大似然估计 :math:`\hat\pi_k=n_k/n`（各类出现的频率，拉格朗日乘子法推出，
+    见“伯努利、类别分布与交叉熵”一节）。"""
     n_classes = check_scalar(n_classes, "n_classes", Integral, min_val=1)
     Z = _as_one_hot(z, n_classes, "z")
     return Z.mean(axis=0)
@@ -465,8 +476,8 @@ def map_linear_gaussian(X, y, *, noise_var: float, prior_var: float, penalize=No
               +\frac1{2\tau^2}\lVert\mathbf w\rVert^2
               =(X^\top X+\alpha I)^{-1}X^\top\mathbf y,\qquad \alpha=\frac{\sigma^2}{\tau^2},
 
-    也就是岭回归（第 6.3 节）。``penalize`` 同 :func:`lib.linear.ridge_solution`：某个系数取 0 表示该参数用“平坦”先验
-    （:math:`\tau^2\to\infty`），截距通常这样处理。
+    也就是岭回归（“最大后验与正则化”一节）。``penalize`` 同 :func:`lib.linear.ridge_solution`：
+    某个系数取 0 表示该参数用“平坦”先验（:math:`\tau^2\to\infty`），截距通常这样处理。
     """
     noise_var, prior_var = _check_vars(noise_var, prior_var)
     return ridge_solution(X, y, noise_var / prior_var, penalize=penalize)
@@ -508,7 +519,7 @@ def beta_bernoulli_map(k: int, n: int, a: float, b: float) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# 贝叶斯公式（第 2.1 节）
+# 贝叶斯公式（“贝叶斯公式”一节）
 # ---------------------------------------------------------------------------------------------
 def bayes_rule(prior, likelihood) -> tuple[np.ndarray, float]:
     r"""离散形式的贝叶斯公式。``prior[k]`` 是假设 :math:`h_k` 的先验概率（非负、和为 1），``likelihood[k]`` 是
@@ -516,7 +527,7 @@ def bayes_rule(prior, likelihood) -> tuple[np.ndarray, float]:
 
     .. math:: p(h_k\mid e)=\frac{p(e\mid h_k)\,p(h_k)}{p(e)},\qquad p(e)=\sum_jp(e\mid h_j)\,p(h_j).
 
-    分母是全概率公式给出的 **证据**。把后验当作下一次观测的先验，就是序贯更新（2.1 节的两次检测）。
+    分母是全概率公式给出的 **证据**。把后验当作下一次观测的先验，就是序贯更新（“贝叶斯公式”一节的两次检测）。
     """
     prior = _check_distribution(prior, "prior")
     if prior.ndim != 1:
@@ -559,7 +570,7 @@ def diagnostic_posterior(prevalence, sensitivity, specificity, positive: bool = 
 
 
 # ---------------------------------------------------------------------------------------------
-# 平滑与 MAP（第 2.2 节）
+# 平滑与 MAP（“最大似然、最大后验与平滑”一节）
 # ---------------------------------------------------------------------------------------------
 def _check_counts(counts, name: str = "counts") -> np.ndarray:
     counts = check_array(counts, name, ndim=(1, 2))
@@ -621,7 +632,7 @@ def grid_posterior(grid, log_prior, log_likelihood) -> np.ndarray:
     r"""一维参数的“暴力”后验：在递增的网格 ``grid`` 上计算 :math:`\log p(\theta)+\log p(X\mid\theta)`，
     取指数后用梯形公式归一化，返回网格上的后验密度值。
 
-    不依赖任何共轭关系，用来核对闭式后验（2.3 节），也能处理没有闭式解的先验。在对数域减去最大值后再取指数，
+    不依赖任何共轭关系，用来核对闭式后验（“共轭先验与贝叶斯预测”一节），也能处理没有闭式解的先验。在对数域减去最大值后再取指数，
     所以似然小到下溢（大量数据）也没关系。
     """
     grid = check_array(grid, "grid", ndim=1)
@@ -644,7 +655,7 @@ def grid_posterior(grid, log_prior, log_likelihood) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# 共轭先验与后验预测（第 2.3 节）
+# 共轭先验与后验预测（“共轭先验与贝叶斯预测”一节）
 # ---------------------------------------------------------------------------------------------
 def _check_positive(value, name: str) -> float:
     return float(check_scalar(value, name, Real, min_val=0, include_min=False))

@@ -1,18 +1,19 @@
-r"""采样与蒙特卡洛方法：用随机样本估计期望与积分，以及马尔可夫链的模拟（第 2.4 节、附录 A.4；
-第 21–25 章在这里加入 MCMC 与 Gibbs 采样）。
+r"""采样与蒙特卡洛方法：用随机样本估计期望与积分，以及马尔可夫链的模拟
+（“蒙特卡洛估计与重要性采样”一节、附录“马尔可夫过程与主方程”；从隐变量模型与 EM 到密度估计的几章
+在这里加入 MCMC 与 Gibbs 采样）。
 
 全书只有这一个采样模块，从上到下分四部分，后面的部分复用前面的部分：
 
 1. **约定与结果**——“采样器”与“对数密度”的约定（:func:`draw`），估计结果 :class:`MCEstimate`，
    重要性权重的归一化与有效样本量（:func:`importance_weights`、:func:`effective_sample_size`）。
-2. **蒙特卡洛估计**（2.4 节）——:math:`\mathbb E_p[f]\approx\frac1n\sum_if(x_i)`（:func:`monte_carlo`）。
-3. **重要性采样**（2.4 节）——从提议分布 :math:`q` 采样估计 :math:`\mathbb E_p[f]`：普通估计量（:math:`p` 已归一化）与
+2. **蒙特卡洛估计**——:math:`\mathbb E_p[f]\approx\frac1n\sum_if(x_i)`（:func:`monte_carlo`）。
+3. **重要性采样**——从提议分布 :math:`q` 采样估计 :math:`\mathbb E_p[f]`：普通估计量（:math:`p` 已归一化）与
    自归一化估计量（:math:`p` 只知道到一个常数倍），:func:`importance_sampling`；积分 :math:`\int f=\mathbb E_q[f/q]`
-   是它的特例（:func:`mc_integrate`）。
-4. **马尔可夫链**（附录 A.4）——离散时间链的模拟与平稳分布，连续时间链的主方程与 Gillespie 模拟。
+   是它的特例（:func:`mc_integrate`）。第 2、3 部分对应“蒙特卡洛估计与重要性采样”一节。
+4. **马尔可夫链**（附录“马尔可夫过程与主方程”）——离散时间链的模拟与平稳分布，连续时间链的主方程与 Gillespie 模拟。
    MCMC 的全部理论就是“构造一条以目标分布为平稳分布的链”。
 
-第 21–25 章加入的 Metropolis–Hastings、Gibbs 采样放在第 4 部分之后，遵守同样的约定：随机源一律经过
+后面几章加入的 Metropolis–Hastings、Gibbs 采样放在第 4 部分之后，遵守同样的约定：随机源一律经过
 ``lib.utils.check_random_state``（默认种子 0，结果可复现）；目标分布用（未归一化的）对数密度给出；
 样本按行排列（一维时形状 ``(n,)``，多维时 ``(n, d)``）；链的诊断（自相关、链的有效样本量）与这里的
 :func:`effective_sample_size` 并列。
@@ -175,7 +176,7 @@ def effective_sample_size(weights) -> float:
 
 
 # =============================================================================================
-# 2. 蒙特卡洛估计（第 2.4 节）
+# 2. 蒙特卡洛估计（“蒙特卡洛估计与重要性采样”一节）
 # =============================================================================================
 def _mean_and_se(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = values.shape[0]
@@ -198,7 +199,7 @@ def monte_carlo(f: Callable, sampler: Any, n: int, rng=None) -> MCEstimate:
 
 
 # =============================================================================================
-# 3. 重要性采样（第 2.4 节）
+# 3. 重要性采样（“蒙特卡洛估计与重要性采样”一节）
 # =============================================================================================
 def importance_sampling(
     f: Callable,
@@ -221,7 +222,8 @@ def importance_sampling(
       :math:`\sqrt{\sum_i\bar w_i^2(f(x_i)-\hat\mu)^2}`。
 
     要求 :math:`f(x)p(x)\ne0` 的地方 :math:`q(x)>0`（支撑条件），否则估计有偏且样本看不出来。``ess`` 是
-    :func:`effective_sample_size`：它远小于 :math:`n` 时，估计由少数几个大权重决定，标准误本身也不可信（2.4 节）。
+    :func:`effective_sample_size`：它远小于 :math:`n` 时，估计由少数几个大权重决定，标准误本身也不可信
+    （“蒙特卡洛估计与重要性采样”一节）。
     ``proposal_logpdf`` 缺省时用 ``sampler.logpdf``。
     """
     if not isinstance(self_normalized, (bool, np.bool_)):
@@ -265,7 +267,7 @@ def mc_integrate(f: Callable, sampler: Any, logpdf: Callable | None = None, n: i
 
 
 # =============================================================================================
-# 4. 马尔可夫链（附录 A.4；MCMC 的基础）
+# 4. 马尔可夫链（附录“马尔可夫过程与主方程”；MCMC 的基础）
 # =============================================================================================
 def check_transition_matrix(P, name: str = "P") -> np.ndarray:
     r"""检查离散时间马尔可夫链的转移矩阵：方阵，元素非负，每行之和为 1（:math:`P_{ij}=P(X_{t+1}=j\mid X_t=i)`，

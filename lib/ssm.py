@@ -1,4 +1,5 @@
-r"""线性状态空间模型（SSM）与“记忆”（第 18.1、18.2 节；第 18.3–18.6 节的长卷积由它引出）。
+r"""线性状态空间模型（SSM）与“记忆”（“记忆与平滑”“状态空间模型：递推与卷积”两节；
+长序列建模一章后面几节的长卷积由它引出）。
 
 连续时间的线性 SSM 把输入 :math:`u(t)` 经过状态 :math:`\mathbf x(t)\in\mathbb R^n` 映射到输出 :math:`y(t)`：
 
@@ -81,7 +82,8 @@ def _check_D(D) -> float:
 # 离散化
 # ---------------------------------------------------------------------------------------------
 def discretize(A, B, dt: float, method: str = "zoh") -> tuple[np.ndarray, np.ndarray]:
-    r"""把连续系统 :math:`\mathbf x'=A\mathbf x+Bu` 以步长 ``dt`` 离散化，返回 :math:`(\bar A,\bar B)`（第 18.2 节）。
+    r"""把连续系统 :math:`\mathbf x'=A\mathbf x+Bu` 以步长 ``dt`` 离散化，返回 :math:`(\bar A,\bar B)`
+    （“状态空间模型：递推与卷积”一节）。
 
     * ``"zoh"``（零阶保持：假设 :math:`u` 在每一步内不变）：:math:`\bar A=e^{\Delta A}`，
       :math:`\bar B=\int_0^\Delta e^{sA}\,ds\;B\;(=A^{-1}(e^{\Delta A}-I)B`，当 :math:`A` 可逆）。
@@ -112,7 +114,7 @@ def ssm_kernel(A, B, C, length: int, D: float = 0.0) -> np.ndarray:
     r"""离散 SSM 的卷积核 :math:`K_t=C\bar A^t\bar B`，:math:`t=0,\dots,L-1`；``D`` 非零时 :math:`K_0` 再加 :math:`D`。
 
     ``A``、``B`` 是 *离散化之后* 的矩阵（先调用 :func:`discretize`）。按 :math:`\mathbf v\leftarrow\bar A\mathbf v`
-    迭代计算，代价 :math:`O(Ln^2)`。:math:`K_t` 就是 :math:`\partial y_{k}/\partial u_{k-t}`：第 18.1 节的“记忆”。
+    迭代计算，代价 :math:`O(Ln^2)`。:math:`K_t` 就是 :math:`\partial y_{k}/\partial u_{k-t}`：“记忆与平滑”一节的“记忆”。
     """
     A, B, C = _check_system(A, B, C)
     length = check_scalar(length, "length", Integral, min_val=1)
@@ -134,7 +136,8 @@ def _check_u(u) -> np.ndarray:
 
 
 def ssm_scan(A, B, C, u, D: float = 0.0, x0=None, *, return_states: bool = False):
-    r"""逐步递推 :math:`\mathbf x_k=\bar A\mathbf x_{k-1}+\bar Bu_k`，:math:`y_k=C\mathbf x_k+Du_k`（第 18.2 节）。
+    r"""逐步递推 :math:`\mathbf x_k=\bar A\mathbf x_{k-1}+\bar Bu_k`，:math:`y_k=C\mathbf x_k+Du_k`
+    （“状态空间模型：递推与卷积”一节）。
 
     ``u`` 形状 ``(..., L)``：最后一维是时间，前面的维度是互不相干的批量（每个序列各自从 ``x0`` 出发）。
     ``x0`` 是 :math:`\mathbf x_{-1}`，默认 :math:`\mathbf 0`。``return_states=True`` 时同时返回状态，
@@ -162,7 +165,8 @@ def ssm_scan(A, B, C, u, D: float = 0.0, x0=None, *, return_states: bool = False
 
 
 def ssm_conv(A, B, C, u, D: float = 0.0) -> np.ndarray:
-    r"""卷积形式：先求卷积核 :math:`K`（:func:`ssm_kernel`），再做一次因果卷积 :math:`y=K*u+Du`（第 18.2 节）。
+    r"""卷积形式：先求卷积核 :math:`K`（:func:`ssm_kernel`），再做一次因果卷积 :math:`y=K*u+Du`
+    （“状态空间模型：递推与卷积”一节）。
 
     卷积用全书唯一的 FFT 卷积 ``lib.fourier.fft_conv(u, K, mode="causal")``（补零到不小于 :math:`2L-1`）。
     结果与 :func:`ssm_scan`（零初始状态）相同。
@@ -185,7 +189,7 @@ def impulse_response(A, B, C, t) -> np.ndarray:
 # 最小的 SSM：指数滑动平均（遗忘假设下的记忆量）
 # ---------------------------------------------------------------------------------------------
 def ema(u, beta: float, a0: float = 0.0):
-    r"""指数滑动平均 / 遗忘累加 :math:`a_t=\beta a_{t-1}+u_t`，:math:`a_{-1}=a_0`（第 18.1 节）。
+    r"""指数滑动平均 / 遗忘累加 :math:`a_t=\beta a_{t-1}+u_t`，:math:`a_{-1}=a_0`（“记忆与平滑”一节）。
 
     它是 :math:`A=\beta`、:math:`B=C=1`、:math:`D=0` 的一维 SSM：
     :math:`a_t=\sum_{s\le t}\beta^{t-s}u_s+\beta^{t+1}a_0`，
@@ -220,7 +224,8 @@ def ema(u, beta: float, a0: float = 0.0):
 # 记忆：输出对过去输入的敏感度
 # ---------------------------------------------------------------------------------------------
 def memory_profile(fn: Callable, u, t: int):
-    r"""对序列模型 ``fn`` 求 :math:`g_s=\lVert\partial y_t/\partial u_s\rVert_F`，:math:`s=0,\dots,L-1`（第 18.1 节）。
+    r"""对序列模型 ``fn`` 求 :math:`g_s=\lVert\partial y_t/\partial u_s\rVert_F`，:math:`s=0,\dots,L-1`
+    （“记忆与平滑”一节）。
 
     ``u`` 是一个 PyTorch 张量，时间在第 0 维（形状 ``(L,)`` 或 ``(L, d)``）；``fn(u)`` 返回同样以时间为第 0 维的输出。
     返回长度 :math:`L` 的 NumPy 数组。滞后 :math:`n` 处的记忆是 ``g[t - n]``；因果模型对 :math:`s>t` 的 :math:`g_s=0`。

@@ -1,6 +1,6 @@
-r"""支持向量机（第 8 章）：最大间隔、对偶问题与 KKT 条件、软间隔、核方法、合页损失。
+r"""支持向量机（支持向量机一章）：最大间隔、对偶问题与 KKT 条件、软间隔、核方法、合页损失。
 
-记号与第 8 章一致：样本 :math:`\mathbf x_n` 是列向量，标签 :math:`y_n\in\{-1,+1\}`，
+记号与支持向量机一章一致：样本 :math:`\mathbf x_n` 是列向量，标签 :math:`y_n\in\{-1,+1\}`，
 分类器 :math:`\mathrm{sign}(h(\mathbf x))`，
 :math:`h(\mathbf x)=\mathbf w^\top\boldsymbol\phi(\mathbf x)+b`。软间隔 SVM 的原问题与对偶问题是
 
@@ -13,16 +13,19 @@ r"""支持向量机（第 8 章）：最大间隔、对偶问题与 KKT 条件�
 
 其中 :math:`M_{nm}=y_ny_mk(\mathbf x_n,\mathbf x_m)`。:math:`C=\infty` 就是硬间隔。
 
+表中括号里是用到它的节：间隔 =“决策边界与最大间隔”，对偶 =“对偶问题与 KKT 条件”，软间隔 =“软间隔”，
+核 =“核方法”，合页 =“损失函数视角：合页损失与逻辑回归”。
+
 ===============================  =====================================================================
-``signed_distance``              :math:`h(\mathbf x)/\lVert\mathbf w\rVert`：到超平面的带符号距离（8.1）
-``geometric_margin``             :math:`\min_n y_nh(\mathbf x_n)/\lVert\mathbf w\rVert`（8.1）
-``dual_objective``               :math:`g(\mathbf a)`（8.2）
+``signed_distance``              :math:`h(\mathbf x)/\lVert\mathbf w\rVert`：到超平面的带符号距离（间隔）
+``geometric_margin``             :math:`\min_n y_nh(\mathbf x_n)/\lVert\mathbf w\rVert`（间隔）
+``dual_objective``               :math:`g(\mathbf a)`（对偶）
 ``separable``                    两类在特征空间中是否线性可分（硬间隔是否可行；一个线性规划）
-``smo``                          序列最小优化：每次解析地优化两个乘子（8.2、8.3）
-``SVC``                          scikit-learn 风格的支持向量分类器：线性/多项式/RBF 核，多类一对一（8.2–8.4）
-``zero_one_loss`` 等             间隔 :math:`z=yh` 的损失函数：0-1、合页、逻辑、硬间隔（8.5）
-``svm_primal_objective``         :math:`\tfrac12\lVert\mathbf w\rVert^2+C\sum_n\max(0,1-y_nh_n)`（8.3、8.5）
-``fit_linear_svm_subgradient``   用次梯度下降直接最小化原问题（8.5）
+``smo``                          序列最小优化：每次解析地优化两个乘子（对偶、软间隔）
+``SVC``                          scikit-learn 风格的支持向量分类器：线性/多项式/RBF 核，多类一对一（对偶、软间隔、核）
+``zero_one_loss`` 等             间隔 :math:`z=yh` 的损失函数：0-1、合页、逻辑、硬间隔（合页）
+``svm_primal_objective``         :math:`\tfrac12\lVert\mathbf w\rVert^2+C\sum_n\max(0,1-y_nh_n)`（软间隔、合页）
+``fit_linear_svm_subgradient``   用次梯度下降直接最小化原问题（合页）
 ===============================  =====================================================================
 """
 
@@ -122,7 +125,7 @@ class SMOResult:
     ----------
     alpha : 乘子 :math:`\\mathbf a`；  b : 截距；  n_iter : 迭代次数（每次更新一对乘子）；
     converged : 最大违反对的差距是否已小于 ``tol``；
-    gap : 结束时的 :math:`m(\\mathbf a)-M(\\mathbf a)`（KKT 条件的违反程度，见书 8.2 节）。
+    gap : 结束时的 :math:`m(\\mathbf a)-M(\\mathbf a)`（KKT 条件的违反程度，见“对偶问题与 KKT 条件”一节）。
     """
 
     alpha: np.ndarray

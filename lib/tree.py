@@ -1,4 +1,5 @@
-r"""第 9.1–9.2 节 决策树：熵、条件熵、信息增益，ID3/CART 式的贪心建树，以及基于验证集的剪枝。
+r"""决策树：熵、条件熵、信息增益，ID3/CART 式的贪心建树，以及基于验证集的剪枝
+（“熵与信息增益”“决策树的学习与剪枝”两节）。
 
 不确定性用 **熵** 度量（以 2 为底，单位是比特）：
 
@@ -11,18 +12,20 @@ r"""第 9.1–9.2 节 决策树：熵、条件熵、信息增益，ID3/CART 式�
 :math:`x_j\le t` / :math:`x_j>t`，阈值取相邻两个不同取值的中点。
 
 =============================  ===================================================================
-``entropy``/``gini``            概率向量的熵 :math:`-\sum p\log_2p`、基尼不纯度 :math:`1-\sum p^2`（9.1）
-``label_entropy``               一组标签（可带样本权重）的经验熵（9.1）
-``conditional_entropy``         :math:`H(Z\mid Y)`（9.1）
-``information_gain``            :math:`\mathrm{IG}=H(Z)-H(Z\mid Y)`，即互信息 :math:`I(Y;Z)`（9.1）
-``split_information``           :math:`H(Y)`：属性自身的熵，C4.5 信息增益率的分母（9.1）
-``gain_ratio``                  信息增益率 :math:`\mathrm{IG}(Y)/H(Y)`（9.1）
-``DecisionTreeClassifier``      决策树，接口同 ``sklearn.tree.DecisionTreeClassifier``，另支持类别属性（9.2）
-``export_text``                 树的文本形式，数值划分的格式与 ``sklearn.tree.export_text`` 相同（9.2）
-``reduced_error_pruning_path``  在验证集上贪心剪枝直到只剩根结点，记录每一步（9.2）
-``reduced_error_prune``         剪枝到“再剪就会降低验证集准确率”为止（9.2）
-``plot_tree``                   把树画成结点与连线（9.2）
+``entropy``/``gini``            概率向量的熵 :math:`-\sum p\log_2p`、基尼不纯度 :math:`1-\sum p^2`
+``label_entropy``               一组标签（可带样本权重）的经验熵
+``conditional_entropy``         :math:`H(Z\mid Y)`
+``information_gain``            :math:`\mathrm{IG}=H(Z)-H(Z\mid Y)`，即互信息 :math:`I(Y;Z)`
+``split_information``           :math:`H(Y)`：属性自身的熵，C4.5 信息增益率的分母
+``gain_ratio``                  信息增益率 :math:`\mathrm{IG}(Y)/H(Y)`
+``DecisionTreeClassifier``      决策树，接口同 ``sklearn.tree.DecisionTreeClassifier``，另支持类别属性
+``export_text``                 树的文本形式，数值划分的格式与 ``sklearn.tree.export_text`` 相同
+``reduced_error_pruning_path``  在验证集上贪心剪枝直到只剩根结点，记录每一步
+``reduced_error_prune``         剪枝到“再剪就会降低验证集准确率”为止
+``plot_tree``                   把树画成结点与连线
 =============================  ===================================================================
+
+前六个属于“熵与信息增益”一节，后五个属于“决策树的学习与剪枝”一节。
 """
 
 from __future__ import annotations
@@ -249,7 +252,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    criterion : ``"entropy"``（默认，信息增益，本书 9.1 节；scikit-learn 默认是 ``"gini"``）或 ``"gini"``。
+    criterion : ``"entropy"``（默认，信息增益，见“熵与信息增益”一节；scikit-learn 默认是 ``"gini"``）或 ``"gini"``。
     max_depth : 最大深度（根的深度为 0）；``None`` 表示长到纯净或无法再分。
     min_samples_split : 样本数少于它的结点不再划分。
     min_samples_leaf : 每个子结点至少要有的样本数。
@@ -715,7 +718,7 @@ def reduced_error_prune(tree: DecisionTreeClassifier, X_val, y_val) -> DecisionT
 
 
 # ---------------------------------------------------------------------------------------------
-# 第 9 章的两种图：树的结构，以及分类器在平面上的决策区域
+# 决策树与集成学习一章的两种图：树的结构，以及分类器在平面上的决策区域
 # ---------------------------------------------------------------------------------------------
 def plot_tree(ax, tree: DecisionTreeClassifier, feature_names=None, *, fontsize: float = 9.0):
     """把树画成结点框与连线：内部结点写属性名，边上写取值（或 ``<= t`` / ``> t``），叶结点写预测的类与样本数。

@@ -4,7 +4,7 @@
     python tools/nb.py run --all -j 2                                            # execute every section
     python tools/nb.py sync [PATH ...]       # copy .md inputs into the .ipynb, keeping outputs of unchanged cells
     python tools/nb.py setup-cell [PATH ...] # rewrite the first code cell from _config.yml (then `run`)
-    python tools/nb.py new chapters/05_linear_classification/01_logistic_regression.md --title "5.1 逻辑回归"
+    python tools/nb.py new chapters/05_linear_classification/01_logistic_regression.md --title "逻辑回归"
 
 `run` reads the inputs from the .md, executes them top to bottom in a fresh kernel started in the
 notebook's folder (as Colab and nbval do), stores the outputs and the widget state in the .ipynb, and

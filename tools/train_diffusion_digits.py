@@ -1,7 +1,8 @@
-"""Train the small checkpoints that chapter 28 (diffusion models) loads from lib/checkpoints/.
+"""Train the small checkpoints that the diffusion-model chapter loads from lib/checkpoints/.
 
-CPU training inside a notebook cannot reach good 8x8 digit samples within the one-minute budget, so sections
-28.5 and 28.6 load weights made by this script and only train a few steps live. It writes:
+CPU training inside a notebook cannot reach good 8x8 digit samples within the one-minute budget, so the sections
+“训练与采样：算法 1 与算法 2” and “更快的采样：DDIM” load weights made by this script
+and only train a few steps live. It writes:
 
 * lib/checkpoints/digits_classifier.pt   the small CNN whose 32-d features define the Frechet digits distance (FDD)
                                           and whose predictions give the per-class coverage (lib.diffusion.quality)

@@ -1,4 +1,5 @@
-r"""卷积的“算术”（第 15.2、15.3、15.6、15.7 节）：输出大小、感受野、参数量与乘加次数。
+r"""卷积的“算术”（“步长、填充、空洞与感受野”“池化与多通道”“深度可分离卷积与 1×1 卷积”“经典网络”四节）：
+输出大小、感受野、参数量与乘加次数。
 
 =================================  ===========================================================================
 ``conv_output_size``               :math:`\lfloor (n+2p-d(k-1)-1)/s\rfloor+1`（``ceil_mode`` 时按池化的规则向上取整）
@@ -59,14 +60,15 @@ def _hw(value, name: str) -> tuple[int, int]:
 
 
 def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
-    r"""空洞卷积核覆盖的范围 :math:`d(k-1)+1`（15.2 节），例如 3×3 的核以 :math:`d=2` 膨胀后覆盖 5×5。"""
+    r"""空洞卷积核覆盖的范围 :math:`d(k-1)+1`（“步长、填充、空洞与感受野”一节），
+    例如 3×3 的核以 :math:`d=2` 膨胀后覆盖 5×5。"""
     k = _int(kernel_size, "kernel_size", 1)
     d = _int(dilation, "dilation", 1)
     return d * (k - 1) + 1
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode: bool = False):
-    r"""卷积（或池化）的输出大小 :math:`\lfloor (n+2p-d(k-1)-1)/s\rfloor+1`（15.2 节）。
+    r"""卷积（或池化）的输出大小 :math:`\lfloor (n+2p-d(k-1)-1)/s\rfloor+1`（“步长、填充、空洞与感受野”一节）。
 
     每个参数可以是整数，或 (高, 宽) 二元组——有一个是二元组时返回二元组。``ceil_mode=True`` 时按 PyTorch
     池化的规则向上取整（最后一个窗口必须从输入或左侧填充内开始）。卷积核放不进填充后的输入时报错。
@@ -96,7 +98,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mo
 
 
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
-    r"""转置卷积的输出大小 :math:`(n-1)s-2p+d(k-1)+p_{out}+1`（15.4 节）。整数或二元组，规则同上。"""
+    r"""转置卷积的输出大小 :math:`(n-1)s-2p+d(k-1)+p_{out}+1`（“卷积层的反向传播”一节）。整数或二元组，规则同上。"""
     args = [
         _int_or_pair(size, "size", 1),
         _int_or_pair(kernel_size, "kernel_size", 1),
@@ -131,7 +133,7 @@ def _layer_spec(layer, index: int) -> tuple[int, int, int]:
 
 
 def receptive_fields(layers: Sequence) -> list[tuple[int, int]]:
-    r"""逐层的感受野大小与跳距（15.2 节）。
+    r"""逐层的感受野大小与跳距（“步长、填充、空洞与感受野”一节）。
 
     ``layers`` 是一串 ``(kernel_size, stride, dilation)``（后两项可省略）或同名键的字典，卷积与池化都一样处理。
     递推：:math:`r_0=1,\ j_0=1`，
@@ -161,7 +163,7 @@ def receptive_field_map(model: torch.nn.Module, input_size: int, in_channels: in
 
     返回形状为 (input_size, input_size) 的数组。
 
-    非零区域就是这个单元的感受野；区域内的数值分布是所谓“有效感受野”——越靠中心的像素影响越大（15.2 节）。
+    非零区域就是这个单元的感受野；区域内的数值分布是所谓“有效感受野”——越靠中心的像素影响越大（“步长、填充、空洞与感受野”一节）。
     输入是 ``(1, in_channels, input_size, input_size)`` 的全 1 张量。
     """
     if not isinstance(model, torch.nn.Module):
@@ -180,7 +182,7 @@ def receptive_field_map(model: torch.nn.Module, input_size: int, in_channels: in
 
 
 def empirical_receptive_field(model: torch.nn.Module, input_size: int, in_channels: int = 1) -> int:
-    r"""用反向传播测感受野（15.2 节）：:func:`receptive_field_map` 中梯度非零的行数。
+    r"""用反向传播测感受野（“步长、填充、空洞与感受野”一节）：:func:`receptive_field_map` 中梯度非零的行数。
 
     只有在权重不为零、激活函数的导数不为零时，测到的才是“理论”感受野；书中用正权重、没有非线性的卷积栈核对公式。
     ``input_size`` 要足够大，使感受野不碰到输入的边界（碰到时报错）。
@@ -196,7 +198,7 @@ def empirical_receptive_field(model: torch.nn.Module, input_size: int, in_channe
 
 
 def conv2d_params(in_channels, out_channels, kernel_size, groups: int = 1, bias: bool = True) -> int:
-    r"""卷积层的参数个数 :math:`k_hk_w\,(C_{in}/g)\,C_{out}` 加上 :math:`C_{out}` 个偏置（15.3 节）。
+    r"""卷积层的参数个数 :math:`k_hk_w\,(C_{in}/g)\,C_{out}` 加上 :math:`C_{out}` 个偏置（“池化与多通道”一节）。
 
     例：5×5×3 → 6 个特征图是 456；3×3×3 → 4 是 112。``kernel_size`` 可以是整数或 (k_h, k_w)。
     """
@@ -210,7 +212,8 @@ def conv2d_params(in_channels, out_channels, kernel_size, groups: int = 1, bias:
 
 
 def conv2d_macs(in_channels, out_channels, kernel_size, output_size, groups: int = 1) -> int:
-    r"""卷积层一次前向（一个样本）的乘加次数 :math:`H_{out}W_{out}\,C_{out}\,k_hk_w\,C_{in}/g`（15.6 节）。
+    r"""卷积层一次前向（一个样本）
+    的乘加次数 :math:`H_{out}W_{out}\,C_{out}\,k_hk_w\,C_{in}/g`（“深度可分离卷积与 1×1 卷积”一节）。
 
     例：56×56 上 64 → 32 的 1×1 卷积是 6,422,528 次。``kernel_size``、``output_size`` 可以是整数或二元组。
     """
@@ -220,7 +223,7 @@ def conv2d_macs(in_channels, out_channels, kernel_size, output_size, groups: int
 
 
 def separable_cost(kernel_size: int, in_channels: int, out_channels: int, feature_size: int = 1) -> dict:
-    r"""深度可分离卷积与标准卷积的代价（15.6 节）。
+    r"""深度可分离卷积与标准卷积的代价（“深度可分离卷积与 1×1 卷积”一节）。
 
     记号同 MobileNet：核 :math:`D_K`，:math:`M` 个输入通道、:math:`N` 个输出通道，特征图 :math:`D_F\times D_F`。
 
@@ -261,11 +264,11 @@ def _lenet5_c3_table() -> np.ndarray:
 
 
 LENET5_C3_TABLE = _lenet5_c3_table()
-"""LeNet-5 中 C3 层的连接表（6 个输入特征图 × 16 个输出特征图，共 60 个连接），见 15.3 节。"""
+"""LeNet-5 中 C3 层的连接表（6 个输入特征图 × 16 个输出特征图，共 60 个连接），见“池化与多通道”一节。"""
 
 
 def connection_table_params(table, kernel_size, bias: bool = True) -> int:
-    r"""带连接表 :math:`T` 的卷积层的参数个数 :math:`K\,k_hk_w+P`（15.3 节）。
+    r"""带连接表 :math:`T` 的卷积层的参数个数 :math:`K\,k_hk_w+P`（“池化与多通道”一节）。
 
     :math:`K` 是 :math:`T` 中 1 的个数，:math:`P` 是输出特征图个数（每个一个偏置）。
     ``table`` 的形状是 (输入特征图数, 输出特征图数)。LeNet-5 的 C3：1516。"""
@@ -298,7 +301,7 @@ def _macs(module: torch.nn.Module, out: torch.Tensor) -> int:
 
 
 def layer_table(model: torch.nn.Module, input_shape: Sequence[int]) -> list[dict]:
-    r"""逐层列出输出形状、参数个数与（每个样本的）乘加次数（15.7 节的网络结构表）。
+    r"""逐层列出输出形状、参数个数与（每个样本的）乘加次数（“经典网络”一节的网络结构表）。
 
     对每个没有子模块的层挂一个前向钩子，用形状为 ``input_shape``（含批维）的零输入跑一次前向。
     模型在 ``meta`` 设备上时不做任何真实计算（VGG-16 也是瞬间完成）。返回字典的列表：

@@ -1,4 +1,4 @@
-r"""卷积层与池化层的显式反向传播（第 15.4 节）。
+r"""卷积层与池化层的显式反向传播（“卷积层的反向传播”一节）。
 
 前向（互相关，填充后的输入记为 :math:`\tilde X`，误差项 :math:`\delta=\partial\mathcal L/\partial Y`）：
 
@@ -85,7 +85,8 @@ def _conv2d_backward_impl(x, weight, delta, stride, pad4, dilation, groups, meth
 def conv2d_backward(
     input, weight, grad_output, stride=1, padding=0, dilation=1, groups=1, *, method: str = "im2col"
 ) -> tuple:
-    r"""``conv2d`` 的显式反向传播（15.4 节）：给定输入、卷积核与 :math:`\delta=\partial\mathcal L/\partial Y`，
+    r"""``conv2d`` 的显式反向传播（“卷积层的反向传播”一节）：
+    给定输入、卷积核与 :math:`\delta=\partial\mathcal L/\partial Y`，
     返回 ``(grad_input, grad_weight, grad_bias)``。参数与 :func:`lib.conv.conv2d` 相同。"""
     method = _check_method(method)
     x, _ = _as_tensor(input, "input")
@@ -108,7 +109,7 @@ def conv2d_backward(
 
 
 class Conv2dFunction(torch.autograd.Function):
-    """前向用 ``method`` 计算卷积，反向用 15.4 节的显式公式（不经过 autograd 的自动求导）。"""
+    """前向用 ``method`` 计算卷积，反向用“卷积层的反向传播”一节的显式公式（不经过 autograd 的自动求导）。"""
 
     @staticmethod
     def forward(ctx, input, weight, bias, stride, pad4, dilation, groups, method):

@@ -1,4 +1,4 @@
-r"""卷积基准测试的测量与读取（第 15.5 节；脚本是 ``benchmarks/conv.py``）。
+r"""卷积基准测试的测量与读取（“三种实现：直接、im2col 与 FFT”一节；脚本是 ``benchmarks/conv.py``）。
 
 :func:`time_conv` 测一种实现在一个形状上的前向时间和“前向 + 反向”时间（用 :func:`lib.utils.benchmark`，CUDA 上同步并记录
 峰值显存）；``method='torch'`` 是基准 ``torch.nn.functional.conv2d``（CUDA 上即 cuDNN）。

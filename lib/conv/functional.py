@@ -1,16 +1,18 @@
-r"""卷积与池化的函数式接口（第 15.1–15.5 节），签名与 ``torch.nn.functional`` 相同，可以直接互换、逐项比较。
+r"""卷积与池化的函数式接口（从“卷积与互相关”到“三种实现：直接、im2col 与 FFT”五节），
+签名与 ``torch.nn.functional`` 相同，可以直接互换、逐项比较。
 
-本书的卷积按深度学习框架的惯例定义为 **互相关**（15.1 节）：对填充后的输入 :math:`\tilde X`，
+本书的卷积按深度学习框架的惯例定义为 **互相关**（“卷积与互相关”一节）：对填充后的输入 :math:`\tilde X`，
 
 .. math::
 
     Y[n,o,i,j] = b[o] + \sum_{c\in\mathcal G(o)}\sum_{u=0}^{k_h-1}\sum_{v=0}^{k_w-1}
         W[o,c,u,v]\;\tilde X[n,\,c,\; s_h i + d_h u,\; s_w j + d_w v],
 
-其中 :math:`s` 是步长、:math:`d` 是空洞率（15.2 节），:math:`\mathcal G(o)` 是输出通道 :math:`o`
-所在分组的输入通道（``groups``，15.6 节）。``flip=True`` 时先把卷积核旋转 180°，得到数学上真正的卷积。
+其中 :math:`s` 是步长、:math:`d` 是空洞率（“步长、填充、空洞与感受野”一节），:math:`\mathcal G(o)` 是输出通道 :math:`o`
+所在分组的输入通道（``groups``，“深度可分离卷积与 1×1 卷积”一节）。``flip=True`` 时先把卷积核旋转 180°，
+得到数学上真正的卷积。
 
-同一个运算有三种实现（15.5 节），用 ``method`` 选择，结果相同：
+同一个运算有三种实现（“三种实现：直接、im2col 与 FFT”一节），用 ``method`` 选择，结果相同：
 
 ==========  ======================================================================================
 ``direct``  逐个输出位置取出窗口、与卷积核做内积——定义的直译；Python 循环 :math:`H_{out}W_{out}` 次，只适合小输入
@@ -21,11 +23,11 @@ r"""卷积与池化的函数式接口（第 15.1–15.5 节），签名与 ``tor
 ==========  ======================================================================================
 
 三种实现都只由可求导的 PyTorch 运算组成，因此反向传播由 autograd 自动完成；``explicit_backward=True`` 时
-改用 15.4 节推导的显式公式（:mod:`lib.conv.backward`）。CPU 与 CUDA 走同一份代码。
+改用“卷积层的反向传播”一节推导的显式公式（:mod:`lib.conv.backward`）。CPU 与 CUDA 走同一份代码。
 
-其余函数：:func:`conv1d`（高度为 1 的二维卷积）、:func:`conv_transpose2d`（转置卷积，即卷积对输入的梯度，15.4 节）、
-:func:`max_pool2d`、:func:`avg_pool2d`（15.3 节）、:func:`im2col`/:func:`col2im`（与 ``F.unfold``/``F.fold`` 相同）、
-:func:`rot180`、:func:`dilate`。
+其余函数：:func:`conv1d`（高度为 1 的二维卷积）、:func:`conv_transpose2d`（转置卷积，即卷积对输入的梯度，
+“卷积层的反向传播”一节）、:func:`max_pool2d`、:func:`avg_pool2d`（“池化与多通道”一节）、
+:func:`im2col`/:func:`col2im`（与 ``F.unfold``/``F.fold`` 相同）、:func:`rot180`、:func:`dilate`。
 """
 
 from __future__ import annotations
@@ -186,7 +188,8 @@ def _conv_args(x, weight, bias, stride, padding, dilation, groups, *, transposed
 
 
 def _output_hw(hp: int, wp: int, kernel, stride, dilation, padded_shape_msg: str) -> tuple[int, int]:
-    """输出大小 :math:`\\lfloor (H_p - d(k-1) - 1)/s \\rfloor + 1`（15.2 节），卷积核放不进时报错。"""
+    """输出大小 :math:`\\lfloor (H_p - d(k-1) - 1)/s \\rfloor + 1`（“步长、填充、空洞与感受野”一节），
+    卷积核放不进时报错。"""
     keh, kew = dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1
     if keh > hp or kew > wp:
         raise ValueError(
@@ -200,7 +203,7 @@ def _output_hw(hp: int, wp: int, kernel, stride, dilation, padded_shape_msg: str
 # 小工具：旋转 180°、插零（空洞 / 步长）
 # ---------------------------------------------------------------------------------------------
 def rot180(weight):
-    r"""把卷积核在最后两维上旋转 180°：:math:`\mathrm{rot180}(W)[u,v]=W[k_h-1-u,\,k_w-1-v]`（15.1 节）。
+    r"""把卷积核在最后两维上旋转 180°：:math:`\mathrm{rot180}(W)[u,v]=W[k_h-1-u,\,k_w-1-v]`（“卷积与互相关”一节）。
 
     卷积 = 互相关 + 翻转核：``conv2d(x, w, flip=True)`` 等于 ``conv2d(x, rot180(w))``。
     """
@@ -214,8 +217,9 @@ def rot180(weight):
 def dilate(x, factor=2):
     r"""在最后两维的相邻元素之间插入 ``factor - 1`` 个零：大小 :math:`k` 变成 :math:`f(k-1)+1`。
 
-    用在两处：空洞卷积的卷积核（15.2 节，``[[0,1],[1,0]]`` 以 2 膨胀为 ``[[0,0,1],[0,0,0],[1,0,0]]``），
-    以及带步长的卷积反向传播中对误差项 :math:`\delta` 的“插零上采样”（15.4 节）。
+    用在两处：空洞卷积的卷积核（“步长、填充、空洞与感受野”一节，
+    ``[[0,1],[1,0]]`` 以 2 膨胀为 ``[[0,0,1],[0,0,0],[1,0,0]]``），
+    以及带步长的卷积反向传播中对误差项 :math:`\delta` 的“插零上采样”（“卷积层的反向传播”一节）。
     """
     t, was_numpy = _as_tensor(x, "x")
     fh, fw = _pair(factor, "factor", min_val=1)
@@ -251,7 +255,8 @@ def _unfold_padded(xp: torch.Tensor, kernel, dilation, stride) -> torch.Tensor:
 
 
 def im2col(input, kernel_size, dilation=1, padding=0, stride=1):
-    r"""im2col（15.5 节）：把每个卷积窗口展开成一列，签名与结果都与 ``torch.nn.functional.unfold`` 相同。
+    r"""im2col（“三种实现：直接、im2col 与 FFT”一节）：把每个卷积窗口展开成一列，
+    签名与结果都与 ``torch.nn.functional.unfold`` 相同。
 
     输入 (N, C, H, W) → 输出 (N, C·k_h·k_w, L)，:math:`L=H_{out}W_{out}`。第 ``l`` 列是第 ``l`` 个输出位置
     （行优先）的窗口，行的顺序是 (通道, 核的行, 核的列)。于是卷积 = 权重矩阵 (C_out, C·k_h·k_w) 乘列矩阵。
@@ -289,7 +294,7 @@ def col2im(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     r"""col2im：:func:`im2col` 的伴随（转置），签名与结果都与 ``torch.nn.functional.fold`` 相同。
 
     列矩阵中每个数被 *加回* 它在 im2col 时被复制出来的像素（窗口重叠处累加），最后去掉填充。
-    用于转置卷积（15.4 节）和池化的显式反向传播。
+    用于转置卷积（“卷积层的反向传播”一节）和池化的显式反向传播。
     """
     cols, was_numpy = _as_tensor(input, "input")
     if cols.dim() == 2:
@@ -407,7 +412,7 @@ def _conv2d_fft(xp, w, stride, dilation, groups, out_hw, flip):
 
 
 def _conv2d_impl(x, weight, bias, stride, pad4, dilation, groups, method, flip=False):
-    """已检查过参数的 4-D 卷积（15.4 节的显式反向传播也调用它）。"""
+    """已检查过参数的 4-D 卷积（“卷积层的反向传播”一节的显式反向传播也调用它）。"""
     xp = F.pad(x, (pad4[2], pad4[3], pad4[0], pad4[1])) if any(pad4) else x
     kernel = (weight.shape[2], weight.shape[3])
     out_hw = _output_hw(xp.shape[2], xp.shape[3], kernel, stride, dilation, "padded input")
@@ -438,7 +443,8 @@ def conv2d(
     flip: bool = False,
     explicit_backward: bool = False,
 ):
-    r"""二维卷积（互相关），与 ``torch.nn.functional.conv2d`` 的签名和结果相同（15.1–15.5 节）。
+    r"""二维卷积（互相关），与 ``torch.nn.functional.conv2d`` 的签名和结果相同
+    （从“卷积与互相关”到“三种实现：直接、im2col 与 FFT”五节）。
 
     参数
     ----
@@ -446,10 +452,11 @@ def conv2d(
     weight : (C_out, C_in/groups, k_h, k_w)。
     bias : (C_out,) 或 ``None``。
     stride, padding, dilation : 整数或二元组；``padding`` 还可以是 ``'valid'`` 或 ``'same'``。
-    groups : 分组数，须同时整除 C_in 与 C_out（``groups = C_in`` 即深度卷积，15.6 节）。
+    groups : 分组数，须同时整除 C_in 与 C_out（``groups = C_in`` 即深度卷积，“深度可分离卷积与 1×1 卷积”一节）。
     method : ``'direct'``、``'im2col'``（默认）或 ``'fft'``，见模块说明。
     flip : ``True`` 时先把卷积核旋转 180°，计算数学定义的卷积 :math:`\sum_{u,v} W[u,v]X[i-u,j-v]`。
-    explicit_backward : ``True`` 时反向传播用 15.4 节的显式公式（:class:`lib.conv.backward.Conv2dFunction`）。
+    explicit_backward : ``True`` 时反向传播用“卷积层的反向传播”一节的显式公式
+        （:class:`lib.conv.backward.Conv2dFunction`）。
 
     输出大小 :math:`H_{out}=\lfloor (H+p_{top}+p_{bottom}-d(k-1)-1)/s\rfloor+1`。
     输入是 NumPy 数组时按 float64 计算并返回 NumPy 数组。
@@ -490,7 +497,8 @@ def conv1d(
     r"""一维卷积（互相关），与 ``torch.nn.functional.conv1d`` 相同：当作高度为 1 的二维卷积计算。
 
     ``input`` 为 (N, C_in, L) 或 (C_in, L)，``weight`` 为 (C_out, C_in/groups, k)。
-    ``method='fft'`` 时二维 FFT 在高度方向上的长度是 1，实际就是沿长度方向的一维 FFT 卷积（15.5 节的长卷积基准）。
+    ``method='fft'`` 时二维 FFT 在高度方向上的长度是 1，实际就是沿长度方向的一维 FFT 卷积
+    （“三种实现：直接、im2col 与 FFT”一节的长卷积基准）。
     """
     x, x_np = _as_tensor(input, "input")
     w, w_np = _as_tensor(weight, "weight")
@@ -536,7 +544,7 @@ def conv_transpose2d(
     *,
     method: str = "im2col",
 ):
-    r"""二维转置卷积，与 ``torch.nn.functional.conv_transpose2d`` 的签名和结果相同（15.4 节）。
+    r"""二维转置卷积，与 ``torch.nn.functional.conv_transpose2d`` 的签名和结果相同（“卷积层的反向传播”一节）。
 
     它是 ``conv2d``（同样的 stride/padding/dilation/groups）作为线性映射的 **转置**（伴随）：
     :math:`\langle \mathrm{conv}(x), y\rangle = \langle x, \mathrm{conv}^\top(y)\rangle`，也就是卷积对输入的梯度。
@@ -600,7 +608,7 @@ def _dilated_hw(kernel, dilation):
 
 
 # ---------------------------------------------------------------------------------------------
-# 池化（15.3 节）
+# 池化（“池化与多通道”一节）
 # ---------------------------------------------------------------------------------------------
 def _pool_output(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool, name: str) -> int:
     r"""池化的输出大小，规则与 PyTorch 相同：``ceil_mode`` 时向上取整，但最后一个窗口必须从输入或左填充内开始。"""
@@ -659,12 +667,14 @@ def _windows(xp, kernel, stride, dilation, out_hw):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    r"""最大池化 :math:`Y[i,j]=\max_{0\le u<k_h,\,0\le v<k_w}\tilde X[s_h i+d_h u,\; s_w j+d_w v]`（15.3 节），
+    r"""最大池化 :math:`Y[i,j]=\max_{0\le u<k_h,\,0\le v<k_w}\tilde X[s_h i+d_h u,\; s_w j+d_w v]`
+    （“池化与多通道”一节），
     与 ``torch.nn.functional.max_pool2d`` 的签名和结果相同
     （``stride`` 默认等于 ``kernel_size``，填充值为 :math:`-\infty`）。
 
     实现：取出窗口、用 ``argmax`` 找到最大值的位置、再用 ``gather`` 取值。于是反向传播时梯度 **只流向最大值所在的像素**
-    （15.4 节的“上采样”），并列时取第一个，与 PyTorch 一致。``return_indices=True`` 时另返回最大值在输入中的展平下标。
+    （“卷积层的反向传播”一节的“上采样”），并列时取第一个，与 PyTorch 一致。
+    ``return_indices=True`` 时另返回最大值在输入中的展平下标。
     """
     x, was_numpy = _as_tensor(input, "input")
     x, unbatched = _batched(x, "input")
@@ -716,7 +726,7 @@ def _window_sums(xp, kernel, stride, out_hw):
 def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
-    r"""平均池化 :math:`Y[i,j]=\frac{1}{|R_{ij}|}\sum_{(p,q)\in R_{ij}}\tilde X[p,q]`（15.3 节），
+    r"""平均池化 :math:`Y[i,j]=\frac{1}{|R_{ij}|}\sum_{(p,q)\in R_{ij}}\tilde X[p,q]`（“池化与多通道”一节），
     与 ``torch.nn.functional.avg_pool2d`` 的签名和结果相同。
 
     除数 :math:`|R_{ij}|` 默认是窗口大小（``count_include_pad=True``：填充的零也算）；``False`` 时只数真实像素；

@@ -1,15 +1,15 @@
-r"""``torch.nn.Module`` 形式的卷积层与池化层（第 15 章的网络都由它们搭成）。
+r"""``torch.nn.Module`` 形式的卷积层与池化层（卷积神经网络一章的网络都由它们搭成）。
 
 构造参数、参数名（``weight``、``bias``）、形状与初始化都与 ``torch.nn`` 的同名层相同：同样的随机种子给出同样的权重，
 ``state_dict`` 可以互相加载。不同之处只在前向——调用 :mod:`lib.conv.functional`，并多两个关键字参数
-``method``（``'direct'``/``'im2col'``/``'fft'``）与 ``explicit_backward``（15.4 节的显式反向传播）。
+``method``（``'direct'``/``'im2col'``/``'fft'``）与 ``explicit_backward``（“卷积层的反向传播”一节的显式反向传播）。
 
 ==========================  ===================================================================
 ``Conv2d``                  二维卷积层，权重 (C_out, C_in/groups, k_h, k_w)
 ``ConvTranspose2d``         转置卷积层，权重 (C_in, C_out/groups, k_h, k_w)
 ``MaxPool2d``/``AvgPool2d`` 池化层（没有参数）
 ``GlobalAvgPool2d``         全局平均池化：(N, C, H, W) → (N, C)（GoogLeNet、ResNet、SENet）
-``DepthwiseSeparableConv2d``  深度卷积（groups = C_in）+ 1×1 逐点卷积（15.6 节）
+``DepthwiseSeparableConv2d``  深度卷积（groups = C_in）+ 1×1 逐点卷积（“深度可分离卷积与 1×1 卷积”一节）
 ==========================  ===================================================================
 """
 
@@ -60,7 +60,8 @@ class _ConvBase(nn.Module):
 
 
 class Conv2d(_ConvBase):
-    r"""二维卷积层：:math:`Y = W\otimes X + b`（互相关，15.3 节的多通道形式）。参数与 ``torch.nn.Conv2d`` 相同。
+    r"""二维卷积层：:math:`Y = W\otimes X + b`（互相关，“池化与多通道”一节的多通道形式）。
+    参数与 ``torch.nn.Conv2d`` 相同。
 
     参数个数 :math:`k_hk_w\,(C_{in}/g)\,C_{out} + C_{out}`。``padding_mode`` 不是 ``'zeros'`` 时先用
     ``torch.nn.functional.pad`` 按该方式填充，再做不填充的卷积（与 PyTorch 相同）。
@@ -140,7 +141,7 @@ class Conv2d(_ConvBase):
 
 
 class ConvTranspose2d(_ConvBase):
-    r"""转置卷积层（15.4 节）：卷积对输入求梯度的那个线性映射。参数与 ``torch.nn.ConvTranspose2d`` 相同，
+    r"""转置卷积层（“卷积层的反向传播”一节）：卷积对输入求梯度的那个线性映射。参数与 ``torch.nn.ConvTranspose2d`` 相同，
     权重布局是 (C_in, C_out/groups, k_h, k_w)，输出大小 :math:`(n-1)s-2p+d(k-1)+p_{out}+1`。"""
 
     def __init__(
@@ -201,7 +202,7 @@ class ConvTranspose2d(_ConvBase):
 
 
 class MaxPool2d(nn.Module):
-    """最大池化层（15.3 节），参数与 ``torch.nn.MaxPool2d`` 相同。没有可学习的参数。"""
+    """最大池化层（“池化与多通道”一节），参数与 ``torch.nn.MaxPool2d`` 相同。没有可学习的参数。"""
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
@@ -220,7 +221,7 @@ class MaxPool2d(nn.Module):
 
 
 class AvgPool2d(nn.Module):
-    """平均池化层（15.3 节），参数与 ``torch.nn.AvgPool2d`` 相同。没有可学习的参数。"""
+    """平均池化层（“池化与多通道”一节），参数与 ``torch.nn.AvgPool2d`` 相同。没有可学习的参数。"""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
@@ -250,7 +251,7 @@ class AvgPool2d(nn.Module):
 
 class GlobalAvgPool2d(nn.Module):
     r"""全局平均池化 :math:`z_c=\frac{1}{HW}\sum_{i,j}x_c[i,j]`：(N, C, H, W) → (N, C)。
-    GoogLeNet 用它代替全连接层，SENet 用它做“挤压”（15.7 节）。"""
+    GoogLeNet 用它代替全连接层，SENet 用它做“挤压”（“经典网络”一节）。"""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_module_input(x, None, "x", ndim=4)
@@ -258,7 +259,8 @@ class GlobalAvgPool2d(nn.Module):
 
 
 class DepthwiseSeparableConv2d(nn.Module):
-    r"""深度可分离卷积（15.6 节）：先做深度卷积（每个输入通道一个 :math:`k\times k` 核，``groups = C_in``），
+    r"""深度可分离卷积（“深度可分离卷积与 1×1 卷积”一节）：先做深度卷积（每个输入通道一个 :math:`k\times k` 核，
+    ``groups = C_in``），
     再做 1×1 逐点卷积混合通道。不计偏置时参数 :math:`k^2C_{in}+C_{in}C_{out}`，标准卷积是 :math:`k^2C_{in}C_{out}`。
 
     ``activation`` 给出时（例如 ``torch.nn.ReLU()``）插在两步之间，如 MobileNet；默认两步之间什么也没有，

@@ -1,4 +1,4 @@
-r"""第 15.7 节的经典卷积网络（由 :mod:`lib.conv.layers` 搭成），以及在 scikit-learn 手写数字上训练它们的工具。
+r"""经典卷积网络（“经典网络”一节；由 :mod:`lib.conv.layers` 搭成），以及在 scikit-learn 手写数字上训练它们的工具。
 
 ======================  ========================================================================================
 ``LeNet5``              C1 5×5×6 → S2 → C3 5×5×16 → S4 → 120 → 84 → 10，32×32 输入，61,706 个参数
@@ -67,7 +67,7 @@ def _check_images(x: torch.Tensor, model: nn.Module) -> None:
 
 
 class LeNet5(nn.Module):
-    r"""LeNet-5（15.7 节）。尺寸变化 32 → 28（5×5 卷积）→ 14（2×2 汇聚）→ 10 → 5 → 120 → 84 → 10。
+    r"""LeNet-5（“经典网络”一节）。尺寸变化 32 → 28（5×5 卷积）→ 14（2×2 汇聚）→ 10 → 5 → 120 → 84 → 10。
 
     这里的 C3 与所有 6 个输入特征图相连（现代写法）；原文用连接表只连 60 对，见 :data:`LENET5_C3_TABLE`。
     ``activation``：``'tanh'``（原文是缩放的 tanh）或 ``'relu'``；``pooling``：``'avg'``（原文的下采样层）或 ``'max'``。
@@ -114,7 +114,8 @@ class LeNet5(nn.Module):
 
 
 class AlexNet(nn.Module):
-    """AlexNet（15.7 节）：5 个卷积层 + 3 个全连接层，共 8 个有参数的层；224×224 输入。与 torchvision 的版本相同。"""
+    """AlexNet（“经典网络”一节）：5 个卷积层 + 3 个全连接层，共 8 个有参数的层；224×224 输入。
+    与 torchvision 的版本相同。"""
 
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5, *, method: str = "im2col"):
         super().__init__()
@@ -161,7 +162,7 @@ VGG_CONFIGS = {
 
 
 class VGG(nn.Module):
-    r"""VGG（15.7 节）：按 ``config`` 堆叠 3×3 卷积 + ReLU 与 2×2 最大池化，最后是三层全连接分类器。
+    r"""VGG（“经典网络”一节）：按 ``config`` 堆叠 3×3 卷积 + ReLU 与 2×2 最大池化，最后是三层全连接分类器。
 
     ``config`` 可以是 :data:`VGG_CONFIGS` 的键（如 ``'vgg16'``）或自定义序列。分类器的输入是
     :math:`C_{last}\,(S/2^{m})^2`，:math:`S` 是 ``image_size``、:math:`m` 是池化层个数。
@@ -225,7 +226,7 @@ class VGG(nn.Module):
 
 
 class SEBlock(nn.Module):
-    r"""挤压–激励模块（SENet，15.7 节）。对 (N, C, H, W) 的特征图 :math:`u`：
+    r"""挤压–激励模块（SENet，“经典网络”一节）。对 (N, C, H, W) 的特征图 :math:`u`：
 
     挤压 :math:`z_c=\frac1{HW}\sum_{i,j}u_c[i,j]`；
     激励 :math:`\mathbf s=\sigma\bigl(W_2\,\mathrm{ReLU}(W_1\mathbf z+b_1)+b_2\bigr)`，
@@ -253,7 +254,7 @@ class SEBlock(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    r"""ResNet 的基本残差块（15.7 节）：:math:`y=\mathrm{ReLU}\bigl(F(x)+\mathrm{shortcut}(x)\bigr)`，
+    r"""ResNet 的基本残差块（“经典网络”一节）：:math:`y=\mathrm{ReLU}\bigl(F(x)+\mathrm{shortcut}(x)\bigr)`，
     :math:`F` = 3×3 卷积 → BN → ReLU → 3×3 卷积 → BN（→ SE 模块）。形状改变时捷径是 1×1 卷积 + BN。
     ``residual=False`` 去掉捷径，得到同样深度的普通块（用来演示“退化”问题）。
     """
@@ -295,7 +296,8 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    r"""小型 ResNet（15.7 节）：3×3 卷积“茎” → 若干阶段的残差块（每个新阶段第一个块步长 2）→ 全局平均池化 → 全连接。
+    r"""小型 ResNet（“经典网络”一节）：3×3 卷积“茎” → 若干阶段的残差块（每个新阶段第一个块步长 2）
+    → 全局平均池化 → 全连接。
 
     ``channels[i]`` 与 ``blocks[i]`` 是第 ``i`` 个阶段的通道数与块数；
     ``se_reduction`` 给出时每个块带 SE 模块（SE-ResNet）；
@@ -346,7 +348,8 @@ class ResNet(nn.Module):
 
 
 class InceptionBlock(nn.Module):
-    r"""Inception 模块（GoogLeNet，15.7 节）：四路并行，在通道维上拼接，输出 ``c1 + c3 + c5 + pool_proj`` 个通道。
+    r"""Inception 模块（GoogLeNet，“经典网络”一节）：四路并行，在通道维上拼接，
+    输出 ``c1 + c3 + c5 + pool_proj`` 个通道。
 
     1×1 卷积；1×1 降维到 ``c3_reduce`` → 3×3；1×1 降维到 ``c5_reduce`` → 5×5；3×3 最大池化（步长 1）→ 1×1。
     每个卷积后接 ReLU（``batch_norm=True`` 时先接 BN，如 Inception v2），所有分支保持空间大小不变。
@@ -379,7 +382,7 @@ class InceptionBlock(nn.Module):
 
 
 class InceptionNet(nn.Module):
-    """小型 GoogLeNet（15.7 节）：3×3 卷积 → Inception → 2×2 最大池化 → Inception → 全局平均池化 → 全连接。
+    """小型 GoogLeNet（“经典网络”一节）：3×3 卷积 → Inception → 2×2 最大池化 → Inception → 全局平均池化 → 全连接。
 
     与 GoogLeNet 一样，最后没有大的全连接层。``batch_norm=True`` 时每个卷积后接 BN。
     """
@@ -466,7 +469,7 @@ def fit_classifier(
     weight_decay: float = 0.0,
     seed: int = 0,
 ) -> FitHistory:
-    """用 Adam 和交叉熵损失训练分类器（第 13 章讲优化器），每个 epoch 按 ``seed`` 打乱一次数据。
+    """用 Adam 和交叉熵损失训练分类器（网络优化一章讲优化器），每个 epoch 按 ``seed`` 打乱一次数据。
 
     只依赖张量运算，CPU 与 CUDA 相同；为了可复现，书中在 CPU 上用 float64 训练这些很小的网络。
     """

@@ -1,4 +1,5 @@
-r"""高斯扩散过程（第 28.2–28.5 节）：前向过程的闭式解、后验分布、训练损失与变分下界的各项。
+r"""高斯扩散过程（扩散模型一章从“前向过程的闭式解”到“训练与采样：算法 1 与算法 2”四节）：
+前向过程的闭式解、后验分布、训练损失与变分下界的各项。
 
 记号与书中一致，时间步 :math:`t` 从 1 数到 :math:`T`：
 
@@ -97,7 +98,7 @@ class GaussianDiffusion:
         self.alphas = 1.0 - self.betas
         self.alpha_bars = np.concatenate([[1.0], alpha_bar(betas)])
         ab, ab_prev = self.alpha_bars[1:], self.alpha_bars[:-1]
-        # 后验 q(x_{t-1} | x_t, x_0) 的方差与均值系数（配方法，第 28.3 节）；β̃_1 = 0
+        # 后验 q(x_{t-1} | x_t, x_0) 的方差与均值系数（配方法，“逆过程与后验分布”一节）；β̃_1 = 0
         self.posterior_variance = np.concatenate([[0.0], betas * (1.0 - ab_prev) / (1.0 - ab)])
         self.posterior_coef_x0 = np.concatenate([[0.0], np.sqrt(ab_prev) * betas / (1.0 - ab)])
         self.posterior_coef_xt = np.concatenate([[0.0], np.sqrt(1.0 - betas) * (1.0 - ab_prev) / (1.0 - ab)])
@@ -187,7 +188,7 @@ class GaussianDiffusion:
         return noise
 
     # -----------------------------------------------------------------------------------------
-    # 前向过程（第 28.1–28.2 节）
+    # 前向过程（“扩散过程”“前向过程的闭式解”两节）
     # -----------------------------------------------------------------------------------------
     def q_step(self, x_prev: torch.Tensor, t, noise=None, generator=None) -> torch.Tensor:
         r"""前向过程的一步：x_t = √(1−β_t) x_{t−1} + √β_t ε_t。"""
@@ -214,10 +215,10 @@ class GaussianDiffusion:
         return mean + var.sqrt() * noise
 
     # -----------------------------------------------------------------------------------------
-    # 后验与参数化（第 28.3–28.4 节）
+    # 后验与参数化（“逆过程与后验分布”“变分下界与简化损失”两节）
     # -----------------------------------------------------------------------------------------
     def q_posterior(self, x0: torch.Tensor, xt: torch.Tensor, t) -> tuple[torch.Tensor, torch.Tensor]:
-        r"""后验 q(x_{t−1} | x_t, x_0) 的均值 μ̃_t 与方差 β̃_t（配方法，第 28.3 节）。"""
+        r"""后验 q(x_{t−1} | x_t, x_0) 的均值 μ̃_t 与方差 β̃_t（配方法，“逆过程与后验分布”一节）。"""
         x0, xt = self._check_x(x0, "x0"), self._check_x(xt, "xt")
         self._check_same_shape(x0, xt, "x0", "xt")
         t = self.timesteps(t, x0.shape[0], x0.device)
@@ -293,7 +294,7 @@ class GaussianDiffusion:
         r"""逆过程一步的均值与方差：:math:`\boldsymbol\mu_\theta=\frac{1}{\sqrt{1-\beta_t}}
         \bigl(\mathbf x_t-\frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\hat{\boldsymbol\epsilon}\bigr)`，:math:`\sigma_t^2`。
 
-        它等于把 x̂_0 代入后验均值 μ̃_t(x_t, x̂_0)（第 28.4 节）。
+        它等于把 x̂_0 代入后验均值 μ̃_t(x_t, x̂_0)（“变分下界与简化损失”一节）。
         """
         t = self.timesteps(t, xt.shape[0], xt.device)
         eps, _ = self.predict(model, xt, t, clip_x0=clip_x0)
@@ -303,7 +304,7 @@ class GaussianDiffusion:
 
     def loss_weight(self, t, variance: str = "beta_tilde") -> np.ndarray:
         r"""变分下界中 :math:`\|\boldsymbol\epsilon-\boldsymbol\epsilon_\theta\|^2` 前的权重
-        :math:`\lambda_t=\frac{\beta_t^2}{2\sigma_t^2(1-\beta_t)(1-\bar\alpha_t)}`（第 28.4 节）。
+        :math:`\lambda_t=\frac{\beta_t^2}{2\sigma_t^2(1-\beta_t)(1-\bar\alpha_t)}`（“变分下界与简化损失”一节）。
 
         :math:`\sigma_t^2=\tilde\beta_t` 时化简为 :math:`\lambda_t=\frac{\beta_t}{2(1-\beta_t)(1-\bar\alpha_{t-1})}`；
         :math:`t=1` 时 :math:`\tilde\beta_1=0`，
@@ -322,7 +323,7 @@ class GaussianDiffusion:
             return beta**2 / (2 * sigma2 * (1 - beta) * (1 - ab))
 
     # -----------------------------------------------------------------------------------------
-    # 训练目标（第 28.4–28.5 节）
+    # 训练目标（“变分下界与简化损失”“训练与采样：算法 1 与算法 2”两节）
     # -----------------------------------------------------------------------------------------
     def loss(self, model: Model, x0: torch.Tensor, *, t=None, noise=None, generator=None, reduction: str = "mean"):
         r"""简化损失 :math:`L_{\text{simple}}`（算法 1 的第 2–5 行）：

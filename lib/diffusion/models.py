@@ -1,4 +1,5 @@
-r"""去噪网络 :math:`\boldsymbol\epsilon_\theta(\mathbf x_t,t)`（第 28.5 节）与参数的指数滑动平均（EMA）。
+r"""去噪网络 :math:`\boldsymbol\epsilon_\theta(\mathbf x_t,t)`（“训练与采样：算法 1 与算法 2”一节）
+与参数的指数滑动平均（EMA）。
 
 * :func:`sinusoidal_embedding`：把整数时间步 :math:`t` 编码成向量（与 Transformer 的位置编码相同），
   :math:`[\sin(t\omega_k),\cos(t\omega_k)]`，:math:`\omega_k=10000^{-k/(d/2)}`；
@@ -336,7 +337,8 @@ class GaussianOptimalDenoiser(nn.Module):
 
         E[ε | x_t] = √(1−ᾱ_t) / (ᾱ_t s² + 1 − ᾱ_t) · (x_t − √ᾱ_t m),
 
-    它使 E‖ε − ε_θ‖² 最小。第 28.4–28.6 节用它检验变分下界与采样器。
+    它使 E‖ε − ε_θ‖² 最小。扩散模型一章从“变分下界与简化损失”到“更快的采样：DDIM”的三节
+    用它检验变分下界与采样器。
     ``mean``、``std`` 是标量或与单个样本同形的张量；``diffusion`` 提供 :math:`\bar\alpha_t`。
     """
 

@@ -1,4 +1,5 @@
-r"""采样器（第 28.5–28.6 节）：DDPM 的祖先采样（算法 2）与 DDIM。
+r"""采样器（“训练与采样：算法 1 与算法 2”“更快的采样：DDIM”两节）：
+DDPM 的祖先采样（算法 2）与 DDIM。
 
 * :func:`ddpm_sample` 逐行照搬算法 2：从 :math:`\mathbf x_T\sim\mathcal N(0,I)` 出发，对 :math:`t=T,\dots,1`
 
@@ -58,7 +59,7 @@ def autocast(device: torch.device, amp: bool | None):
     """``amp=True`` 时在 CUDA 上用混合精度（支持 bfloat16 的卡用 bfloat16，否则用 float16）；CPU 上什么也不做。
 
     默认（``None``）不用：本书的小 U-Net 在 8×8 图像上受限于核函数的启动次数而不是算术，autocast 插入的类型转换
-    只会让它更慢（``benchmarks/diffusion.py`` 在 GPU 上测量了训练与采样两种情形，结果见第 28.6 节）。
+    只会让它更慢（``benchmarks/diffusion.py`` 在 GPU 上测量了训练与采样两种情形，结果见“更快的采样：DDIM”一节）。
     """
     device = torch.device(device)
     if not amp or device.type != "cuda":
@@ -246,7 +247,7 @@ def ddim_invert(
     r"""把 :math:`\eta=0` 的 DDIM 反过来走：
         x_t = √ᾱ_t x̂_0 + √(1−ᾱ_t) ε̂，
     其中 x̂_0、ε̂ 在前一个状态上计算。步长趋于 0 时它是概率流 ODE 的逆向积分，
-    所以 ``ddim_sample(..., x_T=ddim_invert(x0), eta=0)`` 近似还原 ``x0``（第 28.6 节）。"""
+    所以 ``ddim_sample(..., x_T=ddim_invert(x0), eta=0)`` 近似还原 ``x0``（“更快的采样：DDIM”一节）。"""
     diffusion._check_x(x0, "x0")
     taus = ddim_timesteps(diffusion.T, steps)
     x = x0 if x0.dtype == torch.float64 else x0.float()
@@ -263,7 +264,7 @@ def ddim_invert(
 
 
 # ---------------------------------------------------------------------------------------------
-# 同一个采样器的“静态”写法：每一步是同一串张量运算，可以录成 CUDA 图（第 28.6 节）
+# 同一个采样器的“静态”写法：每一步是同一串张量运算，可以录成 CUDA 图（“更快的采样：DDIM”一节）
 # ---------------------------------------------------------------------------------------------
 class StepSchedule(NamedTuple):
     r"""把一个采样器写成 :math:`K` 个形式相同的步骤：第 :math:`k` 步在时间步 ``t[k]`` 上调用网络，然后

@@ -1,4 +1,4 @@
-r"""噪声调度（第 28.1–28.2 节）：每一步加多少噪声，:math:`\beta_1,\dots,\beta_T`。
+r"""噪声调度（“扩散过程”“前向过程的闭式解”两节）：每一步加多少噪声，:math:`\beta_1,\dots,\beta_T`。
 
 前向过程每一步 :math:`\mathbf x_t=\sqrt{1-\beta_t}\,\mathbf x_{t-1}+\sqrt{\beta_t}\,\boldsymbol\epsilon_t`。
 调度由 :math:`\beta_t` 决定，也可以等价地由信号强度 :math:`\bar\alpha_t=\prod_{s\le t}(1-\beta_s)` 决定：

@@ -1,4 +1,5 @@
-r"""训练循环（第 28.5 节，算法 1）：反复抽 :math:`\mathbf x_0`、:math:`t`、:math:`\boldsymbol\epsilon`，
+r"""训练循环（“训练与采样：算法 1 与算法 2”一节，算法 1）：
+反复抽 :math:`\mathbf x_0`、:math:`t`、:math:`\boldsymbol\epsilon`，
 对简化损失做一步梯度下降。
 
 CPU 与 CUDA 走同一份代码；CUDA 上默认打开混合精度（bfloat16 自动混合精度，不支持时用 float16 加梯度缩放）。

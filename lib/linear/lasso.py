@@ -1,4 +1,4 @@
-r"""第 7.4 节 Lasso：L1 正则化的线性回归，用坐标下降与软阈值求解。
+r"""Lasso（“正则化：岭回归与 Lasso”一节）：L1 正则化的线性回归，用坐标下降与软阈值求解。
 
 目标函数与 ``sklearn.linear_model.Lasso`` 相同（注意 :math:`\tfrac1{2n}` 的缩放）：
 

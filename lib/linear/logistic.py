@@ -1,10 +1,11 @@
-r"""第 5 章 线性分类：逻辑回归、Softmax 回归与一对其余（第 6.2、6.3 节从概率角度重读它们）。
+r"""线性分类（线性分类一章）：逻辑回归、Softmax 回归与一对其余
+（“伯努利、类别分布与交叉熵”“最大后验与正则化”两节从概率角度重读它们）。
 
-记号与第 4 章一致：样本 :math:`\mathbf x^{(i)}` 是 *行* 向量，设计矩阵 :math:`X\in\mathbb R^{n\times d}`
+记号与线性回归一章一致：样本 :math:`\mathbf x^{(i)}` 是 *行* 向量，设计矩阵 :math:`X\in\mathbb R^{n\times d}`
 把它们按行堆起来（需要截距时先用 :func:`lib.linear.add_bias` 在左边补一列 1），参数是列向量 :math:`\mathbf w` 或矩阵
 :math:`W=[\mathbf w_1,\dots,\mathbf w_K]\in\mathbb R^{d\times K}`。
 
-二分类（第 5.1 节）：:math:`p_i=\sigma(\mathbf x^{(i)}\mathbf w)`，平均交叉熵与它的导数
+二分类（“逻辑回归”一节）：:math:`p_i=\sigma(\mathbf x^{(i)}\mathbf w)`，平均交叉熵与它的导数
 
 .. math::
     L(\mathbf w)=\frac1n\sum_i\bigl[\log(1+e^{z_i})-y_iz_i\bigr],\quad
@@ -14,7 +15,7 @@ r"""第 5 章 线性分类：逻辑回归、Softmax 回归与一对其余（第 
 其中 :math:`z_i=\mathbf x^{(i)}\mathbf w`。样本是行向量，所以单个样本的海森矩阵是
 :math:`\mathbf x^\top\mathbf x`（外积），不是 :math:`\mathbf x\mathbf x^\top`（那是一个数）。
 
-多分类（第 5.2 节）：:math:`P=\mathrm{softmax}(XW)`（逐行），:math:`Y` 是独热标签矩阵，
+多分类（“Softmax 回归与多分类”一节）：:math:`P=\mathrm{softmax}(XW)`（逐行），:math:`Y` 是独热标签矩阵，
 
 .. math::
     L(W)=-\frac1n\sum_{i,k}Y_{ik}\log P_{ik},\qquad \nabla_WL=\frac1nX^\top(P-Y).
@@ -24,19 +25,22 @@ r"""第 5 章 线性分类：逻辑回归、Softmax 回归与一对其余（第 
 .. math:: \nabla^2L=\frac1n\sum_i\bigl(\mathrm{diag}(\mathbf p_i)-\mathbf p_i^\top\mathbf p_i\bigr)
           \otimes\mathbf x^{(i)\top}\mathbf x^{(i)} .
 
+括号里是书中位置：逻辑回归 =“逻辑回归”，Softmax =“Softmax 回归与多分类”，
+类别分布 =“伯努利、类别分布与交叉熵”，MAP =“最大后验与正则化”（都是节的标题）。
+
 =================================  ============================================================================
 函数/类                             作用（书中位置）
 =================================  ============================================================================
-``sigmoid``, ``log_sigmoid``        数值稳定的 :math:`\sigma(z)` 与 :math:`\log\sigma(z)`（5.1）
+``sigmoid``, ``log_sigmoid``        数值稳定的 :math:`\sigma(z)` 与 :math:`\log\sigma(z)`（逻辑回归）
 ``logsumexp``, ``softmax``,         log-sum-exp 技巧：:math:`\log\sum_k e^{z_k}=m+\log\sum_k e^{z_k-m}`，
-``log_softmax``                     以及带温度的 softmax（5.2）
-``one_hot``                         整数标签 → 独热矩阵（5.2、6.2）
-``logistic_loss/grad/hessian``      二分类交叉熵及其梯度、海森矩阵（5.1）
-``sigmoid_mse_loss/grad/hessian``   “逻辑回归 + 平方损失”：非凸的反例（5.1）
-``softmax_loss/grad/hessian``       多分类交叉熵及其梯度、海森矩阵（5.2）
+``log_softmax``                     以及带温度的 softmax（Softmax）
+``one_hot``                         整数标签 → 独热矩阵（Softmax、类别分布）
+``logistic_loss/grad/hessian``      二分类交叉熵及其梯度、海森矩阵（逻辑回归）
+``sigmoid_mse_loss/grad/hessian``   “逻辑回归 + 平方损失”：非凸的反例（逻辑回归）
+``softmax_loss/grad/hessian``       多分类交叉熵及其梯度、海森矩阵（Softmax）
 ``LogisticRegression``              scikit-learn 风格：二分类用 sigmoid，多分类用 softmax；L2 惩罚由 ``C`` 控制；
-                                    求解器 ``newton``（默认）/``gd``/``lbfgs``（5.1、5.2、6.3）
-``OneVsRestClassifier``             一对其余：每类训练一个二分类器，预测取得分最大的类（5.2）
+                                    求解器 ``newton``（默认）/``gd``/``lbfgs``（逻辑回归、Softmax、MAP）
+``OneVsRestClassifier``             一对其余：每类训练一个二分类器，预测取得分最大的类（Softmax）
 =================================  ============================================================================
 
 估计器的目标函数（书中的归一化，平均损失）是
@@ -45,7 +49,7 @@ r"""第 5 章 线性分类：逻辑回归、Softmax 回归与一对其余（第 
 
 它等于 scikit-learn 的目标 :math:`C\sum_i\ell_i+\tfrac12\lVert W\rVert_F^2` 除以 :math:`Cn`，
 所以同一个 ``C`` 给出同一个解；``C=np.inf`` 表示不加惩罚。截距 :math:`\mathbf b` 不受惩罚。
-第 6.3 节说明：``C`` 恰好是权重的高斯先验的方差 :math:`\tau^2`。
+“最大后验与正则化”一节说明：``C`` 恰好是权重的高斯先验的方差 :math:`\tau^2`。
 """
 
 from __future__ import annotations
@@ -148,7 +152,8 @@ def log_softmax(Z, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
 
 
 def softmax(Z, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
-    r"""带温度 :math:`T` 的 softmax：:math:`\mathrm{softmax}_k(\mathbf z/T)=e^{z_k/T}/\sum_j e^{z_j/T}`（第 5.2 节）。
+    r"""带温度 :math:`T` 的 softmax：:math:`\mathrm{softmax}_k(\mathbf z/T)=e^{z_k/T}/\sum_j e^{z_j/T}`
+    （“Softmax 回归与多分类”一节）。
 
     输出非负、沿 ``axis`` 和为 1，且对 :math:`\mathbf z` 加同一个常数不变（所以先减去最大值不改变结果）。
     :math:`T\to0^+` 时趋于 argmax 的独热向量，:math:`T\to\infty` 时趋于均匀分布。
@@ -227,7 +232,7 @@ def logistic_hessian(X, w) -> np.ndarray:
 
 def sigmoid_mse_loss(X, y, w) -> float:
     r"""“逻辑回归 + 平方损失”：:math:`\frac1n\sum_i\bigl(\sigma(\mathbf x^{(i)}\mathbf w)-y_i\bigr)^2`
-    （第 5.1 节的反例）。"""
+    （“逻辑回归”一节的反例）。"""
     X, y, w = _check_Xyw_binary(X, y, w)
     return float(np.mean((sigmoid(X @ w) - y) ** 2))
 
@@ -298,7 +303,7 @@ def softmax_hessian(X, W) -> np.ndarray:
               \mathbf x^{(i)\top}\mathbf x^{(i)},
 
     形状 :math:`(dK, dK)`。第 :math:`(k,l)` 块是 :math:`\frac1nX^\top\mathrm{diag}(P_{:k}\delta_{kl}-P_{:k}P_{:l})X`。
-    它半正定但 *奇异*：把同一个向量加到 :math:`W` 的每一列上不改变 softmax（第 5.2 节）。
+    它半正定但 *奇异*：把同一个向量加到 :math:`W` 的每一列上不改变 softmax（“Softmax 回归与多分类”一节）。
 
     计算上不做 :math:`n` 次克罗内克积：对角块是 :math:`X^\top\mathrm{diag}(P_{:k})X`，其余部分是 :math:`M^\top M`，
     :math:`M` 的第 :math:`i` 行是 :math:`\mathbf p_i\otimes\mathbf x^{(i)}`，一次矩阵乘法即可。
@@ -333,13 +338,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : 惩罚强度的倒数，:math:`>0`；``np.inf`` 表示不加惩罚（此时数据线性可分则最优解不存在，权重发散）。
-        第 6.3 节：``C`` 等于权重的高斯先验 :math:`\mathcal N(0,\tau^2I)` 的方差 :math:`\tau^2`。
+        “最大后验与正则化”一节：``C`` 等于权重的高斯先验 :math:`\mathcal N(0,\tau^2I)` 的方差 :math:`\tau^2`。
     fit_intercept : 是否拟合（不受惩罚的）截距。
     solver : ``"newton"``——牛顿法（:func:`lib.optim.newton`，默认，几步即收敛）；
              ``"gd"``——梯度下降（:func:`lib.optim.gradient_descent`）；
              ``"lbfgs"``——``scipy.optimize.minimize`` 的 L-BFGS-B（scikit-learn 的默认求解器）。
     max_iter : 最大迭代步数；tol : 目标函数梯度的范数小于它即停止。牛顿法二次收敛，默认的 ``1e-10`` 只比
-        ``1e-8`` 多一步；梯度下降是线性收敛，要把 ``max_iter`` 调大很多、``tol`` 放宽（见第 5.1 节）。
+        ``1e-8`` 多一步；梯度下降是线性收敛，要把 ``max_iter`` 调大很多、``tol`` 放宽（见“逻辑回归”一节）。
     learning_rate : 仅 ``"gd"`` 使用；``"auto"`` 取 :math:`1/L`，:math:`L` 是梯度的利普希茨常数的上界
         （二分类 :math:`\frac{\lambda_{\max}(A^\top A)}{4n}`，多分类 :math:`\frac{\lambda_{\max}(A^\top A)}{2n}`，
         再加 :math:`\frac1{Cn}`；:math:`A` 是补了截距列的设计矩阵），保证单调下降。
@@ -543,7 +548,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
 
 class OneVsRestClassifier(ClassifierMixin, BaseEstimator):
-    r"""一对其余（One-vs-All / One-vs-Rest），接口同 ``sklearn.multiclass.OneVsRestClassifier``（第 5.2 节）。
+    r"""一对其余（One-vs-All / One-vs-Rest），接口同 ``sklearn.multiclass.OneVsRestClassifier``
+    （“Softmax 回归与多分类”一节）。
 
     对每个类 :math:`k` 训练一个二分类器 :math:`f_k`（“是 :math:`k`” 对 “不是 :math:`k`”），预测
     :math:`\hat k=\arg\max_kf_k(\mathbf x)`。各二分类器的正类概率之和一般不为 1；``predict_proba`` 与 scikit-learn

@@ -1,4 +1,4 @@
-r"""第 4 章 线性回归：代价函数、闭式解、正规方程、伪逆与岭回归。
+r"""线性回归（线性回归一章）：代价函数、闭式解、正规方程、伪逆与岭回归。
 
 记号与书一致：样本 :math:`\mathbf x^{(i)}` 是 *行* 向量，设计矩阵 :math:`X` 把它们按行堆起来，
 参数 :math:`\mathbf w` 是列向量，预测为 :math:`X\mathbf w`。截距通过在 :math:`X` 前补一列 1（:func:`add_bias`）
@@ -6,16 +6,19 @@ r"""第 4 章 线性回归：代价函数、闭式解、正规方程、伪逆与
 
 .. math:: L(\mathbf w) = \frac1n \lVert X\mathbf w - \mathbf y\rVert^2 .
 
+括号里是书中位置（节的标题）：闭式解 =“代价函数与单特征闭式解”，正规方程 =“多特征与正规方程”，
+梯度下降 =“梯度下降”，模型选择 =“模型选择：交叉验证与 AIC/BIC”，正则化 =“正则化：岭回归与 Lasso”。
+
 函数/类                      作用（书中位置）
 ==========================  ===============================================================
 ``mse_loss/grad/hessian``   :math:`L`、:math:`\nabla L=\tfrac2n X^\top(X\mathbf w-\mathbf y)`、
-                            :math:`\nabla^2L=\tfrac2n X^\top X`（4.1–4.3）
-``fit_1d_closed_form``      单特征闭式解 :math:`w_1=\mathrm{cov}(x,y)/\mathrm{var}(x)`（4.1）
-``normal_equation``         解 :math:`X^\top X\mathbf w = X^\top\mathbf y`，奇异时报错并给出建议（4.2）
-``min_norm_solution``       伪逆给出的最小范数解 :math:`X^+\mathbf y`（4.2）
-``ridge_solution``          :math:`(X^\top X+\alpha I)^{-1}X^\top\mathbf y`（4.2、7.4）
-``hat_matrix``              投影矩阵 :math:`H=XX^+`，:math:`\hat{\mathbf y}=H\mathbf y`（4.2、7.3）
-``LinearRegression/Ridge``  scikit-learn 风格的估计器：``fit``/``predict``/``score``（4.2、7.4）
+                            :math:`\nabla^2L=\tfrac2n X^\top X`（闭式解、正规方程、梯度下降）
+``fit_1d_closed_form``      单特征闭式解 :math:`w_1=\mathrm{cov}(x,y)/\mathrm{var}(x)`（闭式解）
+``normal_equation``         解 :math:`X^\top X\mathbf w = X^\top\mathbf y`，奇异时报错并给出建议（正规方程）
+``min_norm_solution``       伪逆给出的最小范数解 :math:`X^+\mathbf y`（正规方程）
+``ridge_solution``          :math:`(X^\top X+\alpha I)^{-1}X^\top\mathbf y`（正规方程、正则化）
+``hat_matrix``              投影矩阵 :math:`H=XX^+`，:math:`\hat{\mathbf y}=H\mathbf y`（正规方程、模型选择）
+``LinearRegression/Ridge``  scikit-learn 风格的估计器：``fit``/``predict``/``score``（正规方程、正则化）
 ==========================  ===============================================================
 """
 
@@ -83,7 +86,7 @@ def mse_hessian(X) -> np.ndarray:
 # 闭式解
 # ---------------------------------------------------------------------------------------------
 def fit_1d_closed_form(x, y) -> tuple[float, float]:
-    r"""单特征最小二乘 :math:`f(x)=w_0+w_1x` 的闭式解（第 4.1 节）：
+    r"""单特征最小二乘 :math:`f(x)=w_0+w_1x` 的闭式解（“代价函数与单特征闭式解”一节）：
 
     .. math::
         w_1 = \frac{\overline{xy}-\bar x\,\bar y}{\overline{x^2}-\bar x^2},\qquad
@@ -109,7 +112,7 @@ def fit_1d_closed_form(x, y) -> tuple[float, float]:
 
 
 def normal_equation(X, y) -> np.ndarray:
-    r"""解正规方程 :math:`X^\top X\,\mathbf w = X^\top\mathbf y`（第 4.2 节）。
+    r"""解正规方程 :math:`X^\top X\,\mathbf w = X^\top\mathbf y`（“多特征与正规方程”一节）。
 
     用线性方程组求解器，而不是显式求逆。若 :math:`X` 的列线性相关（例如样本数少于参数数），
     :math:`X^\top X` 奇异，解不唯一，此时抛出 ``numpy.linalg.LinAlgError``，并建议改用
@@ -163,7 +166,8 @@ def hat_matrix(X) -> np.ndarray:
     它把 :math:`\mathbf y` 投影成拟合值 :math:`\hat{\mathbf y}=H\mathbf y`。
 
     :math:`H` 是到 :math:`X` 列空间的正交投影：对称、幂等（:math:`H^2=H`），迹等于 :math:`X` 的秩。
-    第 4.2 节用它解释最小二乘的几何意义，第 7.3 节用它的对角元给出留一交叉验证的闭式解。
+    “多特征与正规方程”一节用它解释最小二乘的几何意义，
+    “模型选择：交叉验证与 AIC/BIC”一节用它的对角元给出留一交叉验证的闭式解。
     """
     X = check_array(X, "X", ndim=2)
     return X @ np.linalg.pinv(X)

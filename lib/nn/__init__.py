@@ -1,25 +1,31 @@
-r"""神经网络的积木（第 11–14 章），也是后面各章（循环网络、注意力、表示学习、生成模型、学习范式……）共用的部分。
+r"""神经网络的积木（感知机与前馈网络、反向传播与自动微分、网络优化、正则化四章），也是后面各章（循环网络、注意力、表示学习、生成模型、学习范式……）共用的部分。
 
 一个模块一件事，都可以从上到下读完：
 
-====================  =========  ==========================================================================
-模块                   章节        内容
-====================  =========  ==========================================================================
-``activations``        11.3       激活函数（NumPy 版带导数；``activation_module(name)`` 构造 torch 层）
-``perceptron``         11.1–11.2  逻辑门真值表、感知机（= scikit-learn ``Perceptron``）、最大间隔、线性可分判定
-``approximation``      11.4       万能逼近的构造：ReLU 折线插值、sigmoid 台阶
-``backprop``           12.2       NumPy 多层感知机的矩阵形式前向/反向传播
-``mlp``                11.3 起     ``MLP``：torch 多层感知机（可选 BatchNorm/LayerNorm、dropout、初始化方案）
-``train``              11.3 起     ``fit``：小批量训练循环（学习率调度、梯度截断、早停、tqdm 进度条）；``evaluate``
-``optim``              13.1–13.2  ``SGD``（动量、Nesterov）、``Adagrad``、``RMSprop``、``Adadelta``、``Adam``、``AdamW``
-``clip``               13.3       ``clip_grad_norm_``、``clip_grad_value_``（= ``torch.nn.utils``）
-``init``               13.4       Xavier/He 初始化（= ``torch.nn.init``）
-``norm``               13.5       ``BatchNorm1d``、``LayerNorm``（= ``torch.nn``，``state_dict`` 兼容）；手推的 BN 反向
-``search``             13.6       网格搜索、随机搜索、高斯过程贝叶斯优化
-``regularization``     14.2–14.4  ``Dropout``（= ``torch.nn.Dropout``）、标签平滑、数字图像的数据增强
-====================  =========  ==========================================================================
+每个模块后面的方括号是它对应的一节（标题，不写编号）：
 
-自动微分的教学实现在 :mod:`lib.autograd`（第 12.3 节），学习率调度在 :mod:`lib.optim`（第 4、13.1 节；
+* ``activations``：激活函数（NumPy 版带导数；``activation_module(name)`` 构造 torch 层）
+  [多层感知机与激活函数]
+* ``perceptron``：逻辑门真值表、感知机（= scikit-learn ``Perceptron``）、最大间隔、线性可分判定
+  [神经元与感知机；线性可分性与 XOR]
+* ``approximation``：万能逼近的构造：ReLU 折线插值、sigmoid 台阶 [万能逼近]
+* ``backprop``：NumPy 多层感知机的矩阵形式前向/反向传播 [矩阵形式的反向传播]
+* ``mlp``：``MLP``：torch 多层感知机（可选 BatchNorm/LayerNorm、dropout、初始化方案）
+  [多层感知机与激活函数，及其后各章]
+* ``train``：``fit``：小批量训练循环（学习率调度、梯度截断、早停、tqdm 进度条）；``evaluate``
+  [多层感知机与激活函数，及其后各章]
+* ``optim``：``SGD``（动量、Nesterov）、``Adagrad``、``RMSprop``、``Adadelta``、``Adam``、``AdamW``
+  [学习率与学习率调度；动量、Nesterov、AdaGrad、RMSprop、Adam]
+* ``clip``：``clip_grad_norm_``、``clip_grad_value_``（= ``torch.nn.utils``） [梯度截断]
+* ``init``：Xavier/He 初始化（= ``torch.nn.init``） [参数初始化]
+* ``norm``：``BatchNorm1d``、``LayerNorm``（= ``torch.nn``，``state_dict`` 兼容）；手推的 BN 反向
+  [数据预处理与逐层归一化]
+* ``search``：网格搜索、随机搜索、高斯过程贝叶斯优化 [超参数优化]
+* ``regularization``：``Dropout``（= ``torch.nn.Dropout``）、标签平滑、数字图像的数据增强
+  [Dropout 与集成；数据增强与标签平滑]
+
+自动微分的教学实现在 :mod:`lib.autograd`（“动手实现自动微分”一节），学习率调度在 :mod:`lib.optim`
+（线性回归一章与“学习率与学习率调度”一节；
 ``fit(schedule=lib.optim.CosineDecay(...))`` 直接使用它们，这里没有第二份）。
 
 常用对象都可以从 ``lib.nn`` 直接取到::

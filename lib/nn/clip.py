@@ -1,4 +1,4 @@
-r"""梯度截断（第 13.3 节），与 ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` 同名、同参数。
+r"""梯度截断（“梯度截断”一节），与 ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` 同名、同参数。
 
 * **按值截断**：每个分量截到 :math:`[-c,c]`，:math:`g_i\leftarrow\max(\min(g_i,c),-c)`。会改变梯度的方向。
 * **按范数截断**：把所有参数的梯度看成一个长向量 :math:`\mathbf g`，若 :math:`\|\mathbf g\|>c`，则

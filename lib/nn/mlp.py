@@ -1,4 +1,4 @@
-r"""多层感知机（第 11.3 节起，后面各章共用）：``torch.nn.Sequential`` 的子类，一行构造
+r"""多层感知机（从“多层感知机与激活函数”一节起，后面各章共用）：``torch.nn.Sequential`` 的子类，一行构造
 
     Linear → [BatchNorm1d | LayerNorm] → 激活 → [Dropout] → … → Linear（输出层不加激活）。
 

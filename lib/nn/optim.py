@@ -1,5 +1,5 @@
-r"""优化器（第 13.2 节）：``torch.optim.Optimizer`` 的子类，构造参数与默认值与 ``torch.optim`` 相同，
-但每一步更新都按公式亲手写出（不调用 torch 的实现）。
+r"""优化器（“动量、Nesterov、AdaGrad、RMSprop、Adam”一节）：``torch.optim.Optimizer`` 的子类，
+构造参数与默认值与 ``torch.optim`` 相同，但每一步更新都按公式亲手写出（不调用 torch 的实现）。
 记 :math:`\mathbf g_t=\nabla_\theta\mathcal L(\theta_{t-1})`，
 :math:`\eta` 为学习率，:math:`\lambda` 为 ``weight_decay``
 （先把 :math:`\lambda\theta` 加进梯度，即 L2 正则；AdamW 除外）：

@@ -1,4 +1,4 @@
-r"""神经元与感知机（第 11.1–11.2 节）。
+r"""神经元与感知机（“神经元与感知机”“线性可分性与 XOR”两节）。
 
 * :func:`logic_gate`：与、或、与非、或非、异或、同或的真值表（作为 :class:`lib.data.Dataset`）。
 * :class:`Perceptron`：Rosenblatt 感知机，标签 :math:`y\in\{-1,+1\}`，逐个样本地

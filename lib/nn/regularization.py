@@ -1,13 +1,13 @@
-r"""正则化的小部件（第 14 章）：dropout、标签平滑与 8×8 数字图像的数据增强。
+r"""正则化的小部件（正则化一章）：dropout、标签平滑与 8×8 数字图像的数据增强。
 
-* :class:`Dropout` / :func:`dropout`（第 14.2 节）：训练时每个单元以概率 :math:`p` 置零，留下的除以保留概率
+* :class:`Dropout` / :func:`dropout`（“Dropout 与集成”一节）：训练时每个单元以概率 :math:`p` 置零，留下的除以保留概率
   :math:`1-p`（“反向 dropout”），于是 :math:`\mathbb E[\tilde h]=h`，评估时原样输出。
   与 ``torch.nn.Dropout`` 同名同参数，
   在同一个随机种子下输出逐位相同。
-* :func:`smooth_labels`（第 14.4 节）：把 one-hot 目标换成“软”目标。``spread="all"``（Szegedy 等，torch 的
+* :func:`smooth_labels`（“数据增强与标签平滑”一节）：把 one-hot 目标换成“软”目标。``spread="all"``（Szegedy 等，torch 的
   ``CrossEntropyLoss(label_smoothing=ε)``）：:math:`\tilde y=(1-\epsilon)\,\mathbf e_y+\epsilon/K`；
   ``spread="others"``：真类 :math:`1-\epsilon`，其余每类 :math:`\epsilon/(K-1)`。
-* :func:`augment_digits`（第 14.4 节）：随机平移、旋转、加噪声，标签不变。
+* :func:`augment_digits`（“数据增强与标签平滑”一节）：随机平移、旋转、加噪声，标签不变。
 """
 
 from __future__ import annotations
