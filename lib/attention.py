@@ -564,7 +564,6 @@ class PointerNetwork(nn.Module):
     def _steps(self, x, targets):
         e = self._encode(x)
         B, n, H = e.shape
-        We = self.W(e)  # (B, n, H)：键的一侧只算一次
         h = c = e.new_zeros(B, H)
         inp = self.start.expand(B, H)
         taken = torch.zeros(B, n, dtype=torch.bool, device=e.device)
@@ -572,7 +571,8 @@ class PointerNetwork(nn.Module):
         scores, pointers = [], []
         for i in range(n):
             h, c = self.cell(inp, (h, c))
-            s = torch.tanh(We + self.U(h).unsqueeze(1)) @ self.v  # (B, n)
+            # 加性打分 s_j = v·tanh(W e_j + U h)：查询是解码状态 h，键是各输入位置的编码 e_j
+            s = additive_attention_scores(h.unsqueeze(1), e, self.W.weight, self.U.weight, self.v).squeeze(1)  # (B, n)
             s = s.masked_fill(taken, float("-inf"))  # 每个输入位置只能指一次
             ptr = s.argmax(-1) if targets is None else targets[:, i]
             scores.append(s)

@@ -1,5 +1,7 @@
 """lib.attention.MultiheadAttention / TransformerEncoderLayer / TransformerEncoder against torch.nn (float64)."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -297,3 +299,41 @@ def test_pointer_network_masks_visited_positions_and_teacher_forcing_matches_gre
         PointerNetwork(1, 10, nhead=4)
     with pytest.raises(ValueError, match="n_layers must be >= 1"):
         PointerNetwork(1, 16, n_layers=0)
+
+
+def test_pointer_network_scores_are_the_additive_formula_step_by_step():
+    # 独立地按公式重走一遍教师强制的解码：h_i 由 LSTM 单元更新（第一步输入起始向量，之后输入上一步指向的 e），
+    # s_ij = v·tanh(W e_j + U h_i)，已指过的位置为 -inf
+    from lib.attention import PointerNetwork
+
+    torch.manual_seed(11)
+    net = PointerNetwork(2, 8, nhead=2).double()
+    x = torch.rand(2, 5, 2, dtype=torch.float64)
+    target = torch.stack([torch.randperm(5) for _ in range(2)])
+    scores = net(x, target)
+    with torch.no_grad():
+        e = net.encoder(net.embed(x))
+        W, U, v = net.W.weight, net.U.weight, net.v
+        for b in range(2):
+            h = c = torch.zeros(1, 8, dtype=torch.float64)
+            inp = net.start[None]
+            for i in range(5):
+                h, c = net.cell(inp, (h, c))
+                for j in range(5):
+                    want = -math.inf if j in target[b, :i].tolist() else (v @ torch.tanh(W @ e[b, j] + U @ h[0])).item()
+                    assert scores[b, i, j].item() == pytest.approx(want, rel=1e-12, abs=1e-12)
+                inp = e[b, target[b, i]][None]
+
+
+def test_pointer_network_is_blind_to_the_input_order():
+    # 编码器不加位置编码：把输入打乱，指针指向的是同样的数（下标跟着置换）
+    from lib.attention import PointerNetwork
+
+    torch.manual_seed(12)
+    net = PointerNetwork(1, 16, nhead=2).double()
+    x = torch.rand(4, 7, 1, dtype=torch.float64)
+    perm = torch.randperm(7)
+    ptr, A = net.decode(x)
+    ptr_p, A_p = net.decode(x[:, perm])
+    torch.testing.assert_close(x[:, perm][torch.arange(4)[:, None], ptr_p], x[torch.arange(4)[:, None], ptr])
+    torch.testing.assert_close(A_p, A[:, :, perm])

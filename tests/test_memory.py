@@ -103,3 +103,16 @@ def test_errors():
         modern_hopfield_update(torch.zeros(2, 3), torch.zeros(3), beta=0.0)
     with pytest.raises(ValueError, match="state must have last dimension 3"):
         modern_hopfield_update(torch.zeros(2, 3), torch.zeros(4))
+
+
+def test_hopfield_recall_keeps_a_neuron_whose_local_field_is_zero():
+    # 局部场为 0 时不变（能量定理所用的约定）：W = 0 时任何状态都是不动点，第一轮就停
+    s = np.array([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]])
+    out, sweeps = hopfield_recall(np.zeros((3, 3)), s, rng=0)
+    assert np.array_equal(out, s) and sweeps == 1
+    # 两个模式 (1,1,1)、(1,-1,-1) 的 Hebb 权重下，神经元 0 的局部场恒为 0：它保持初值
+    W = hopfield_weights(np.array([[1.0, 1.0, 1.0], [1.0, -1.0, -1.0]]))
+    assert W[0, 1] == 0 and W[0, 2] == 0  # 神经元 0 与别的神经元没有连接，它的局部场恒为 0
+    for s0 in (1.0, -1.0):
+        out, _ = hopfield_recall(W, np.array([s0, 1.0, 1.0]), rng=1)
+        assert out[0] == s0
