@@ -359,7 +359,10 @@ class ELMo(nn.Module):
 
     def embed(self, ids, weights=None, gamma: float = 1.0):
         r"""ELMo 向量 :math:`\gamma\sum_{j=0}^{J}s_j\mathbf h_{k,j}`，:math:`s=\operatorname{softmax}(\text{weights})`；
-        ``weights=None`` 时各层等权。返回 ``(B, L, 2 * hidden_size)``。"""
+        ``weights=None`` 时各层等权。``weights`` 与 ``gamma`` 可以是需要梯度的张量（下游任务学习它们）。
+        返回 ``(B, L, 2 * hidden_size)``。"""
+        if not isinstance(gamma, torch.Tensor):
+            check_scalar(gamma, "gamma", Real)
         states = self.layer_states(ids)
         J1 = states.shape[0]
         if weights is None:

@@ -138,6 +138,12 @@ TINY = [["a", "b", "a"], ["b", "a", "c"], ["a", "c"]]
 def test_ngram_distributions_sum_to_one(n, smoothing, kw):
     lm = text.NGramLM(n, smoothing, **kw).fit(TINY)
     assert lm.vocab_ == ["a", "b", "c", "</s>", "<unk>"]
+    # every context of length n-1 over the vocabulary, <s> and an unseen word: a positive distribution summing to 1
+    for ctx in itertools.product(["a", "b", "c", "<s>", "zebra"], repeat=n - 1):
+        p = lm.distribution(list(ctx))
+        assert p.shape == (5,) and (p > 0).all()
+        assert abs(p.sum() - 1) < 1e-12
+        np.testing.assert_allclose([lm.prob(w, list(ctx)) for w in lm.vocab_], p, atol=1e-15)
     words = ["a", "b", "c", "zzz"]
     for L in range(3):
         for ctx in itertools.product(words, repeat=L):
@@ -527,6 +533,14 @@ def test_elmo_directions_see_one_side_and_scalar_mix():
         w = torch.tensor([0.3, -1.0, 2.0])
         s = torch.exp(w) / torch.exp(w).sum()
         torch.testing.assert_close(m.embed(x, weights=w, gamma=2.5), 2.5 * (s[:, None, None, None] * S).sum(0))
+    # the scalar mix is learnable: gradients reach the layer weights and gamma
+    a = torch.zeros(3, requires_grad=True)
+    g = torch.tensor(1.0, requires_grad=True)
+    m.embed(x, weights=a, gamma=g).sum().backward()
+    assert a.grad.abs().sum() > 0 and g.grad.abs() > 0
+    with pytest.raises(TypeError, match="gamma"):
+        m.embed(x, gamma="big")
+    with torch.no_grad():
         # layer 0 is the static word embedding: the same word gets the same vector in every context
         assert torch.equal(S[0, 0, 1], m.layer_states(torch.tensor([[3, 5]]))[0, 0, 1])
 
