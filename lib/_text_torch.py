@@ -1,6 +1,7 @@
-"""word2vec 的 PyTorch 部分。
+"""文本表示一章的 PyTorch 部分：word2vec、小型 Transformer 语言模型与小型 ELMo。
 
-由 ``lib.text`` 按需导入；公开名字是 ``lib.text.Word2Vec`` 与 ``lib.text.train_word2vec``。
+由 ``lib.text`` 按需导入；公开名字是 ``lib.text.Word2Vec``、``lib.text.train_word2vec``、
+``lib.text.TransformerLM`` 与 ``lib.text.ELMo``。
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import torch.nn as nn
 from .text import huffman_tree, nce_loss, unigram_noise
 from .utils import check_scalar
 
-__all__ = ["Word2Vec", "train_word2vec", "TransformerLM"]
+__all__ = ["Word2Vec", "train_word2vec", "TransformerLM", "ELMo"]
 
 
 class Word2Vec(nn.Module):
@@ -263,3 +264,116 @@ class TransformerLM(nn.Module):
 
     def extra_repr(self) -> str:
         return f"vocab_size={self.vocab_size}, max_len={self.max_len}, causal={self.causal}"
+
+
+class ELMo(nn.Module):
+    r"""小型 ELMo：一个从左到右、一个从右到左的多层 LSTM 语言模型（``lib.rnn.LSTM``），共享词嵌入与输出层。
+
+    输入 ``(B, L)`` 的词 id；``pad_id`` 给出时补齐只能在每句的末尾。记 :math:`H` 为 ``hidden_size``：
+
+    * 第 0 层是词嵌入 :math:`\mathbf x_k`（上下文无关），表示为 :math:`[\mathbf x_k;\mathbf x_k]`；
+    * 第 :math:`j` 层是 :math:`[\overrightarrow{\mathbf h}_{k,j};\overleftarrow{\mathbf h}_{k,j}]`：前向 LSTM 只读过
+      :math:`w_{\le k}`，反向 LSTM 只读过 :math:`w_{\ge k}`（反向一侧把每句的有效部分倒过来，补齐仍在末尾）。
+
+    ``forward`` 返回两个方向的 logits：``fwd[:, k]`` 预测 :math:`w_{k+1}`，``bwd[:, k]`` 预测 :math:`w_{k-1}`；
+    ``lm_loss`` 是两个方向的平均交叉熵；``layer_states`` 给出各层表示 ``(J+1, B, L, 2H)``；
+    ``embed`` 是它们的加权和 :math:`\gamma\sum_j s_j\mathbf h_{k,j}`，:math:`s=\operatorname{softmax}(\text{weights})`。
+    原论文的词表示来自字符卷积，这里用普通的词嵌入。
+    """
+
+    def __init__(
+        self, vocab_size: int, *, hidden_size: int = 64, num_layers: int = 1, pad_id: int | None = None
+    ) -> None:
+        from .rnn import LSTM
+
+        super().__init__()
+        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
+        check_scalar(hidden_size, "hidden_size", Integral, min_val=1, max_val=2**14)
+        check_scalar(num_layers, "num_layers", Integral, min_val=1, max_val=16)
+        if pad_id is not None:
+            check_scalar(pad_id, "pad_id", Integral, min_val=0, max_val=vocab_size - 1)
+        self.vocab_size, self.hidden_size, self.num_layers, self.pad_id = vocab_size, hidden_size, num_layers, pad_id
+        self.embedding = nn.Embedding(vocab_size, hidden_size)
+        # 每层一个单层 LSTM，才能取出每一层的隐藏状态
+        self.forward_lm = nn.ModuleList(LSTM(hidden_size, hidden_size, batch_first=True) for _ in range(num_layers))
+        self.backward_lm = nn.ModuleList(LSTM(hidden_size, hidden_size, batch_first=True) for _ in range(num_layers))
+        self.output = nn.Linear(hidden_size, vocab_size)  # 两个方向共用的 softmax 层
+
+    def _check_ids(self, ids):
+        if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
+            raise TypeError("ids must be a (batch, length) torch.long tensor of token ids")
+        if ids.shape[0] == 0 or ids.shape[1] == 0:
+            raise ValueError(f"ids must hold at least one token, got shape {tuple(ids.shape)}")
+        if ids.min() < 0 or ids.max() >= self.vocab_size:
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size})")
+        L = ids.shape[1]
+        if self.pad_id is None:
+            return torch.full((ids.shape[0],), L, dtype=torch.long, device=ids.device)
+        real = ids != self.pad_id
+        lengths = real.sum(1)
+        if (real != (torch.arange(L, device=ids.device) < lengths[:, None])).any():
+            raise ValueError(f"padding (pad_id={self.pad_id}) may only appear at the end of each sequence")
+        return lengths
+
+    @staticmethod
+    def _reverse_index(lengths, L):
+        """把每行前 ``lengths`` 个位置倒序、其余不动的下标；它是自己的逆。"""
+        t = torch.arange(L, device=lengths.device)
+        return torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
+
+    def layer_states(self, ids):
+        """各层表示 ``(num_layers + 1, B, L, 2 * hidden_size)``；第 0 层是重复一次的词嵌入。"""
+        lengths = self._check_ids(ids)
+        rev = self._reverse_index(lengths, ids.shape[1])
+        x = self.embedding(ids)
+        states = [torch.cat([x, x], dim=-1)]
+        h_f = x
+        h_b = x.gather(1, rev[..., None].expand_as(x))  # 反向 LSTM 读倒过来的句子
+        for f_lstm, b_lstm in zip(self.forward_lm, self.backward_lm):
+            h_f = f_lstm(h_f)[0]
+            h_b = b_lstm(h_b)[0]
+            states.append(torch.cat([h_f, h_b.gather(1, rev[..., None].expand_as(h_b))], dim=-1))
+        return torch.stack(states)
+
+    def forward(self, ids):
+        """``(fwd_logits, bwd_logits)``，各 ``(B, L, vocab_size)``。"""
+        top = self.layer_states(ids)[-1]
+        H = self.hidden_size
+        return self.output(top[..., :H]), self.output(top[..., H:])
+
+    def lm_loss(self, ids):
+        r"""两个方向的平均交叉熵：:math:`-\tfrac12\bigl[\overline{\ln P(w_{k+1}\mid w_{\le k})}+
+        \overline{\ln P(w_{k-1}\mid w_{\ge k})}\bigr]`，补齐位置不计。"""
+        import torch.nn.functional as F
+
+        fwd, bwd = self(ids)
+        V = self.vocab_size
+        y_f = ids[:, 1:]
+        y_b = ids[:, :-1]
+        if self.pad_id is not None:
+            y_f = y_f.masked_fill(ids[:, 1:] == self.pad_id, -100)  # 目标是补齐
+            y_b = y_b.masked_fill(ids[:, 1:] == self.pad_id, -100)  # 读的位置是补齐
+        loss_f = F.cross_entropy(fwd[:, :-1].reshape(-1, V), y_f.reshape(-1), ignore_index=-100)
+        loss_b = F.cross_entropy(bwd[:, 1:].reshape(-1, V), y_b.reshape(-1), ignore_index=-100)
+        return (loss_f + loss_b) / 2
+
+    def embed(self, ids, weights=None, gamma: float = 1.0):
+        r"""ELMo 向量 :math:`\gamma\sum_{j=0}^{J}s_j\mathbf h_{k,j}`，:math:`s=\operatorname{softmax}(\text{weights})`；
+        ``weights=None`` 时各层等权。``weights`` 与 ``gamma`` 可以是需要梯度的张量（下游任务学习它们）。
+        返回 ``(B, L, 2 * hidden_size)``。"""
+        if not isinstance(gamma, torch.Tensor):
+            check_scalar(gamma, "gamma", Real)
+        states = self.layer_states(ids)
+        J1 = states.shape[0]
+        if weights is None:
+            weights = torch.zeros(J1, dtype=states.dtype, device=states.device)
+        weights = torch.as_tensor(weights, dtype=states.dtype, device=states.device)
+        if weights.shape != (J1,):
+            raise ValueError(
+                f"weights must have shape ({J1},) (one per layer, the embedding included), got {tuple(weights.shape)}"
+            )
+        s = torch.softmax(weights, 0)
+        return gamma * (s[:, None, None, None] * states).sum(0)
+
+    def extra_repr(self) -> str:
+        return f"vocab_size={self.vocab_size}, hidden_size={self.hidden_size}, num_layers={self.num_layers}"

@@ -14,6 +14,7 @@ r"""文本表示：词袋与 TF-IDF、n-gram 语言模型、共现矩阵与 PPMI
 ``nearest_neighbors``/``analogy``  余弦近邻与 :math:`b-a+c` 类比
 ``mask_tokens``                BERT 的掩码：选 15% 的位置，其中 80% 换成 [MASK]、10% 换成随机词、10% 不变
 ``TransformerLM``              小型 Transformer 语言模型（``lib.attention``）：因果（GPT）或掩码（BERT）
+``ELMo``                       小型 ELMo：前向与反向 LSTM 语言模型（``lib.rnn.LSTM``），各层表示的加权和
 =============================  ======================================================================
 
 向量化器与 scikit-learn 的 ``sklearn.feature_extraction.text`` 同名、同参数、同默认值、同输出
@@ -56,6 +57,7 @@ __all__ = [
     "segment",
     "mask_tokens",
     "TransformerLM",  # noqa: F822 (lazy: lib/_text_torch.py)
+    "ELMo",  # noqa: F822 (lazy: lib/_text_torch.py)
 ]
 
 _WHITESPACE = re.compile(r"\s\s+")
@@ -885,7 +887,7 @@ def nce_loss(log_model_data, log_noise_data, log_model_noise, log_noise_noise, n
 def __getattr__(name: str):
     # Word2Vec 与 train_word2vec 需要 PyTorch：放在 lib/_text_torch.py 里，第一次用到时才导入，
     # 这样只用向量化器、n-gram 与 SVD 的页面不必为导入 torch 付出时间
-    if name in ("Word2Vec", "train_word2vec", "TransformerLM"):
+    if name in ("Word2Vec", "train_word2vec", "TransformerLM", "ELMo"):
         from . import _text_torch
 
         return getattr(_text_torch, name)

@@ -138,6 +138,12 @@ TINY = [["a", "b", "a"], ["b", "a", "c"], ["a", "c"]]
 def test_ngram_distributions_sum_to_one(n, smoothing, kw):
     lm = text.NGramLM(n, smoothing, **kw).fit(TINY)
     assert lm.vocab_ == ["a", "b", "c", "</s>", "<unk>"]
+    # every context of length n-1 over the vocabulary, <s> and an unseen word: a positive distribution summing to 1
+    for ctx in itertools.product(["a", "b", "c", "<s>", "zebra"], repeat=n - 1):
+        p = lm.distribution(list(ctx))
+        assert p.shape == (5,) and (p > 0).all()
+        assert abs(p.sum() - 1) < 1e-12
+        np.testing.assert_allclose([lm.prob(w, list(ctx)) for w in lm.vocab_], p, atol=1e-15)
     words = ["a", "b", "c", "zzz"]
     for L in range(3):
         for ctx in itertools.product(words, repeat=L):
@@ -462,3 +468,162 @@ def test_transformer_lm_causality_and_attention(causal):
         m(torch.zeros(1, 3))
     with pytest.raises(ValueError, match=r"\[0, 20\)"):
         m(torch.tensor([[25]]))
+
+
+# ---------------------------------------------------------------------------------------------
+# ELMo: forward and backward LSTM language models (lib.rnn.LSTM)
+# ---------------------------------------------------------------------------------------------
+ELMO_IDS = torch.tensor([[1, 5, 6, 7, 8, 2, 0, 0], [1, 9, 10, 2, 0, 0, 0, 0], [1, 11, 12, 13, 14, 15, 16, 2]])
+
+
+def _elmo_reference(m, ids):
+    """The same computation with torch.nn.LSTM, each sentence on its own without padding, the backward LM
+    run on the reversed sentence: per-layer states and per-position log-probabilities of both directions."""
+    H, rows = m.hidden_size, []
+    for s in ids:
+        s = s[s != m.pad_id]
+        x = m.embedding(s)[None]
+        f, b = x, x.flip(1)
+        states = [torch.cat([x, x], -1)[0]]
+        for fl, bl in zip(m.forward_lm, m.backward_lm):
+            tf, tb = (torch.nn.LSTM(H, H, batch_first=True) for _ in range(2))
+            tf.load_state_dict(fl.state_dict())
+            tb.load_state_dict(bl.state_dict())
+            f, b = tf(f)[0], tb(b)[0]
+            states.append(torch.cat([f, b.flip(1)], -1)[0])
+        rows.append(torch.stack(states))
+    return rows
+
+
+def test_elmo_equals_torch_lstm_reference_and_pads():
+    torch.manual_seed(0)
+    m = text.ELMo(20, hidden_size=6, num_layers=2, pad_id=0)
+    with torch.no_grad():
+        S = m.layer_states(ELMO_IDS)
+        refs = _elmo_reference(m, ELMO_IDS)
+        assert S.shape == (3, 3, 8, 12)
+        for i, ref in enumerate(refs):
+            n = ref.shape[1]
+            torch.testing.assert_close(S[:, i, :n], ref, atol=1e-6, rtol=1e-5)
+        # the loss: mean of the two directions' mean cross-entropies over the real (non-padding) predictions
+        lp_f, lp_b = [], []
+        for ref, s in zip(refs, ELMO_IDS):
+            s = s[s != 0]
+            top = ref[-1]
+            lf = torch.log_softmax(m.output(top[:, :6]), -1)
+            lb = torch.log_softmax(m.output(top[:, 6:]), -1)
+            lp_f += [lf[k, s[k + 1]] for k in range(len(s) - 1)]
+            lp_b += [lb[k, s[k - 1]] for k in range(1, len(s))]
+        expected = -(torch.stack(lp_f).mean() + torch.stack(lp_b).mean()) / 2
+        torch.testing.assert_close(m.lm_loss(ELMO_IDS), expected, atol=1e-6, rtol=1e-5)
+
+
+def test_elmo_directions_see_one_side_and_scalar_mix():
+    torch.manual_seed(1)
+    m = text.ELMo(20, hidden_size=5, num_layers=2, pad_id=0)
+    x = ELMO_IDS[:1]
+    y = x.clone()
+    y[0, 3] = 17  # change the word at position 3
+    with torch.no_grad():
+        (fa, ba), (fb, bb) = m(x), m(y)
+        assert torch.allclose(fa[0, :3], fb[0, :3]) and not torch.allclose(fa[0, 3:6], fb[0, 3:6])
+        assert torch.allclose(ba[0, 4:6], bb[0, 4:6]) and not torch.allclose(ba[0, :4], bb[0, :4])
+        S = m.layer_states(x)
+        torch.testing.assert_close(m.embed(x), S.mean(0))
+        w = torch.tensor([0.3, -1.0, 2.0])
+        s = torch.exp(w) / torch.exp(w).sum()
+        torch.testing.assert_close(m.embed(x, weights=w, gamma=2.5), 2.5 * (s[:, None, None, None] * S).sum(0))
+    # the scalar mix is learnable: gradients reach the layer weights and gamma
+    a = torch.zeros(3, requires_grad=True)
+    g = torch.tensor(1.0, requires_grad=True)
+    m.embed(x, weights=a, gamma=g).sum().backward()
+    assert a.grad.abs().sum() > 0 and g.grad.abs() > 0
+    with pytest.raises(TypeError, match="gamma"):
+        m.embed(x, gamma="big")
+    with torch.no_grad():
+        # layer 0 is the static word embedding: the same word gets the same vector in every context
+        assert torch.equal(S[0, 0, 1], m.layer_states(torch.tensor([[3, 5]]))[0, 0, 1])
+
+
+def test_elmo_training_lowers_the_loss():
+    torch.manual_seed(0)
+    m = text.ELMo(20, hidden_size=8, pad_id=0)
+    opt = torch.optim.Adam(m.parameters(), lr=0.05)
+    first = m.lm_loss(ELMO_IDS).item()
+    for _ in range(40):
+        loss = m.lm_loss(ELMO_IDS)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert m.lm_loss(ELMO_IDS).item() < 0.3 * first
+
+
+def test_elmo_input_errors():
+    m = text.ELMo(20, hidden_size=4, pad_id=0)
+    with pytest.raises(TypeError, match="torch.long"):
+        m(torch.zeros(1, 3))
+    with pytest.raises(TypeError, match="torch.long"):
+        m(torch.zeros(3, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"\[0, 20\)"):
+        m(torch.tensor([[1, 25]]))
+    with pytest.raises(ValueError, match="end of each sequence"):
+        m(torch.tensor([[1, 0, 5]]))
+    with pytest.raises(ValueError, match="at least one token"):
+        m(torch.zeros(1, 0, dtype=torch.long))
+    with pytest.raises(ValueError, match="weights must have shape"):
+        m.embed(torch.tensor([[1, 5]]), weights=[0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="hidden_size"):
+        text.ELMo(20, hidden_size=0)
+    with pytest.raises(ValueError, match="pad_id"):
+        text.ELMo(20, pad_id=20)
+    with pytest.raises(TypeError, match="num_layers"):
+        text.ELMo(20, num_layers=1.5)
+
+
+def _sense_separation(vectors, groups):
+    v = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    C = v @ v.T
+    np.fill_diagonal(C, np.nan)
+    g = groups
+    return (np.nanmean(C[np.ix_(g, g)]) + np.nanmean(C[np.ix_(~g, ~g)])) / 2 - C[np.ix_(g, ~g)].mean()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_elmo_training_separates_word_uses_on_other_seeds(seed):
+    """The contextual-representation page's claim, on seeds other than the page's: after 150 training steps the
+    LSTM layer separates the two uses of "old" and "with" more than twice as well as the untrained network."""
+    import copy
+
+    en = lib.data.text_corpus("en_templates")
+    itos = ["<pad>", "<s>", "</s>"] + sorted({w for s in en for w in s})
+    stoi = {w: i for i, w in enumerate(itos)}
+    L = max(map(len, en)) + 2
+
+    def encode(sentences):
+        X = torch.zeros(len(sentences), L, dtype=torch.long)
+        for i, s in enumerate(sentences):
+            X[i, : len(s) + 2] = torch.tensor([1] + [stoi[w] for w in s] + [2])
+        return X
+
+    X = encode(en)
+    torch.manual_seed(seed)
+    m = text.ELMo(len(itos), hidden_size=32, pad_id=0)
+    untrained = copy.deepcopy(m)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(150):
+        loss = m.lm_loss(X[torch.randint(0, len(X), (64,), generator=gen)])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for word, before in (("old", "years"), ("with", "played")):
+        S = [s for s in en if word in s]
+        pos = torch.tensor([s.index(word) + 1 for s in S])
+        g = np.array([s[s.index(word) - 1] == before for s in S])
+        with torch.no_grad():
+            sep = {
+                name: _sense_separation(net.layer_states(encode(S))[k][torch.arange(len(S)), pos].numpy(), g)
+                for name, net, k in (("static", m, 0), ("untrained", untrained, 1), ("trained", m, 1))
+            }
+        assert abs(sep["static"]) < 1e-6
+        assert sep["trained"] > 2 * sep["untrained"] > 0, (word, sep)
