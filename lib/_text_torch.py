@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .text import huffman_tree, nce_loss, unigram_noise
-from .utils import check_scalar
+from .utils import check_scalar, check_size
 
 __all__ = ["Word2Vec", "train_word2vec", "TransformerLM", "ELMo"]
 
@@ -213,8 +213,12 @@ class TransformerLM(nn.Module):
         from .nn.norm import LayerNorm
 
         super().__init__()
-        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
-        check_scalar(max_len, "max_len", Integral, min_val=1)
+        check_size(vocab_size, "vocab_size", min_val=2, max_val=10**7)
+        check_size(max_len, "max_len", max_val=10**6)
+        for name, v in (("d_model", d_model), ("nhead", nhead), ("num_layers", num_layers)):
+            check_size(v, name, max_val=2**14)
+        check_size(dim_feedforward, "dim_feedforward", max_val=2**16)
+        check_scalar(causal, "causal", bool)
         if pad_id is not None:
             check_scalar(pad_id, "pad_id", Integral, min_val=0, max_val=vocab_size - 1)
         self.vocab_size, self.max_len, self.causal, self.pad_id = vocab_size, max_len, bool(causal), pad_id
@@ -228,18 +232,22 @@ class TransformerLM(nn.Module):
         self.encoder = TransformerEncoder(layer, num_layers, norm=LayerNorm(d_model))
 
     def _masks(self, ids):
+        self._check_ids(ids)
         L = ids.shape[1]
         attn = torch.triu(torch.ones(L, L, dtype=torch.bool, device=ids.device), 1) if self.causal else None
         pad = (ids == self.pad_id) if self.pad_id is not None else None
         return attn, pad
 
-    def _embed(self, ids):
+    def _check_ids(self, ids):
         if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
             raise TypeError("ids must be a (batch, length) torch.long tensor of token ids")
         if ids.shape[1] > self.max_len:
-            raise ValueError(f"sequences of length {ids.shape[1]} exceed max_len={self.max_len}")
+            raise ValueError(f"ids: sequences of length {ids.shape[1]} exceed max_len={self.max_len}")
         if ids.numel() and (ids.min() < 0 or ids.max() >= self.vocab_size):
-            raise ValueError(f"token ids must lie in [0, {self.vocab_size})")
+            raise ValueError(f"ids: token ids must lie in [0, {self.vocab_size})")
+
+    def _embed(self, ids):
+        self._check_ids(ids)
         return self.tok(ids) + self.pos(torch.arange(ids.shape[1], device=ids.device))
 
     def hidden_states(self, ids):
@@ -287,7 +295,7 @@ class ELMo(nn.Module):
         from .rnn import LSTM
 
         super().__init__()
-        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
+        check_size(vocab_size, "vocab_size", min_val=2, max_val=10**7)
         check_scalar(hidden_size, "hidden_size", Integral, min_val=1, max_val=2**14)
         check_scalar(num_layers, "num_layers", Integral, min_val=1, max_val=16)
         if pad_id is not None:
@@ -305,7 +313,7 @@ class ELMo(nn.Module):
         if ids.shape[0] == 0 or ids.shape[1] == 0:
             raise ValueError(f"ids must hold at least one token, got shape {tuple(ids.shape)}")
         if ids.min() < 0 or ids.max() >= self.vocab_size:
-            raise ValueError(f"token ids must lie in [0, {self.vocab_size})")
+            raise ValueError(f"ids: token ids must lie in [0, {self.vocab_size})")
         L = ids.shape[1]
         if self.pad_id is None:
             return torch.full((ids.shape[0],), L, dtype=torch.long, device=ids.device)

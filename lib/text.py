@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import BaseEstimator, TransformerMixin
-from .utils import check_is_fitted, check_random_state, check_scalar
+from .utils import check_is_fitted, check_option, check_random_state, check_scalar
 
 __all__ = [
     "CountVectorizer",
@@ -90,7 +90,7 @@ def _check_documents(raw_documents, name: str = "raw_documents") -> list[str]:
     return docs
 
 
-class CountVectorizer(TransformerMixin, BaseEstimator):
+class CountVectorizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     r"""把文档集合变成词频矩阵（词袋）：第 :math:`i` 行第 :math:`j` 列是词项 :math:`j` 在文档 :math:`i` 中出现的次数。
 
     参数与 ``sklearn.feature_extraction.text.CountVectorizer`` 相同（没有 ``input``/``encoding``/``strip_accents``：
@@ -140,6 +140,27 @@ class CountVectorizer(TransformerMixin, BaseEstimator):
 
     # --- 分析器：预处理 -> 切词 -> 停用词 -> n-gram ----------------------------------------
     def _check_params(self):
+        # 与 scikit-learn 的 _parameter_constraints 相同的约束，报错时点名参数
+        for name in ("lowercase", "binary"):
+            check_scalar(getattr(self, name), name, bool)
+        for name in ("preprocessor", "tokenizer"):
+            if getattr(self, name) is not None and not callable(getattr(self, name)):
+                raise TypeError(f"{name} must be None or a callable, got {type(getattr(self, name)).__name__}")
+        if self.token_pattern is not None and not isinstance(self.token_pattern, str):
+            raise TypeError(f"token_pattern must be None or a str, got {type(self.token_pattern).__name__}")
+        if (
+            self.token_pattern is None
+            and self.tokenizer is None
+            and isinstance(self.analyzer, str)
+            and self.analyzer == "word"
+        ):
+            raise ValueError("token_pattern=None needs a tokenizer (analyzer='word' has nothing to split on)")
+        try:
+            np.dtype(self.dtype)
+        except TypeError as e:
+            raise TypeError(f"dtype must be a NumPy dtype, got {self.dtype!r}") from e
+        if self.dtype is None or not np.issubdtype(np.dtype(self.dtype), np.number):
+            raise TypeError(f"dtype must be a numeric NumPy dtype, got {self.dtype!r}")
         nr = self.ngram_range
         if (
             not isinstance(nr, tuple | list)
@@ -148,24 +169,34 @@ class CountVectorizer(TransformerMixin, BaseEstimator):
             or not 1 <= nr[0] <= nr[1]
         ):
             raise ValueError(f"ngram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n, got {nr!r}")
-        if not (self.analyzer in ("word", "char") or callable(self.analyzer)):
+        if not ((isinstance(self.analyzer, str) and self.analyzer in ("word", "char")) or callable(self.analyzer)):
             raise ValueError(f"analyzer must be 'word', 'char' or a callable, got {self.analyzer!r}")
         if self.stop_words is not None and (
-            isinstance(self.stop_words, str) or not isinstance(self.stop_words, Iterable)
+            isinstance(self.stop_words, str)
+            or not isinstance(self.stop_words, Iterable)
+            or not all(isinstance(w, str) for w in self.stop_words)
         ):
-            raise ValueError(f"stop_words must be None or a list of words, got {self.stop_words!r}")
+            raise ValueError(f"stop_words must be None or a list of words (str), got {self.stop_words!r:.60}")
         for name in ("max_df", "min_df"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, Real):
                 raise TypeError(f"{name} must be an int or a float, got {type(v).__name__}")
             if isinstance(v, Integral):
-                check_scalar(v, name, Integral, min_val=0)
+                check_scalar(v, name, Integral, min_val=1)  # 整数是文档数（scikit-learn：>= 1）
             else:
                 check_scalar(v, name, Real, min_val=0.0, max_val=1.0)
         if self.max_features is not None:
             check_scalar(self.max_features, "max_features", Integral, min_val=1)
-        if self.token_pattern is not None and self.tokenizer is None and re.compile(self.token_pattern).groups > 1:
-            raise ValueError("token_pattern must have at most one capturing group")
+        if self.token_pattern is not None and self.tokenizer is None:
+            try:
+                groups = re.compile(self.token_pattern).groups
+            except re.error as e:
+                raise ValueError(f"token_pattern is not a valid regular expression: {e}") from e
+            if groups > 1:
+                raise ValueError("token_pattern must have at most one capturing group")
+        v = self.vocabulary
+        if v is not None and (isinstance(v, str) or not isinstance(v, Mapping | Iterable)):
+            raise TypeError(f"vocabulary must be None, a mapping or an iterable of terms, got {type(v).__name__}")
 
     def build_preprocessor(self):
         if self.preprocessor is not None:
@@ -236,10 +267,16 @@ class CountVectorizer(TransformerMixin, BaseEstimator):
             return None
         if isinstance(self.vocabulary, Mapping):
             vocab = dict(self.vocabulary)
+            if not all(isinstance(k, str) for k in vocab):
+                raise TypeError("vocabulary: the terms (keys of the mapping) must be str")
+            if not all(isinstance(i, Integral) for i in vocab.values()):
+                raise TypeError("vocabulary: the indices of a mapping must be integers")
             if sorted(vocab.values()) != list(range(len(vocab))):
                 raise ValueError("vocabulary: the indices of a mapping must be 0, 1, ..., len(vocabulary) - 1")
         else:
             terms = list(self.vocabulary)
+            if not all(isinstance(term, str) for term in terms):
+                raise TypeError("vocabulary must contain only str terms")
             if len(set(terms)) != len(terms):
                 raise ValueError("vocabulary contains repeated terms")
             vocab = {t: i for i, t in enumerate(terms)}
@@ -261,7 +298,10 @@ class CountVectorizer(TransformerMixin, BaseEstimator):
         vocab: dict[str, int] = {}
         X = self._count(docs, vocab, grow=True)
         if not vocab:
-            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+            raise ValueError(
+                "raw_documents: empty vocabulary; perhaps the documents only contain stop words, "
+                "or token_pattern / tokenizer / analyzer match nothing in them"
+            )
         # 按字典序重新编号
         terms = sorted(vocab)
         order = np.array([vocab[t] for t in terms])
@@ -301,7 +341,7 @@ class CountVectorizer(TransformerMixin, BaseEstimator):
         return np.asarray(terms, dtype=object)
 
 
-class TfidfVectorizer(CountVectorizer):
+class TfidfVectorizer(CountVectorizer, auto_wrap_output_keys=None):
     r"""词频乘逆文档频率，再按行归一化（同 ``sklearn.feature_extraction.text.TfidfVectorizer``）。
 
     :math:`\mathrm{tf}(t,d)` 是计数（``sublinear_tf=True`` 时换成 :math:`1+\ln\mathrm{tf}`）；
@@ -352,9 +392,13 @@ class TfidfVectorizer(CountVectorizer):
         self.sublinear_tf = sublinear_tf
 
     def _check_tfidf_params(self):
-        if self.norm not in ("l1", "l2", None):
+        for name in ("use_idf", "smooth_idf", "sublinear_tf"):
+            check_scalar(getattr(self, name), name, bool)
+        if self.norm is not None and not (isinstance(self.norm, str) and self.norm in ("l1", "l2")):
             raise ValueError(f"norm must be 'l1', 'l2' or None, got {self.norm!r}")
-        if self.dtype not in (np.float64, np.float32):
+        if not any(
+            self.dtype is d or (isinstance(self.dtype, np.dtype) and self.dtype == d) for d in (np.float64, np.float32)
+        ):
             raise ValueError(f"dtype must be np.float64 or np.float32, got {self.dtype!r}")
 
     def _tfidf(self, counts):
@@ -435,11 +479,11 @@ class NGramLM:
         self.k = k
         self.discount = discount
         self.min_count = min_count
+        self._check_params()  # 不是 scikit-learn 的估计器（不被 clone）：构造时就检查，fit 时再查一次
 
     def _check_params(self):
-        check_scalar(self.n, "n", Integral, min_val=1)
-        if self.smoothing not in ("add_k", "kneser_ney"):
-            raise ValueError(f"smoothing must be 'add_k' or 'kneser_ney', got {self.smoothing!r}")
+        check_scalar(self.n, "n", Integral, min_val=1, max_val=32)
+        check_option(self.smoothing, "smoothing", ("add_k", "kneser_ney"))
         check_scalar(self.k, "k", Real, min_val=0.0)
         check_scalar(self.discount, "discount", Real, min_val=0.0, max_val=1.0, include_min=False)
         check_scalar(self.min_count, "min_count", Integral, min_val=1)

@@ -852,3 +852,67 @@ def test_new_modules_name_the_bad_argument(case):
 
 def test_new_module_case_count():
     assert len(_new_module_cases()) == 29
+
+
+# ---- lib.text (vectorizers, n-gram LM, Transformer LM, ELMo): the sweep's findings when it first reached them ----
+_DOCS = ["the cat sat on the mat", "a dog sat on a log"]
+
+
+def _text_cases():
+    import lib.text as T
+
+    return [
+        (lambda: T.CountVectorizer(lowercase=None).fit(_DOCS), TypeError, "lowercase"),  # used to be accepted
+        (lambda: T.CountVectorizer(binary="yes").fit(_DOCS), TypeError, "binary"),
+        (lambda: T.CountVectorizer(tokenizer=3).fit(_DOCS), TypeError, "tokenizer"),  # was "'int' not callable"
+        (lambda: T.CountVectorizer(preprocessor="lower").fit(_DOCS), TypeError, "preprocessor"),
+        (lambda: T.CountVectorizer(token_pattern=3).fit(_DOCS), TypeError, "token_pattern"),
+        (lambda: T.CountVectorizer(token_pattern="(").fit(_DOCS), ValueError, "token_pattern"),
+        (lambda: T.CountVectorizer(token_pattern="xyz").fit(_DOCS), ValueError, "token_pattern"),  # matches nothing
+        (lambda: T.CountVectorizer(analyzer=np.array([])).fit(_DOCS), ValueError, "analyzer"),  # was ambiguous
+        (lambda: T.CountVectorizer(stop_words=np.array([np.nan])).fit(_DOCS), ValueError, "stop_words"),
+        (lambda: T.CountVectorizer(vocabulary=math.nan).fit(_DOCS), TypeError, "vocabulary"),
+        (lambda: T.CountVectorizer(vocabulary=[1, 2]).fit(_DOCS), TypeError, "vocabulary"),
+        (lambda: T.CountVectorizer(min_df=0).fit(_DOCS), ValueError, "min_df"),  # scikit-learn: an int is >= 1
+        (lambda: T.CountVectorizer(dtype="bad").fit(_DOCS), TypeError, "dtype"),
+        (lambda: T.CountVectorizer().fit([]), ValueError, "raw_documents"),
+        (lambda: T.TfidfVectorizer(use_idf=None).fit(_DOCS), TypeError, "use_idf"),
+        (lambda: T.TfidfVectorizer(sublinear_tf=1).fit(_DOCS), TypeError, "sublinear_tf"),
+        (lambda: T.TfidfVectorizer(norm=np.array([])).fit(_DOCS), ValueError, "norm"),
+        (lambda: T.NGramLM(n=None), TypeError, "n"),  # now checked at construction too
+        (lambda: T.NGramLM(n=10**12), ValueError, "n"),  # fit would have looped over a trillion orders
+        (lambda: T.NGramLM(smoothing=np.array([])), ValueError, "smoothing"),
+        (lambda: T.TransformerLM(6, d_model=None), TypeError, "d_model"),  # was "empty(): argument 'size'"
+        (lambda: T.TransformerLM(10**12), ValueError, "vocab_size"),  # used to reach the allocator
+        (lambda: T.TransformerLM(6, causal="yes"), TypeError, "causal"),
+        (lambda: T.TransformerLM(6, max_len=4)(None), TypeError, "ids"),  # was an AttributeError on None.shape
+        (lambda: T.TransformerLM(6, max_len=4)(torch.zeros(4, dtype=torch.long)), TypeError, "ids"),
+        (lambda: T.TransformerLM(6, max_len=4)(torch.zeros(1, 8, dtype=torch.long)), ValueError, "ids"),
+        (lambda: T.ELMo(10**12), ValueError, "vocab_size"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(27))
+def test_text_modules_name_the_bad_argument(case):
+    make, exc, name = _text_cases()[case]
+    with pytest.raises(exc) as err:
+        make()
+    assert re.search(rf"\b{name}\b", str(err.value)), str(err.value)
+
+
+def test_text_case_count():
+    assert len(_text_cases()) == 27
+
+
+def test_vectorizers_take_raw_documents_by_keyword_like_scikit_learn():
+    # TransformerMixin's set_output wrapper used to rename the argument to X: fit_transform(raw_documents=...) failed
+    from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
+
+    import lib.text as T
+
+    for ours in (T.CountVectorizer(), T.TfidfVectorizer()):
+        a = ours.fit_transform(raw_documents=_DOCS)
+        b = ours.transform(raw_documents=_DOCS)
+        assert (a != b).nnz == 0
+    ref = SkTfidf().fit_transform(raw_documents=_DOCS).toarray()
+    np.testing.assert_allclose(T.TfidfVectorizer().fit_transform(raw_documents=_DOCS).toarray(), ref, atol=1e-12)

@@ -143,6 +143,12 @@ IN_DOMAIN["neg"] = IN_DOMAIN["neg"] | {"b", "axis"}
 IN_DOMAIN["zero"] = IN_DOMAIN["zero"] | {"b", "axis", "bernoulli_logpmf.z"}
 IN_DOMAIN["huge"] = IN_DOMAIN["huge"] | {"var", "temperature"}
 IN_DOMAIN["None"] = IN_DOMAIN["None"] | {"axis"}  # NumPy：axis=None 是对所有元素
+# 文本：pad_id=None 是不补齐、0 是合法的 id；k=0 是最大似然；很大的 k、min_count、max_df、max_features 都合法
+# （分别是极强的平滑、全部记为 <unk>、不剪枝）；空的停用词表就是不去停用词；norm=None 是不归一化（同 scikit-learn）
+IN_DOMAIN["None"] = IN_DOMAIN["None"] | {"pad_id", "TfidfVectorizer.norm"}
+IN_DOMAIN["zero"] = IN_DOMAIN["zero"] | {"pad_id", "NGramLM.k"}
+IN_DOMAIN["huge"] = IN_DOMAIN["huge"] | {"NGramLM.k", "NGramLM.min_count", "max_df", "max_features"}
+IN_DOMAIN["empty"] = IN_DOMAIN["empty"] | {"stop_words"}
 
 
 def _in_domain(name, param, label):
@@ -356,6 +362,8 @@ def _estimator_data(est):
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 3))
+    if type(est).__name__ in TEXT_ESTIMATORS:  # 文本向量化：一列原始文档（同 scikit-learn）
+        return list(DOCS), None
     if type(est).__name__ == "CategoricalHMM":  # 符号序列：每行一个 0..2 的整数（同 hmmlearn）
         return rng.integers(0, 3, size=(30, 1)), None
     if type(est).__name__ == "MultinomialNB":  # 计数特征
@@ -367,6 +375,18 @@ def _estimator_data(est):
     else:
         y = None
     return X, y
+
+
+TEXT_ESTIMATORS = ("CountVectorizer", "TfidfVectorizer")
+DOCS = ("the cat sat on the mat", "a dog sat on a log", "the cat saw a dog", "dogs and cats")
+
+
+def _bad_docs(at_fit):
+    """原始文档参数的坏值：单个字符串（scikit-learn 也拒绝）、非字符串元素、嵌套列表、空列表（fit 时）。"""
+    out = [("None", None), ("str", "the cat sat"), ("ints", [1, 2, 3]), ("nested", [["the", "cat"], ["a", "dog"]])]
+    if at_fit:
+        out.append(("empty", []))
+    return out
 
 
 def _fit_valid(est):
@@ -386,6 +406,8 @@ def _method_args(est, method, fitted):
     for p in sig.parameters.values():
         if p.name in ("X", "Z"):
             kwargs[p.name] = est.transform(X) if p.name == "Z" else X
+        elif p.name == "raw_documents":
+            kwargs[p.name] = X
         elif p.name == "y" and (y is not None or p.default is inspect.Parameter.empty):
             kwargs["y"] = y
         elif p.name == "n_samples":
@@ -454,6 +476,8 @@ def _estimator_cases(obj):
         for p in args:
             if p in ("X", "Z"):
                 labels = [lab for lab, _ in _bad_X(X if p == "X" else e.transform(X), tags, at_fit)]
+            elif p == "raw_documents":
+                labels = [lab for lab, _ in _bad_docs(at_fit)]
             elif p == "y":
                 labels = [lab for lab, _ in _bad_y(y, est)]
             else:
@@ -484,6 +508,8 @@ def _call_estimator(modname, name, method, param, label, fitted):
     if param in ("X", "Z"):
         base = args[param]
         args[param] = dict(_bad_X(base, get_tags(e), method in FIT_LIKE))[label]
+    elif param == "raw_documents":
+        args[param] = dict(_bad_docs(method in FIT_LIKE))[label]
     elif param == "y" and label == "one_class":
         args["y"], may_accept = np.zeros_like(y), True
     elif param == "y":
@@ -729,6 +755,17 @@ MODULE_SPECS = {
                 "pad": (lambda: _i(2, 2, 4).bool(), ("i", None, ("float", "neg"), 4)),
             }
         },
+    ),
+    "ELMo": (
+        lambda: dict(vocab_size=6, hidden_size=4, pad_id=0),
+        {
+            "forward": {"ids": (lambda: _i(5, 2, 4) + 1, ("i", 6, ()))},
+            "lm_loss": {"ids": (lambda: _i(5, 2, 4) + 1, ("i", 6, ()))},
+        },
+    ),
+    "TransformerLM": (
+        lambda: dict(vocab_size=6, d_model=8, nhead=2, num_layers=1, dim_feedforward=8, max_len=4),
+        {"forward": {"ids": (lambda: _i(6, 2, 4), ("i", 6, (), 4))}},
     ),
     "MultiTaskMLP": (
         lambda: dict(n_tasks=2, in_features=3, hidden=(4,)),
