@@ -49,33 +49,40 @@ def _check_labeled(X_l, y_l, X_u):
     return X_l, y_l, X_u
 
 
-def self_training(estimator, X_l, y_l, X_u, *, threshold=0.9, max_iter=10):
+def self_training(estimator, X_l, y_l, X_u, *, threshold=0.9, max_iter=10, return_pseudo=False):
     """自训练。每轮用当前训练集拟合 ``estimator`` 的副本，把预测概率最大值 ≥ ``threshold`` 的
     无标注样本（带伪标签）移入训练集；没有新样本或达到 ``max_iter`` 轮时停止。
+    （``sklearn.semi_supervised.SelfTrainingClassifier`` 的同一算法，它的判据是严格的 ``>``。）
 
     返回 ``(model, history)``：最后拟合的模型，以及每轮加入的伪标签样本数列表。
+    ``return_pseudo=True`` 时再返回 ``(idx, labels)``：被加入训练集的无标注样本在 ``X_u`` 中的下标（按加入的先后）
+    与它们的伪标签，可用来评估伪标签的质量。
     """
     X_l, y_l, X_u = _check_labeled(X_l, y_l, X_u)
     check_scalar(threshold, "threshold", Real, min_val=0, max_val=1)
     check_scalar(max_iter, "max_iter", Integral, min_val=0)
+    check_scalar(return_pseudo, "return_pseudo", bool)
     if not hasattr(estimator, "predict_proba"):
         raise TypeError("estimator must implement predict_proba")
-    X, y, pool = X_l, y_l, X_u
-    history = []
+    X, y, pool = X_l, y_l, np.arange(X_u.shape[0])  # pool：尚未加入的无标注样本的下标
+    history, added = [], []
     model = clone(estimator).fit(X, y)
     for _ in range(max_iter):
-        if pool.shape[0] == 0:
+        if pool.size == 0:
             break
-        proba = model.predict_proba(pool)
-        take = proba.max(axis=1) >= threshold
+        proba = model.predict_proba(X_u[pool])
+        take = proba.max(axis=1) >= threshold  # 置信度不低于阈值的样本
         if not take.any():
             break
-        X = np.vstack([X, pool[take]])
-        y = np.concatenate([y, model.classes_[proba[take].argmax(axis=1)]])
+        X = np.vstack([X, X_u[pool[take]]])
+        y = np.concatenate([y, model.classes_[proba[take].argmax(axis=1)]])  # 伪标签 = argmax_c p(c|x)
+        added.append(pool[take])
         pool = pool[~take]
         history.append(int(take.sum()))
         model = clone(estimator).fit(X, y)
-    return model, history
+    if not return_pseudo:
+        return model, history
+    return model, history, (np.concatenate([np.zeros(0, dtype=int), *added]), y[len(y_l) :])
 
 
 def _top_per_class(proba, k):
@@ -88,11 +95,12 @@ def _top_per_class(proba, k):
     return np.array(out, dtype=int)
 
 
-def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20):
+def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20, return_pseudo=False):
     """协同训练（Blum & Mitchell 1998）。``views_l`` / ``views_u`` 是两个视图的特征矩阵组成的二元组。
 
     每轮：两个视图各拟合一个 ``estimator`` 的副本；各自在每个预测类别里挑出最自信的 ``per_round`` 个无标注样本，
-    用自己的预测作伪标签加入共同的训练集（两边都挑中时取视图一的标签）。返回 ``(model_1, model_2, history)``。
+    用自己的预测作伪标签加入共同的训练集（两边都挑中时取视图一的标签）。返回 ``(model_1, model_2, history)``；
+    ``return_pseudo=True`` 时再返回 ``(idx, labels)``：加入训练集的无标注样本的下标（按加入的先后）与伪标签。
     """
     if len(views_l) != 2 or len(views_u) != 2:
         raise ValueError("views_l and views_u must each be a pair of feature matrices")
@@ -102,24 +110,28 @@ def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20):
         raise ValueError(f"the two unlabeled views must have the same rows, got {A_u.shape[0]} and {B_u.shape[0]}")
     check_scalar(per_round, "per_round", Integral, min_val=1)
     check_scalar(max_iter, "max_iter", Integral, min_val=0)
+    check_scalar(return_pseudo, "return_pseudo", bool)
     y = y_l
-    history = []
+    history, added = [], []
+    pool = np.arange(A_u.shape[0])  # 尚未加入的无标注样本的下标
     m1, m2 = clone(estimator).fit(A_l, y), clone(estimator).fit(B_l, y)
     for _ in range(max_iter):
-        if A_u.shape[0] == 0:
+        if pool.size == 0:
             break
-        p1, p2 = m1.predict_proba(A_u), m2.predict_proba(B_u)
+        p1, p2 = m1.predict_proba(A_u[pool]), m2.predict_proba(B_u[pool])
         i1, i2 = _top_per_class(p1, per_round), _top_per_class(p2, per_round)
         labels = {int(i): m2.classes_[p2[i].argmax()] for i in i2}
-        labels.update({int(i): m1.classes_[p1[i].argmax()] for i in i1})
+        labels.update({int(i): m1.classes_[p1[i].argmax()] for i in i1})  # 两边都挑中时取视图一的标签
         idx = np.array(sorted(labels))
-        A_l, B_l = np.vstack([A_l, A_u[idx]]), np.vstack([B_l, B_u[idx]])
+        A_l, B_l = np.vstack([A_l, A_u[pool[idx]]]), np.vstack([B_l, B_u[pool[idx]]])
         y = np.concatenate([y, [labels[i] for i in idx]])
-        keep = np.setdiff1d(np.arange(A_u.shape[0]), idx)
-        A_u, B_u = A_u[keep], B_u[keep]
+        added.append(pool[idx])
+        pool = np.delete(pool, idx)
         history.append(len(idx))
         m1, m2 = clone(estimator).fit(A_l, y), clone(estimator).fit(B_l, y)
-    return m1, m2, history
+    if not return_pseudo:
+        return m1, m2, history
+    return m1, m2, history, (np.concatenate([np.zeros(0, dtype=int), *added]), y[len(y_l) :])
 
 
 def low_rank_multitask(Xs, ys, rank, *, weights=None, n_iter=100, random_state=0):

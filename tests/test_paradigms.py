@@ -50,6 +50,47 @@ def test_self_training_with_lib_logistic(digits):
     assert len(hist) <= 2 and model.predict(X[:5]).shape == (5,)
 
 
+def test_self_training_matches_sklearn_self_training_classifier(digits):
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    X, y, lab, unl, test = digits
+    model, hist, (idx, pseudo) = self_training(
+        SkLR(C=10.0, max_iter=1000), X[lab], y[lab], X[unl], threshold=0.7, max_iter=10, return_pseudo=True
+    )
+    assert len(idx) == len(pseudo) == sum(hist) and len(set(idx.tolist())) == len(idx)
+    y_semi = np.concatenate([y[lab], -np.ones(len(unl), dtype=int)])
+    sk = SelfTrainingClassifier(SkLR(C=10.0, max_iter=1000), threshold=0.7, max_iter=10)
+    sk.fit(np.vstack([X[lab], X[unl]]), y_semi)
+    ours = -np.ones(len(unl), dtype=int)
+    ours[idx] = pseudo
+    np.testing.assert_array_equal(sk.transduction_[len(lab) :], ours)
+    it = sk.labeled_iter_[len(lab) :]
+    assert np.bincount(it[it > 0])[1:].tolist() == hist
+    # 按加入的先后：第 r 轮加入的样本排在第 r+1 轮之前
+    np.testing.assert_array_equal(np.repeat(np.arange(1, len(hist) + 1), hist), it[idx])
+    np.testing.assert_array_equal(model.predict(X[test]), sk.predict(X[test]))
+
+
+def test_co_training_pseudo_labels_come_from_the_two_views(digits):
+    X, y, lab, unl, _ = digits
+    L, R = X[:, :32], X[:, 32:]
+    m1, m2, hist, (idx, pseudo) = co_training(
+        SkLR(max_iter=500), (L[lab], R[lab]), y[lab], (L[unl], R[unl]), per_round=2, max_iter=1, return_pseudo=True
+    )
+    # 第一轮：各视图在标注集上训练的模型在每个预测类别里挑最自信的 2 个，视图一优先
+    f1, f2 = SkLR(max_iter=500).fit(L[lab], y[lab]), SkLR(max_iter=500).fit(R[lab], y[lab])
+    p1, p2 = f1.predict_proba(L[unl]), f2.predict_proba(R[unl])
+    expect = {}
+    for p, f in [(p2, f2), (p1, f1)]:
+        pred, conf = p.argmax(1), p.max(1)
+        for c in range(10):
+            members = np.flatnonzero(pred == c)
+            for i in members[np.argsort(-conf[members], kind="stable")[:2]]:
+                expect[int(i)] = f.classes_[pred[i]]
+    assert hist == [len(expect)]
+    assert sorted(idx.tolist()) == sorted(expect) and all(expect[int(i)] == lbl for i, lbl in zip(idx, pseudo))
+
+
 def test_co_training_two_views(digits):
     X, y, lab, unl, test = digits
     L, R = X[:, :32], X[:, 32:]
@@ -318,6 +359,8 @@ def test_bad_inputs(digits):
         self_training(est, X[lab], y[lab], X[unl][:, :10])
     with pytest.raises(TypeError, match="predict_proba"):
         self_training(object(), X[lab], y[lab], X[unl])
+    with pytest.raises(TypeError, match="return_pseudo"):
+        self_training(est, X[lab], y[lab], X[unl], return_pseudo=1)
     with pytest.raises(ValueError, match="pair"):
         co_training(est, (X[lab],), y[lab], (X[unl],))
     with pytest.raises(ValueError, match="NaN"):
