@@ -312,7 +312,9 @@ def coral(Xs, Xt, *, eps=1.0, align_mean=True):
     ms, mt = Xs.mean(0), Xt.mean(0)
     Cs = np.cov(Xs, rowvar=False) + eps * np.eye(d)
     Ct = np.cov(Xt, rowvar=False) + eps * np.eye(d)
-    A = _sqrtm_psd(Cs, inverse=True) @ _sqrtm_psd(Ct)
+    if np.linalg.eigvalsh(Cs)[0] <= 1e-12 * max(1.0, np.abs(Cs).max()):
+        raise ValueError("the source covariance (plus eps I) is singular: C_s^{-1/2} does not exist; use eps > 0")
+    A = _sqrtm_psd(Cs, inverse=True) @ _sqrtm_psd(Ct)  # A = C_s^{-1/2} C_t^{1/2}：先白化，再染上目标域的协方差
     out = (Xs - ms) @ A
     return out + (mt if align_mean else ms)
 
@@ -323,6 +325,10 @@ class EWC:
     并记下旧参数 θ*；``penalty(model)`` 返回 ``(lam/2) Σ F_i (θ_i − θ*_i)^2``。
 
     ``model`` 是输出 logits 的分类网络，``X`` 为输入张量，``y`` 为标签（``empirical=True`` 时必需）。
+    ``batch_size=1``（默认）逐样本求梯度的平方再平均，即上面的 F 的蒙特卡罗估计（y 按模型自己的分布抽取，
+    生成器种子固定为 0）。``batch_size=b > 1`` 时改用（小批量梯度之和）²：抽样的 y 使得分函数的期望为零，
+    交叉项的期望消失，所以仍是 F 的无偏估计（更快、方差更大）；
+    ``empirical=True`` 时交叉项不消失，应保持 ``batch_size=1``。
     """
 
     def __init__(self, model, X, y=None, *, lam=1.0, empirical=False, batch_size=1):
@@ -349,11 +355,12 @@ class EWC:
                 yb = y[s : s + batch_size]
             else:
                 yb = torch.multinomial(logp.detach().exp().cpu(), 1, generator=gen).squeeze(1).to(logp.device)
-            # batch_size=1 给出逐样本梯度平方的平均（标准的对角 Fisher）
-            loss = -logp.gather(1, yb[:, None]).sum() / xb.shape[0]
+            # g = Σ_{i∈batch} ∂log p(y_i|x_i)/∂θ；batch_size=1 时 g² 就是逐样本的梯度平方，
+            # 否则 g² = Σ g_i² + 交叉项，交叉项在 y 按模型抽样时期望为零
+            loss = -logp.gather(1, yb[:, None]).sum()
             grads = torch.autograd.grad(loss, list(params.values()))
             for (name, _), g in zip(params.items(), grads):
-                self.fisher[name] += g.detach() ** 2 * xb.shape[0]
+                self.fisher[name] += g.detach() ** 2
         for name in self.fisher:
             self.fisher[name] /= n
 

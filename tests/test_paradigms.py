@@ -132,6 +132,30 @@ def test_ewc_fisher_and_penalty():
     assert all((f >= 0).all() for f in ewc_mb.fisher.values())
 
 
+def test_ewc_sampled_fisher_matches_exact_expectation():
+    # 线性 softmax 模型：logit 对权重的梯度 ∂log p(y|x)/∂W_c = (1[c=y] − p_c) x，对 y ~ p(y|x) 精确求期望
+    torch.manual_seed(1)
+    net = torch.nn.Linear(3, 4)
+    X = torch.randn(3000, 3)
+    ewc = EWC(net, X)  # 默认：y 从模型分布抽样，逐样本
+    with torch.no_grad():
+        p = torch.softmax(net(X), dim=1)  # (n, C)
+        eye = torch.eye(4)
+        # E_y[(1[c=y] − p_c)^2] = Σ_y p_y (1[c=y] − p_c)^2 = p_c (1 − p_c)
+        diff = eye[None, :, :] - p[:, :, None]  # diff[n, c, y] = 1[c=y] − p_c
+        var = (p[:, None, :] * diff**2).sum(-1)
+        torch.testing.assert_close(var, p * (1 - p))
+        exact_w = (var[:, :, None] * X[:, None, :] ** 2).mean(0)  # F[c, j] = E_x p_c(1 − p_c) x_j^2
+        exact_b = var.mean(0)
+    # 抽样估计的相对误差只有蒙特卡罗误差（3000 个样本，约几个百分点）
+    assert ((ewc.fisher["weight"] - exact_w).abs() / exact_w).max() < 0.15
+    assert ((ewc.fisher["bias"] - exact_b).abs() / exact_b).max() < 0.15
+    # 小批量的估计也是无偏的：与精确值同样接近
+    ewc_mb = EWC(net, X, batch_size=8)
+    assert ((ewc_mb.fisher["bias"] - exact_b).abs() / exact_b).max() < 0.3
+    assert ((ewc_mb.fisher["weight"] - exact_w).abs() / exact_w).max() < 0.3
+
+
 def test_low_rank_multitask_recovers_shared_subspace():
     rng = np.random.default_rng(0)
     d, k, M, n = 12, 2, 6, 7  # 单独每个任务欠定（7 < 12），联合 42 个方程、36 个未知数
@@ -367,6 +391,8 @@ def test_bad_inputs(digits):
         coral(np.array([[np.nan, 1.0], [0, 1]]), np.ones((3, 2)))
     with pytest.raises(ValueError, match="columns"):
         coral(np.ones((3, 2)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="singular"):
+        coral(np.ones((5, 2)), np.random.default_rng(0).normal(size=(5, 2)), eps=0.0)
     with pytest.raises(TypeError, match="Module"):
         EWC("net", torch.ones(2, 2))
     with pytest.raises(ValueError, match="empirical"):
