@@ -7,6 +7,7 @@
   （``sharing="none"``，即单任务网络；加 ``soft > 0`` 的主干差异惩罚就是软共享），
   联合目标 Σ_m η_m L_m + soft·Σ_m ‖θ_m − θ̄‖²；
 - ``coral``：把源域特征的协方差（与均值）对齐到目标域（CORAL，Sun et al. 2016）；
+- ``grad_reverse``：梯度反转层（DANN，Ganin et al. 2016）：前向恒等，反向把梯度乘以 −λ；
 - ``EWC``：用对角 Fisher 信息加权的二次惩罚保护旧任务的重要参数（Kirkpatrick et al. 2017）；
 - ``maml_adapt`` / ``maml_step``：MAML 的内循环（θ' = θ − α∇L_support(θ)，用 ``torch.func.functional_call``
   做可微的梯度步）与元损失；``first_order=True`` 时截断二阶项（FOMAML）。
@@ -30,6 +31,7 @@ __all__ = [
     "fit_multitask",
     "coral",
     "EWC",
+    "grad_reverse",
     "maml_forward",
     "maml_adapt",
     "maml_step",
@@ -370,6 +372,36 @@ class EWC:
             if name in self.fisher:
                 total = total + (self.fisher[name] * (p - self.star[name]) ** 2).sum()
         return 0.5 * self.lam * total
+
+
+@functools.cache
+def _grad_reverse_fn():
+    import torch
+
+    class _GradReverse(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, lambd):
+            ctx.lambd = lambd
+            return x.view_as(x)  # 前向：恒等
+
+        @staticmethod
+        def backward(ctx, grad):
+            return -ctx.lambd * grad, None  # 反向：梯度乘以 −λ
+
+    return _GradReverse
+
+
+def grad_reverse(x, lambd=1.0):
+    """梯度反转层：前向返回 ``x``，反向把传回的梯度乘以 ``-lambd``。
+
+    放在特征提取器 g 与领域判别器 c 之间，一次反传就同时得到判别器对 L_c 的梯度（最小化 L_c）
+    与特征提取器对 −λ L_c 的梯度（最大化 L_c）。"""
+    import torch
+
+    if not torch.is_tensor(x):
+        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+    check_scalar(lambd, "lambd", Real, min_val=0)
+    return _grad_reverse_fn().apply(x, float(lambd))
 
 
 def _maml_call(model, params, x, batched):

@@ -14,6 +14,7 @@ from lib.paradigms import (
     co_training,
     coral,
     fit_multitask,
+    grad_reverse,
     low_rank_multitask,
     maml_adapt,
     maml_forward,
@@ -401,3 +402,36 @@ def test_bad_inputs(digits):
         maml_step(torch.nn.Linear(1, 1), [], torch.nn.functional.mse_loss)
     with pytest.raises(ValueError, match="inner_lr"):
         maml_step(torch.nn.Linear(1, 1), [(torch.ones(1, 1),) * 4], torch.nn.functional.mse_loss, inner_lr=-1.0)
+
+
+def test_grad_reverse_forward_identity_backward_negated():
+    x = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    out = grad_reverse(x, 0.7)
+    torch.testing.assert_close(out, x)
+    w = torch.randn(5, 3, dtype=torch.float64)
+    (g,) = torch.autograd.grad((out * w).sum(), x)
+    torch.testing.assert_close(g, -0.7 * w)
+    # 函数 x ↦ x 的雅可比是 I，而反转层给出 −λI：gradcheck 应当失败，对 −λ·x 的数值雅可比则一致
+    assert not torch.autograd.gradcheck(lambda t: grad_reverse(t, 0.7), (x,), raise_exception=False)
+    # DANN：一次反传 = 判别器对 L_c 的梯度 + 特征对 (分类损失 − λ L_c) 的梯度
+    torch.manual_seed(0)
+    g_net, f_net, c_net = torch.nn.Linear(2, 4), torch.nn.Linear(4, 2), torch.nn.Linear(4, 1)
+    xs, ys, xt = torch.randn(6, 2), torch.randint(0, 2, (6,)), torch.randn(5, 2)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    ce = torch.nn.functional.cross_entropy
+
+    def losses(h_s, h_t):
+        dom = torch.cat([c_net(h_s), c_net(h_t)])[:, 0]
+        lab = torch.cat([torch.ones(6), torch.zeros(5)])
+        return ce(f_net(g_net(xs)), ys), bce(dom, lab)
+
+    h_s, h_t = g_net(xs), g_net(xt)
+    cls, dom = losses(grad_reverse(h_s, 0.5), grad_reverse(h_t, 0.5))
+    grads = torch.autograd.grad(cls + dom, [g_net.weight, c_net.weight])
+    cls2, dom2 = losses(g_net(xs), g_net(xt))
+    torch.testing.assert_close(grads[0], torch.autograd.grad(cls2 - 0.5 * dom2, g_net.weight, retain_graph=True)[0])
+    torch.testing.assert_close(grads[1], torch.autograd.grad(dom2, c_net.weight)[0])
+    with pytest.raises(TypeError, match="tensor"):
+        grad_reverse(np.ones(3))
+    with pytest.raises(ValueError, match="lambd"):
+        grad_reverse(x, -1.0)
