@@ -7,6 +7,7 @@
   （``sharing="none"``，即单任务网络；加 ``soft > 0`` 的主干差异惩罚就是软共享），
   联合目标 Σ_m η_m L_m + soft·Σ_m ‖θ_m − θ̄‖²；
 - ``coral``：把源域特征的协方差（与均值）对齐到目标域（CORAL，Sun et al. 2016）；
+- ``grad_reverse``：梯度反转层（DANN，Ganin et al. 2016）：前向恒等，反向把梯度乘以 −λ；
 - ``EWC``：用对角 Fisher 信息加权的二次惩罚保护旧任务的重要参数（Kirkpatrick et al. 2017）；
 - ``maml_adapt`` / ``maml_step``：MAML 的内循环（θ' = θ − α∇L_support(θ)，用 ``torch.func.functional_call``
   做可微的梯度步）与元损失；``first_order=True`` 时截断二阶项（FOMAML）。
@@ -30,6 +31,7 @@ __all__ = [
     "fit_multitask",
     "coral",
     "EWC",
+    "grad_reverse",
     "maml_forward",
     "maml_adapt",
     "maml_step",
@@ -49,33 +51,40 @@ def _check_labeled(X_l, y_l, X_u):
     return X_l, y_l, X_u
 
 
-def self_training(estimator, X_l, y_l, X_u, *, threshold=0.9, max_iter=10):
+def self_training(estimator, X_l, y_l, X_u, *, threshold=0.9, max_iter=10, return_pseudo=False):
     """自训练。每轮用当前训练集拟合 ``estimator`` 的副本，把预测概率最大值 ≥ ``threshold`` 的
     无标注样本（带伪标签）移入训练集；没有新样本或达到 ``max_iter`` 轮时停止。
+    （``sklearn.semi_supervised.SelfTrainingClassifier`` 的同一算法，它的判据是严格的 ``>``。）
 
     返回 ``(model, history)``：最后拟合的模型，以及每轮加入的伪标签样本数列表。
+    ``return_pseudo=True`` 时再返回 ``(idx, labels)``：被加入训练集的无标注样本在 ``X_u`` 中的下标（按加入的先后）
+    与它们的伪标签，可用来评估伪标签的质量。
     """
     X_l, y_l, X_u = _check_labeled(X_l, y_l, X_u)
     check_scalar(threshold, "threshold", Real, min_val=0, max_val=1)
     check_scalar(max_iter, "max_iter", Integral, min_val=0)
+    check_scalar(return_pseudo, "return_pseudo", bool)
     if not hasattr(estimator, "predict_proba"):
         raise TypeError("estimator must implement predict_proba")
-    X, y, pool = X_l, y_l, X_u
-    history = []
+    X, y, pool = X_l, y_l, np.arange(X_u.shape[0])  # pool：尚未加入的无标注样本的下标
+    history, added = [], []
     model = clone(estimator).fit(X, y)
     for _ in range(max_iter):
-        if pool.shape[0] == 0:
+        if pool.size == 0:
             break
-        proba = model.predict_proba(pool)
-        take = proba.max(axis=1) >= threshold
+        proba = model.predict_proba(X_u[pool])
+        take = proba.max(axis=1) >= threshold  # 置信度不低于阈值的样本
         if not take.any():
             break
-        X = np.vstack([X, pool[take]])
-        y = np.concatenate([y, model.classes_[proba[take].argmax(axis=1)]])
+        X = np.vstack([X, X_u[pool[take]]])
+        y = np.concatenate([y, model.classes_[proba[take].argmax(axis=1)]])  # 伪标签 = argmax_c p(c|x)
+        added.append(pool[take])
         pool = pool[~take]
         history.append(int(take.sum()))
         model = clone(estimator).fit(X, y)
-    return model, history
+    if not return_pseudo:
+        return model, history
+    return model, history, (np.concatenate([np.zeros(0, dtype=int), *added]), y[len(y_l) :])
 
 
 def _top_per_class(proba, k):
@@ -88,11 +97,12 @@ def _top_per_class(proba, k):
     return np.array(out, dtype=int)
 
 
-def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20):
+def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20, return_pseudo=False):
     """协同训练（Blum & Mitchell 1998）。``views_l`` / ``views_u`` 是两个视图的特征矩阵组成的二元组。
 
     每轮：两个视图各拟合一个 ``estimator`` 的副本；各自在每个预测类别里挑出最自信的 ``per_round`` 个无标注样本，
-    用自己的预测作伪标签加入共同的训练集（两边都挑中时取视图一的标签）。返回 ``(model_1, model_2, history)``。
+    用自己的预测作伪标签加入共同的训练集（两边都挑中时取视图一的标签）。返回 ``(model_1, model_2, history)``；
+    ``return_pseudo=True`` 时再返回 ``(idx, labels)``：加入训练集的无标注样本的下标（按加入的先后）与伪标签。
     """
     if len(views_l) != 2 or len(views_u) != 2:
         raise ValueError("views_l and views_u must each be a pair of feature matrices")
@@ -102,24 +112,28 @@ def co_training(estimator, views_l, y_l, views_u, *, per_round=10, max_iter=20):
         raise ValueError(f"the two unlabeled views must have the same rows, got {A_u.shape[0]} and {B_u.shape[0]}")
     check_scalar(per_round, "per_round", Integral, min_val=1)
     check_scalar(max_iter, "max_iter", Integral, min_val=0)
+    check_scalar(return_pseudo, "return_pseudo", bool)
     y = y_l
-    history = []
+    history, added = [], []
+    pool = np.arange(A_u.shape[0])  # 尚未加入的无标注样本的下标
     m1, m2 = clone(estimator).fit(A_l, y), clone(estimator).fit(B_l, y)
     for _ in range(max_iter):
-        if A_u.shape[0] == 0:
+        if pool.size == 0:
             break
-        p1, p2 = m1.predict_proba(A_u), m2.predict_proba(B_u)
+        p1, p2 = m1.predict_proba(A_u[pool]), m2.predict_proba(B_u[pool])
         i1, i2 = _top_per_class(p1, per_round), _top_per_class(p2, per_round)
         labels = {int(i): m2.classes_[p2[i].argmax()] for i in i2}
-        labels.update({int(i): m1.classes_[p1[i].argmax()] for i in i1})
+        labels.update({int(i): m1.classes_[p1[i].argmax()] for i in i1})  # 两边都挑中时取视图一的标签
         idx = np.array(sorted(labels))
-        A_l, B_l = np.vstack([A_l, A_u[idx]]), np.vstack([B_l, B_u[idx]])
+        A_l, B_l = np.vstack([A_l, A_u[pool[idx]]]), np.vstack([B_l, B_u[pool[idx]]])
         y = np.concatenate([y, [labels[i] for i in idx]])
-        keep = np.setdiff1d(np.arange(A_u.shape[0]), idx)
-        A_u, B_u = A_u[keep], B_u[keep]
+        added.append(pool[idx])
+        pool = np.delete(pool, idx)
         history.append(len(idx))
         m1, m2 = clone(estimator).fit(A_l, y), clone(estimator).fit(B_l, y)
-    return m1, m2, history
+    if not return_pseudo:
+        return m1, m2, history
+    return m1, m2, history, (np.concatenate([np.zeros(0, dtype=int), *added]), y[len(y_l) :])
 
 
 def low_rank_multitask(Xs, ys, rank, *, weights=None, n_iter=100, random_state=0):
@@ -300,7 +314,9 @@ def coral(Xs, Xt, *, eps=1.0, align_mean=True):
     ms, mt = Xs.mean(0), Xt.mean(0)
     Cs = np.cov(Xs, rowvar=False) + eps * np.eye(d)
     Ct = np.cov(Xt, rowvar=False) + eps * np.eye(d)
-    A = _sqrtm_psd(Cs, inverse=True) @ _sqrtm_psd(Ct)
+    if np.linalg.eigvalsh(Cs)[0] <= 1e-12 * max(1.0, np.abs(Cs).max()):
+        raise ValueError("the source covariance (plus eps I) is singular: C_s^{-1/2} does not exist; use eps > 0")
+    A = _sqrtm_psd(Cs, inverse=True) @ _sqrtm_psd(Ct)  # A = C_s^{-1/2} C_t^{1/2}：先白化，再染上目标域的协方差
     out = (Xs - ms) @ A
     return out + (mt if align_mean else ms)
 
@@ -311,6 +327,10 @@ class EWC:
     并记下旧参数 θ*；``penalty(model)`` 返回 ``(lam/2) Σ F_i (θ_i − θ*_i)^2``。
 
     ``model`` 是输出 logits 的分类网络，``X`` 为输入张量，``y`` 为标签（``empirical=True`` 时必需）。
+    ``batch_size=1``（默认）逐样本求梯度的平方再平均，即上面的 F 的蒙特卡罗估计（y 按模型自己的分布抽取，
+    生成器种子固定为 0）。``batch_size=b > 1`` 时改用（小批量梯度之和）²：抽样的 y 使得分函数的期望为零，
+    交叉项的期望消失，所以仍是 F 的无偏估计（更快、方差更大）；
+    ``empirical=True`` 时交叉项不消失，应保持 ``batch_size=1``。
     """
 
     def __init__(self, model, X, y=None, *, lam=1.0, empirical=False, batch_size=1):
@@ -337,11 +357,12 @@ class EWC:
                 yb = y[s : s + batch_size]
             else:
                 yb = torch.multinomial(logp.detach().exp().cpu(), 1, generator=gen).squeeze(1).to(logp.device)
-            # batch_size=1 给出逐样本梯度平方的平均（标准的对角 Fisher）
-            loss = -logp.gather(1, yb[:, None]).sum() / xb.shape[0]
+            # g = Σ_{i∈batch} ∂log p(y_i|x_i)/∂θ；batch_size=1 时 g² 就是逐样本的梯度平方，
+            # 否则 g² = Σ g_i² + 交叉项，交叉项在 y 按模型抽样时期望为零
+            loss = -logp.gather(1, yb[:, None]).sum()
             grads = torch.autograd.grad(loss, list(params.values()))
             for (name, _), g in zip(params.items(), grads):
-                self.fisher[name] += g.detach() ** 2 * xb.shape[0]
+                self.fisher[name] += g.detach() ** 2
         for name in self.fisher:
             self.fisher[name] /= n
 
@@ -351,6 +372,36 @@ class EWC:
             if name in self.fisher:
                 total = total + (self.fisher[name] * (p - self.star[name]) ** 2).sum()
         return 0.5 * self.lam * total
+
+
+@functools.cache
+def _grad_reverse_fn():
+    import torch
+
+    class _GradReverse(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, lambd):
+            ctx.lambd = lambd
+            return x.view_as(x)  # 前向：恒等
+
+        @staticmethod
+        def backward(ctx, grad):
+            return -ctx.lambd * grad, None  # 反向：梯度乘以 −λ
+
+    return _GradReverse
+
+
+def grad_reverse(x, lambd=1.0):
+    """梯度反转层：前向返回 ``x``，反向把传回的梯度乘以 ``-lambd``。
+
+    放在特征提取器 g 与领域判别器 c 之间，一次反传就同时得到判别器对 L_c 的梯度（最小化 L_c）
+    与特征提取器对 −λ L_c 的梯度（最大化 L_c）。"""
+    import torch
+
+    if not torch.is_tensor(x):
+        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+    check_scalar(lambd, "lambd", Real, min_val=0)
+    return _grad_reverse_fn().apply(x, float(lambd))
 
 
 def _maml_call(model, params, x, batched):

@@ -14,6 +14,7 @@ from lib.paradigms import (
     co_training,
     coral,
     fit_multitask,
+    grad_reverse,
     low_rank_multitask,
     maml_adapt,
     maml_forward,
@@ -48,6 +49,47 @@ def test_self_training_with_lib_logistic(digits):
     X, y, lab, unl, _ = digits
     model, hist = self_training(LogisticRegression(C=1.0), X[lab], y[lab], X[unl[:100]], threshold=0.6, max_iter=2)
     assert len(hist) <= 2 and model.predict(X[:5]).shape == (5,)
+
+
+def test_self_training_matches_sklearn_self_training_classifier(digits):
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    X, y, lab, unl, test = digits
+    model, hist, (idx, pseudo) = self_training(
+        SkLR(C=10.0, max_iter=1000), X[lab], y[lab], X[unl], threshold=0.7, max_iter=10, return_pseudo=True
+    )
+    assert len(idx) == len(pseudo) == sum(hist) and len(set(idx.tolist())) == len(idx)
+    y_semi = np.concatenate([y[lab], -np.ones(len(unl), dtype=int)])
+    sk = SelfTrainingClassifier(SkLR(C=10.0, max_iter=1000), threshold=0.7, max_iter=10)
+    sk.fit(np.vstack([X[lab], X[unl]]), y_semi)
+    ours = -np.ones(len(unl), dtype=int)
+    ours[idx] = pseudo
+    np.testing.assert_array_equal(sk.transduction_[len(lab) :], ours)
+    it = sk.labeled_iter_[len(lab) :]
+    assert np.bincount(it[it > 0])[1:].tolist() == hist
+    # 按加入的先后：第 r 轮加入的样本排在第 r+1 轮之前
+    np.testing.assert_array_equal(np.repeat(np.arange(1, len(hist) + 1), hist), it[idx])
+    np.testing.assert_array_equal(model.predict(X[test]), sk.predict(X[test]))
+
+
+def test_co_training_pseudo_labels_come_from_the_two_views(digits):
+    X, y, lab, unl, _ = digits
+    L, R = X[:, :32], X[:, 32:]
+    m1, m2, hist, (idx, pseudo) = co_training(
+        SkLR(max_iter=500), (L[lab], R[lab]), y[lab], (L[unl], R[unl]), per_round=2, max_iter=1, return_pseudo=True
+    )
+    # 第一轮：各视图在标注集上训练的模型在每个预测类别里挑最自信的 2 个，视图一优先
+    f1, f2 = SkLR(max_iter=500).fit(L[lab], y[lab]), SkLR(max_iter=500).fit(R[lab], y[lab])
+    p1, p2 = f1.predict_proba(L[unl]), f2.predict_proba(R[unl])
+    expect = {}
+    for p, f in [(p2, f2), (p1, f1)]:
+        pred, conf = p.argmax(1), p.max(1)
+        for c in range(10):
+            members = np.flatnonzero(pred == c)
+            for i in members[np.argsort(-conf[members], kind="stable")[:2]]:
+                expect[int(i)] = f.classes_[pred[i]]
+    assert hist == [len(expect)]
+    assert sorted(idx.tolist()) == sorted(expect) and all(expect[int(i)] == lbl for i, lbl in zip(idx, pseudo))
 
 
 def test_co_training_two_views(digits):
@@ -89,6 +131,30 @@ def test_ewc_fisher_and_penalty():
     torch.testing.assert_close(ewc.penalty(net), expect)
     ewc_mb = EWC(net, X, lam=1.0, batch_size=4)
     assert all((f >= 0).all() for f in ewc_mb.fisher.values())
+
+
+def test_ewc_sampled_fisher_matches_exact_expectation():
+    # 线性 softmax 模型：logit 对权重的梯度 ∂log p(y|x)/∂W_c = (1[c=y] − p_c) x，对 y ~ p(y|x) 精确求期望
+    torch.manual_seed(1)
+    net = torch.nn.Linear(3, 4)
+    X = torch.randn(3000, 3)
+    ewc = EWC(net, X)  # 默认：y 从模型分布抽样，逐样本
+    with torch.no_grad():
+        p = torch.softmax(net(X), dim=1)  # (n, C)
+        eye = torch.eye(4)
+        # E_y[(1[c=y] − p_c)^2] = Σ_y p_y (1[c=y] − p_c)^2 = p_c (1 − p_c)
+        diff = eye[None, :, :] - p[:, :, None]  # diff[n, c, y] = 1[c=y] − p_c
+        var = (p[:, None, :] * diff**2).sum(-1)
+        torch.testing.assert_close(var, p * (1 - p))
+        exact_w = (var[:, :, None] * X[:, None, :] ** 2).mean(0)  # F[c, j] = E_x p_c(1 − p_c) x_j^2
+        exact_b = var.mean(0)
+    # 抽样估计的相对误差只有蒙特卡罗误差（3000 个样本，约几个百分点）
+    assert ((ewc.fisher["weight"] - exact_w).abs() / exact_w).max() < 0.15
+    assert ((ewc.fisher["bias"] - exact_b).abs() / exact_b).max() < 0.15
+    # 小批量的估计也是无偏的：与精确值同样接近
+    ewc_mb = EWC(net, X, batch_size=8)
+    assert ((ewc_mb.fisher["bias"] - exact_b).abs() / exact_b).max() < 0.3
+    assert ((ewc_mb.fisher["weight"] - exact_w).abs() / exact_w).max() < 0.3
 
 
 def test_low_rank_multitask_recovers_shared_subspace():
@@ -318,12 +384,16 @@ def test_bad_inputs(digits):
         self_training(est, X[lab], y[lab], X[unl][:, :10])
     with pytest.raises(TypeError, match="predict_proba"):
         self_training(object(), X[lab], y[lab], X[unl])
+    with pytest.raises(TypeError, match="return_pseudo"):
+        self_training(est, X[lab], y[lab], X[unl], return_pseudo=1)
     with pytest.raises(ValueError, match="pair"):
         co_training(est, (X[lab],), y[lab], (X[unl],))
     with pytest.raises(ValueError, match="NaN"):
         coral(np.array([[np.nan, 1.0], [0, 1]]), np.ones((3, 2)))
     with pytest.raises(ValueError, match="columns"):
         coral(np.ones((3, 2)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="singular"):
+        coral(np.ones((5, 2)), np.random.default_rng(0).normal(size=(5, 2)), eps=0.0)
     with pytest.raises(TypeError, match="Module"):
         EWC("net", torch.ones(2, 2))
     with pytest.raises(ValueError, match="empirical"):
@@ -332,3 +402,36 @@ def test_bad_inputs(digits):
         maml_step(torch.nn.Linear(1, 1), [], torch.nn.functional.mse_loss)
     with pytest.raises(ValueError, match="inner_lr"):
         maml_step(torch.nn.Linear(1, 1), [(torch.ones(1, 1),) * 4], torch.nn.functional.mse_loss, inner_lr=-1.0)
+
+
+def test_grad_reverse_forward_identity_backward_negated():
+    x = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    out = grad_reverse(x, 0.7)
+    torch.testing.assert_close(out, x)
+    w = torch.randn(5, 3, dtype=torch.float64)
+    (g,) = torch.autograd.grad((out * w).sum(), x)
+    torch.testing.assert_close(g, -0.7 * w)
+    # 函数 x ↦ x 的雅可比是 I，而反转层给出 −λI：gradcheck 应当失败，对 −λ·x 的数值雅可比则一致
+    assert not torch.autograd.gradcheck(lambda t: grad_reverse(t, 0.7), (x,), raise_exception=False)
+    # DANN：一次反传 = 判别器对 L_c 的梯度 + 特征对 (分类损失 − λ L_c) 的梯度
+    torch.manual_seed(0)
+    g_net, f_net, c_net = torch.nn.Linear(2, 4), torch.nn.Linear(4, 2), torch.nn.Linear(4, 1)
+    xs, ys, xt = torch.randn(6, 2), torch.randint(0, 2, (6,)), torch.randn(5, 2)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    ce = torch.nn.functional.cross_entropy
+
+    def losses(h_s, h_t):
+        dom = torch.cat([c_net(h_s), c_net(h_t)])[:, 0]
+        lab = torch.cat([torch.ones(6), torch.zeros(5)])
+        return ce(f_net(g_net(xs)), ys), bce(dom, lab)
+
+    h_s, h_t = g_net(xs), g_net(xt)
+    cls, dom = losses(grad_reverse(h_s, 0.5), grad_reverse(h_t, 0.5))
+    grads = torch.autograd.grad(cls + dom, [g_net.weight, c_net.weight])
+    cls2, dom2 = losses(g_net(xs), g_net(xt))
+    torch.testing.assert_close(grads[0], torch.autograd.grad(cls2 - 0.5 * dom2, g_net.weight, retain_graph=True)[0])
+    torch.testing.assert_close(grads[1], torch.autograd.grad(dom2, c_net.weight)[0])
+    with pytest.raises(TypeError, match="tensor"):
+        grad_reverse(np.ones(3))
+    with pytest.raises(ValueError, match="lambd"):
+        grad_reverse(x, -1.0)
