@@ -21,7 +21,7 @@ from torch import nn
 from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .contrastive import info_nce
 from .nn.norm import LayerNorm
-from .utils import check_array, check_index_tensor, check_random_state, check_size
+from .utils import check_array, check_index_tensor, check_module_input, check_random_state, check_size
 from .vit import patchify
 
 __all__ = [
@@ -164,7 +164,7 @@ class ImageTextMatcher(nn.Module):
         text_dim = check_size(text_dim, "text_dim", max_val=2**16)
         check_size(heads, "heads", max_val=text_dim)
         n_patches = (image_size // patch) ** 2
-        self.patch = patch
+        self.patch, self.image_size, self.text_dim = patch, image_size, text_dim
         self.patch_embed = nn.Linear(patch * patch, text_dim)
         self.pos = nn.Parameter(0.02 * torch.randn(1, n_patches, text_dim))
         self.cross = MultiheadAttention(text_dim, heads, batch_first=True)
@@ -172,6 +172,16 @@ class ImageTextMatcher(nn.Module):
         self.head = nn.Linear(text_dim, 1)
 
     def forward(self, images: torch.Tensor, text_tokens: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        check_module_input(images, self, "images", ndim=(2, 3, 4))
+        check_module_input(text_tokens, self, "text_tokens", ndim=3, sizes={-1: self.text_dim})
+        side = self.image_size
+        if images.shape[-2:] != (side, side) and tuple(images.shape[1:]) != (side * side,):
+            raise ValueError(f"images must hold {side}x{side} single-channel images, got shape {tuple(images.shape)}")
+        if not isinstance(pad, torch.Tensor) or pad.dtype != torch.bool or pad.shape != text_tokens.shape[:2]:
+            raise ValueError(
+                f"pad must be a bool tensor of shape {tuple(text_tokens.shape[:2])}, "
+                f"got {getattr(pad, 'dtype', type(pad).__name__)} {tuple(getattr(pad, 'shape', ()))}"
+            )
         img = self.patch_embed(patchify(images, self.patch)) + self.pos
         if text_tokens.shape[0] != img.shape[0]:
             raise ValueError(

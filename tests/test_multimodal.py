@@ -70,6 +70,30 @@ def test_matcher_shapes_and_grad():
     assert m.patch_embed.weight.grad is not None
 
 
+def test_matcher_equals_torch_reference_and_ignores_padding():
+    """交叉注意力 + 残差 + LayerNorm + 非填充位置平均 + 线性头，与用 torch.nn 的层逐步算的结果相同。"""
+    torch.manual_seed(0)
+    m = ImageTextMatcher(text_dim=8, heads=2).double()
+    images = torch.rand(3, 64, dtype=torch.float64)
+    text = torch.randn(3, 5, 8, dtype=torch.float64)
+    pad = torch.tensor([[False] * 5, [False] * 3 + [True] * 2, [False] + [True] * 4])
+    mha = torch.nn.MultiheadAttention(8, 2, batch_first=True).double()
+    mha.load_state_dict(m.cross.state_dict())
+    ln = torch.nn.LayerNorm(8).double()
+    ln.load_state_dict(m.norm.state_dict())
+    with torch.no_grad():
+        p = images.reshape(3, 2, 4, 2, 4).permute(0, 1, 3, 2, 4).reshape(3, 4, 16)  # 4 个 4×4 小块，行优先
+        kv = m.patch_embed(p) + m.pos
+        h = ln(text + mha(text, kv, kv, need_weights=False)[0])
+        keep = (~pad).unsqueeze(-1).double()
+        ref = m.head((h * keep).sum(1) / keep.sum(1)).squeeze(-1)
+        out = m(images, text, pad)
+        assert torch.allclose(out, ref, atol=1e-12)
+        # 填充位置上的文本向量改成什么都不影响输出
+        text2 = torch.where(pad.unsqueeze(-1), torch.randn_like(text), text)
+        assert torch.allclose(m(images, text2, pad), out, atol=1e-12)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="labels must be integers in 0..9"):
         digit_captions([10])
@@ -94,3 +118,12 @@ def test_bad_input():
         ImageTextMatcher(text_dim=8, heads=2)(
             torch.rand(3, 64), torch.randn(2, 5, 8), torch.zeros(2, 5, dtype=torch.bool)
         )
+    matcher = ImageTextMatcher(text_dim=8, heads=2)
+    with pytest.raises(ValueError, match="text_tokens must have size 8 in dimension -1"):
+        matcher(torch.rand(2, 64), torch.randn(2, 5, 6), torch.zeros(2, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="pad must be a bool tensor of shape"):
+        matcher(torch.rand(2, 64), torch.randn(2, 5, 8), torch.zeros(2, 5))
+    with pytest.raises(ValueError, match="images must hold 8x8"):
+        matcher(torch.rand(2, 12, 12), torch.randn(2, 5, 8), torch.zeros(2, 5, dtype=torch.bool))
+    with pytest.raises(TypeError, match="images is torch.float64"):
+        matcher(torch.rand(2, 64, dtype=torch.float64), torch.randn(2, 5, 8), torch.zeros(2, 5, dtype=torch.bool))
