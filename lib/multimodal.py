@@ -9,6 +9,8 @@ r"""图文多模态的玩具实现（torch）：手写数字配中文描述，CL
 * 零样本分类：把每个类别写成一句提示，编码后与图像向量比余弦，取最大者。
 * ITM（BLIP）：文本各字的表示作查询，对图像小块做交叉注意力（``lib.attention.MultiheadAttention``），
   平均后二分类“配 / 不配”。
+* LM（BLIP 的描述生成，简化版）：:class:`CaptionDecoder` 把图像小块放在描述前面作“前缀”，用带前缀因果掩码的
+  Transformer 编码层预测下一个字，:math:`-\sum_t\log p(w_t\mid w_{<t},I)`；``generate`` 逐字贪心生成。
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from torch import nn
 from .attention import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .contrastive import info_nce
 from .nn.norm import LayerNorm
-from .utils import check_array, check_index_tensor, check_random_state, check_size
+from .utils import check_array, check_index_tensor, check_module_input, check_random_state, check_size
 from .vit import patchify
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "clip_loss",
     "zero_shot_classify",
     "ImageTextMatcher",
+    "prefix_causal_mask",
+    "CaptionDecoder",
 ]
 
 NUMERALS = "零一二三四五六七八九"
@@ -164,7 +168,7 @@ class ImageTextMatcher(nn.Module):
         text_dim = check_size(text_dim, "text_dim", max_val=2**16)
         check_size(heads, "heads", max_val=text_dim)
         n_patches = (image_size // patch) ** 2
-        self.patch = patch
+        self.patch, self.image_size, self.text_dim = patch, image_size, text_dim
         self.patch_embed = nn.Linear(patch * patch, text_dim)
         self.pos = nn.Parameter(0.02 * torch.randn(1, n_patches, text_dim))
         self.cross = MultiheadAttention(text_dim, heads, batch_first=True)
@@ -172,6 +176,16 @@ class ImageTextMatcher(nn.Module):
         self.head = nn.Linear(text_dim, 1)
 
     def forward(self, images: torch.Tensor, text_tokens: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        check_module_input(images, self, "images", ndim=(2, 3, 4))
+        check_module_input(text_tokens, self, "text_tokens", ndim=3, sizes={-1: self.text_dim})
+        side = self.image_size
+        if images.shape[-2:] != (side, side) and tuple(images.shape[1:]) != (side * side,):
+            raise ValueError(f"images must hold {side}x{side} single-channel images, got shape {tuple(images.shape)}")
+        if not isinstance(pad, torch.Tensor) or pad.dtype != torch.bool or pad.shape != text_tokens.shape[:2]:
+            raise ValueError(
+                f"pad must be a bool tensor of shape {tuple(text_tokens.shape[:2])}, "
+                f"got {getattr(pad, 'dtype', type(pad).__name__)} {tuple(getattr(pad, 'shape', ()))}"
+            )
         img = self.patch_embed(patchify(images, self.patch)) + self.pos
         if text_tokens.shape[0] != img.shape[0]:
             raise ValueError(
@@ -180,3 +194,97 @@ class ImageTextMatcher(nn.Module):
         h = self.norm(text_tokens + self.cross(text_tokens, img, img, need_weights=False)[0])
         keep = (~pad).unsqueeze(-1).to(h.dtype)
         return self.head((h * keep).sum(1) / keep.sum(1).clamp(min=1)).squeeze(-1)
+
+
+def prefix_causal_mask(n_prefix: int, n_text: int, device=None) -> torch.Tensor:
+    r"""``(P+T)×(P+T)`` 的布尔注意力掩码（``True`` 表示**遮住**，与 ``torch.nn.MultiheadAttention`` 相同）：
+    前 ``n_prefix`` 个位置（图像小块）只看彼此；第 :math:`t` 个字看全部图像小块与第 :math:`\le t` 个字。"""
+    n_prefix = check_size(n_prefix, "n_prefix", max_val=2**16)
+    n_text = check_size(n_text, "n_text", max_val=2**16)
+    n = n_prefix + n_text
+    allowed = torch.ones(n, n, dtype=torch.bool, device=device).tril()
+    allowed[:, :n_prefix] = True  # 所有位置都看得见图像
+    allowed[:n_prefix, n_prefix:] = False  # 图像看不见文字
+    return ~allowed
+
+
+class CaptionDecoder(nn.Module):
+    r"""以图像为条件的字级语言模型（前缀语言模型）：图像切成 ``patch``×``patch`` 小块、线性嵌入加位置编码作前缀，
+    后面接描述的字嵌入加位置编码，经 ``depth`` 层 Pre-LN Transformer 编码层（前缀因果掩码
+    :func:`prefix_causal_mask`），每个字位置输出下一个字的 logit。
+
+    ``forward(images, ids)`` 返回 ``(n, T, vocab_size)``：第 :math:`t` 个位置预测 ``ids[:, t+1]``。
+    ``generate(images, bos, eos, max_len)`` 从开始符 ``bos`` 起每步取概率最大的字，直到 ``eos`` 或 ``max_len`` 个字。
+    （BLIP 的解码器用交叉注意力看图像；这里把图像放进同一个序列，结构更简单，条件化的方式相同：每个字都看得见整张图。）
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        dim: int = 32,
+        depth: int = 1,
+        heads: int = 4,
+        patch: int = 4,
+        image_size: int = 8,
+        max_len: int = 16,
+    ):
+        super().__init__()
+        check_size(vocab_size, "vocab_size", min_val=2, max_val=2**24)
+        image_size = check_size(image_size, "image_size", max_val=4096)
+        patch = check_size(patch, "patch", max_val=image_size)
+        if image_size % patch:
+            raise ValueError(f"image_size={image_size} must be divisible by patch={patch}")
+        dim = check_size(dim, "dim", max_val=2**16)
+        check_size(depth, "depth", max_val=1000)
+        check_size(heads, "heads", max_val=dim)
+        self.max_len = check_size(max_len, "max_len", max_val=2**16)
+        self.patch, self.image_size = patch, image_size
+        self.n_patches = (image_size // patch) ** 2
+        self.patch_embed = nn.Linear(patch * patch, dim)
+        self.image_pos = nn.Parameter(0.02 * torch.randn(1, self.n_patches, dim))
+        self.embed = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.text_pos = nn.Parameter(0.02 * torch.randn(1, max_len, dim))
+        layer = TransformerEncoderLayer(
+            dim, heads, dim_feedforward=2 * dim, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
+        )
+        self.encoder = TransformerEncoder(layer, depth)
+        self.norm = LayerNorm(dim)
+        self.lm_head = nn.Linear(dim, vocab_size)
+
+    def _image_tokens(self, images: torch.Tensor) -> torch.Tensor:
+        check_module_input(images, self, "images", ndim=(2, 3, 4))
+        side = self.image_size
+        if images.shape[-2:] != (side, side) and tuple(images.shape[1:]) != (side * side,):
+            raise ValueError(f"images must hold {side}x{side} single-channel images, got shape {tuple(images.shape)}")
+        return self.patch_embed(patchify(images, self.patch)) + self.image_pos
+
+    def forward(self, images: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        img = self._image_tokens(images)
+        check_index_tensor(ids, "ids", high=self.embed.num_embeddings, ndim=2)
+        if ids.shape[0] != img.shape[0]:
+            raise ValueError(f"need one caption per image, got {ids.shape[0]} captions for {img.shape[0]} images")
+        if ids.shape[1] > self.max_len:
+            raise ValueError(f"ids holds captions longer than max_len={self.max_len} characters: {ids.shape[1]}")
+        txt = self.embed(ids) + self.text_pos[:, : ids.shape[1]]
+        mask = prefix_causal_mask(self.n_patches, ids.shape[1], device=ids.device)
+        h = self.encoder(torch.cat([img, txt], dim=1), mask=mask)
+        return self.lm_head(self.norm(h[:, self.n_patches :]))
+
+    @torch.no_grad()
+    def generate(self, images: torch.Tensor, bos: int, eos: int, max_len: int | None = None) -> torch.Tensor:
+        """贪心生成：返回 ``(n, ≤max_len+1)`` 的字下标（第 0 列是 ``bos``；遇到 ``eos`` 之后的位置填 0）。"""
+        V = self.embed.num_embeddings
+        bos = check_size(bos, "bos", max_val=V - 1)
+        eos = check_size(eos, "eos", max_val=V - 1)
+        max_len = self.max_len - 1 if max_len is None else check_size(max_len, "max_len", max_val=self.max_len - 1)
+        n = self._image_tokens(images).shape[0]
+        ids = torch.full((n, 1), bos, dtype=torch.long, device=images.device)
+        done = torch.zeros(n, dtype=torch.bool, device=images.device)
+        for _ in range(max_len):
+            nxt = self(images, ids)[:, -1].argmax(-1)
+            nxt = torch.where(done, torch.zeros_like(nxt), nxt)
+            ids = torch.cat([ids, nxt[:, None]], dim=1)
+            done |= nxt == eos
+            if bool(done.all()):
+                break
+        return ids

@@ -63,11 +63,40 @@ def test_mae_loss_only_on_masked_patches():
     p = patchify(x, 2)
     ref = (((pred - p) ** 2).mean(-1) * mask).sum() / mask.sum()
     assert float(loss) == pytest.approx(float(ref))
-    # 可见块的像素变了，损失（只看被遮住的块）不变：编码器看到的是可见块，所以只改“被遮住”的像素
-    x2 = unpatchify(torch.where(mask[..., None], p, p + 1.0), 2, (8, 8)).reshape(4, 64)
-    loss2, _, mask2 = mae(x2, 0.75, torch.Generator().manual_seed(1))
-    assert torch.equal(mask, mask2) and float(loss2) != pytest.approx(float(loss))
+    # 改动被遮住块的像素：编码器看不到它们，预测一点不变，只有损失（目标）变了
+    x_m = unpatchify(torch.where(mask[..., None], p + 1.0, p), 2, (8, 8)).reshape(4, 64)
+    loss_m, pred_m, mask_m = mae(x_m, 0.75, torch.Generator().manual_seed(1))
+    assert torch.equal(mask, mask_m) and torch.equal(pred, pred_m) and float(loss_m) > float(loss) + 0.5
+    # 改动可见块的像素：预测变了，但可见块不在损失里——用新预测重算的被遮住块误差就是新的损失
+    x_v = unpatchify(torch.where(mask[..., None], p, p + 1.0), 2, (8, 8)).reshape(4, 64)
+    loss_v, pred_v, _ = mae(x_v, 0.75, torch.Generator().manual_seed(1))
+    assert not torch.allclose(pred_v, pred)
+    assert float(loss_v) == pytest.approx(float((((pred_v - p) ** 2).mean(-1) * mask).sum() / mask.sum()))
     assert mae.encode(x).shape == (4, 32)
+
+
+def test_mae_decoder_input_puts_tokens_back_in_place():
+    """解码器的输入：第 i 个可见块的编码放回它原来的位置 i，被遮住的位置是掩码向量；编码器只看可见块。"""
+    torch.manual_seed(0)
+    mae = MAE(decoder_dim=8).requires_grad_(False)
+    with torch.no_grad():
+        mae.mask_token.normal_()
+    x = torch.rand(3, 64)
+    seen = {}
+    mae.decoder.register_forward_pre_hook(lambda mod, args: seen.setdefault("full", args[0].clone()))
+    _, _, mask = mae(x, 0.75, torch.Generator().manual_seed(2))
+    full = seen["full"] - mae.decoder_pos  # 去掉解码器的位置编码
+    vit, p = mae.vit, patchify(x, 2)
+    for i in range(3):
+        keep = torch.nonzero(~mask[i]).ravel()  # 可见块的原位置，升序
+        # 单独对这一张图的可见块（带各自的位置编码）跑编码器
+        z = vit.patch_embed(p[i, keep]) + vit.pos_embed[0, 1 + keep]
+        z = torch.cat([vit.cls_token[0] + vit.pos_embed[0, :1], z])[None]
+        y = mae.decoder_embed(vit.norm(vit.encoder(z)))[0]
+        assert torch.allclose(full[i, 0], y[0], atol=1e-6)  # [class] 在第 0 位
+        assert torch.allclose(full[i, 1 + keep], y[1:], atol=1e-6)
+        masked = torch.nonzero(mask[i]).ravel()
+        assert torch.allclose(full[i, 1 + masked], mae.mask_token[0].expand(len(masked), -1), atol=1e-6)
 
 
 def test_bad_input():
