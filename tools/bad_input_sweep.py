@@ -767,6 +767,25 @@ MODULE_SPECS = {
         lambda: dict(vocab_size=6, d_model=8, nhead=2, num_layers=1, dim_feedforward=8, max_len=4),
         {"forward": {"ids": (lambda: _i(6, 2, 4), ("i", 6, (), 4))}},
     ),
+    "ImageTextMatcher": (
+        lambda: dict(text_dim=8, heads=2),
+        {
+            "forward": {
+                "images": (lambda: _t(3, 64), ("f", "last", ("ndim+",))),
+                "text_tokens": (lambda: _t(3, 5, 8), ("f", "last", ())),
+                "pad": (lambda: _i(2, 3, 5).bool(), ("i", None, ("float", "neg"), 5)),
+            }
+        },
+    ),
+    "CaptionDecoder": (
+        lambda: dict(vocab_size=6, dim=8, heads=2, max_len=4),
+        {
+            "forward": {
+                "images": (lambda: _t(2, 64), ("f", "last", ("ndim+",))),
+                "ids": (lambda: _i(6, 2, 4), ("i", 6, (), 4)),
+            }
+        },
+    ),
     "MultiTaskMLP": (
         lambda: dict(n_tasks=2, in_features=3, hidden=(4,)),
         {"forward": {"x": (lambda: _t(2, 5, 3), ("f", "last", ()))}},
