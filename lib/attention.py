@@ -129,7 +129,7 @@ def scaled_dot_product_attention(
 
 
 def causal_self_attention(u: torch.Tensor, Mq: torch.Tensor, Mk: torch.Tensor, Mv: torch.Tensor):
-    r"""原讲义（第 18.4 节）的单头因果自注意力：:math:`y=A(q,k)\,v`，
+    r"""“Hyena 算子”一节里与 Hyena 对照的单头因果自注意力：:math:`y=A(q,k)\,v`，
     :math:`A=\operatorname{softmax}(qk^\top/\sqrt D+M)`。
 
     ``u`` 形状 ``(L, D)`` 或 ``(B, L, D)``，``Mq``、``Mk``、``Mv`` 形状 ``(D, D)``（:math:`q=uM_q` 等）。
