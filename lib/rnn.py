@@ -507,6 +507,8 @@ def anbn_strings(ns):
     返回 ``(tokens, predictable)``：``tokens`` 是整数数组；``predictable[t]`` 为真表示 ``tokens[t+1]`` 可以由
     ``tokens[:t+1]`` 确定（第一个 b 之后的每个位置：剩下的 b 的个数与结束符都已确定）。
     """
+    if isinstance(ns, (str, bytes)) or not hasattr(ns, "__iter__"):
+        raise TypeError(f"ns must be a sequence of block sizes n >= 1, got {type(ns).__name__}")
     tokens, predictable = [], []
     for n in ns:
         check_scalar(n, "n", Integral, min_val=1)
@@ -560,6 +562,10 @@ def recursive_forward(tree, leaf, W, b=None, activation=torch.tanh):
         raise TypeError(f"leaf must be callable (leaf object -> tensor), got {type(leaf).__name__}")
     if not isinstance(W, torch.Tensor) or W.dim() != 2 or W.shape[1] != 2 * W.shape[0]:
         raise ValueError(f"W must be a tensor of shape (n, 2n), got {getattr(W, 'shape', type(W).__name__)}")
+    if b is not None and (not isinstance(b, torch.Tensor) or b.shape != (W.shape[0],)):
+        raise ValueError(
+            f"b must be None or a tensor of shape ({W.shape[0]},), got {getattr(b, 'shape', type(b).__name__)}"
+        )
     if isinstance(tree, tuple):
         if len(tree) != 2:
             raise ValueError(f"an internal node must be a pair (left, right), got a tuple of length {len(tree)}")

@@ -190,9 +190,9 @@ def test_positional_arguments_follow_torch():
         LSTM(3, 4, proj_size=2)
 
 
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_same_as_cpu():
-    if not torch.cuda.is_available():
-        pytest.skip("no GPU")
     torch.manual_seed(0)
     m = LSTM(3, 4, num_layers=2, bidirectional=True).double()
     x = torch.randn(5, 2, 3, dtype=torch.float64)
@@ -243,6 +243,20 @@ def test_truncated_bptt_one_step_is_the_local_gradient():
     delta = (1 - np.tanh(Z) ** 2) * (E @ params["V"])  # 只有直接项
     np.testing.assert_allclose(g["U"], delta.T @ H[:-1], atol=1e-12)
     np.testing.assert_allclose(g["W"], delta.T @ X, atol=1e-12)
+
+
+def test_truncated_bptt_at_t_minus_one_is_exact_for_u_when_h0_is_zero():
+    # k = 1 contributes delta_1 h_0^T = 0 to the gradient of U, so truncating at T-1 loses nothing for U
+    # (the truncation figure relies on this); W still needs the full length.
+    rng = np.random.default_rng(2)
+    params = srn_init(2, 4, 1, rng, scale=0.8)
+    X, Y = rng.normal(size=(7, 2)), rng.normal(size=(7, 1))
+    _, full = bptt_gradients(params, X, Y)
+    _, g6 = bptt_gradients(params, X, Y, truncate=6)
+    _, g5 = bptt_gradients(params, X, Y, truncate=5)
+    np.testing.assert_allclose(g6["U"], full["U"], atol=1e-13)
+    assert np.abs(g6["W"] - full["W"]).max() > 1e-8
+    assert np.abs(g5["U"] - full["U"]).max() > 1e-8
 
 
 def test_srn_bad_inputs():
@@ -297,6 +311,8 @@ def test_recursive_forward_on_a_chain_equals_an_srn():
         recursive_forward((0, 1, 2), lambda k: xs[k], W)
     with pytest.raises(TypeError, match="leaf must be callable"):
         recursive_forward((0, 1), xs, W)
+    with pytest.raises(ValueError, match=r"b must be None or a tensor of shape \(4,\)"):
+        recursive_forward((0, 1), lambda k: xs[k], W, torch.zeros(3, dtype=torch.float64))
 
 
 def test_message_passing_mean_aggregation_is_a_matrix_power():
@@ -320,6 +336,18 @@ def test_message_passing_mean_aggregation_is_a_matrix_power():
         message_passing(A, H, None, lambda h, m: m)
 
 
+def test_message_passing_mean_equals_lib_graph():
+    from lib.graph import mean_message_passing
+    from lib.rnn import message_passing
+
+    A = torch.tensor([[0, 1, 1, 0, 0], [1, 0, 1, 0, 0], [1, 1, 0, 1, 0], [0, 0, 1, 0, 1], [0, 0, 0, 1, 0]])
+    A = A.double()
+    H = torch.randn(5, 2, dtype=torch.float64)
+    deg = A.sum(1, keepdim=True)
+    states = message_passing(A, H, lambda hv, hu, e: e[:, None] * hu, lambda h, m: m / deg, steps=4)
+    np.testing.assert_allclose(states[4].numpy(), mean_message_passing(A.numpy(), H.numpy(), rounds=4), atol=1e-12)
+
+
 def test_tasks_and_training_loop():
     from lib.rnn import anbn_strings, first_token_task, train_steps
 
@@ -331,6 +359,8 @@ def test_tasks_and_training_loop():
     assert pred.tolist() == [False, False, True, True, True, False, True, True]
     with pytest.raises(ValueError, match="n"):
         anbn_strings([0])
+    with pytest.raises(TypeError, match="ns must be a sequence"):
+        anbn_strings(3)
     with pytest.raises(ValueError, match="length"):
         first_token_task(3, 0)
     lin = torch.nn.Linear(1, 1)
