@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .text import huffman_tree, nce_loss, unigram_noise
-from .utils import check_scalar, check_size
+from .utils import check_array, check_option, check_scalar, check_size
 
 __all__ = ["Word2Vec", "train_word2vec", "TransformerLM", "ELMo"]
 
@@ -51,19 +51,20 @@ class Word2Vec(nn.Module):
         import torch.nn as nn
 
         super().__init__()
-        check_scalar(vocab_size, "vocab_size", Integral, min_val=2)
-        check_scalar(dim, "dim", Integral, min_val=1)
-        check_scalar(n_negative, "n_negative", Integral, min_val=1)
-        if mode not in ("skipgram", "cbow"):
-            raise ValueError(f"mode must be 'skipgram' or 'cbow', got {mode!r}")
-        if loss not in self.LOSSES:
-            raise ValueError(f"loss must be one of {self.LOSSES}, got {loss!r}")
-        if loss != "softmax":
-            if counts is None:
-                raise ValueError(f"loss={loss!r} needs the word counts (counts=...)")
-            counts = np.asarray(counts, dtype=float)
+        check_size(vocab_size, "vocab_size", min_val=2, max_val=10**7)
+        check_size(dim, "dim", max_val=2**14)
+        check_size(n_negative, "n_negative", max_val=10**4)
+        check_option(mode, "mode", ("skipgram", "cbow"))
+        check_option(loss, "loss", self.LOSSES)
+        check_scalar(power, "power", Real, min_val=0.0, max_val=10.0)
+        if loss != "softmax" and counts is None:
+            raise ValueError(f"loss={loss!r} needs the word counts (counts=...)")
+        if counts is not None:
+            counts = check_array(counts, "counts", ndim=1)
             if counts.shape != (vocab_size,):
                 raise ValueError(f"counts must have shape ({vocab_size},), got {counts.shape}")
+            if (counts < 0).any() or not counts.sum() > 0:
+                raise ValueError("counts must be non-negative word counts with a positive total")
         self.vocab_size, self.dim, self.mode, self.loss, self.n_negative = vocab_size, dim, mode, loss, n_negative
         self.in_embed = nn.Embedding(vocab_size, dim)
         nn.init.uniform_(self.in_embed.weight, -0.5 / dim, 0.5 / dim)
@@ -93,7 +94,7 @@ class Word2Vec(nn.Module):
             raise ValueError(f"mode={self.mode!r} takes inputs of {want} dimension(s), got shape {tuple(inputs.shape)}")
         lo = -1 if self.mode == "cbow" else 0
         if inputs.numel() and (inputs.min() < lo or inputs.max() >= self.vocab_size):
-            raise ValueError(f"word ids must lie in [0, {self.vocab_size}) (-1 marks padding in CBOW)")
+            raise ValueError(f"inputs: word ids must lie in [0, {self.vocab_size}) (-1 marks padding in CBOW)")
         if self.mode == "skipgram":
             return self.in_embed(inputs)
         mask = (inputs >= 0).unsqueeze(-1).to(self.in_embed.weight.dtype)
@@ -116,6 +117,8 @@ class Word2Vec(nn.Module):
         h = self.hidden(inputs)
         if not isinstance(targets, torch.Tensor) or targets.dtype != torch.long or targets.shape != h.shape[:1]:
             raise ValueError(f"targets must be a torch.long tensor of shape ({h.shape[0]},)")
+        if targets.numel() and (targets.min() < 0 or targets.max() >= self.vocab_size):
+            raise ValueError(f"targets: word ids must lie in [0, {self.vocab_size})")
         if self.loss == "softmax":
             return F.cross_entropy(h @ self.out_embed.weight.T, targets)
         if self.loss == "hs":

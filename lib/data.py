@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .utils import check_array, check_int_sequence, check_random_state, check_scalar, check_size
+from .utils import check_array, check_int_sequence, check_option, check_random_state, check_scalar, check_size
 
 __all__ = [
     "Dataset",
@@ -488,8 +488,7 @@ def text_corpus(name: str = "zh_book") -> list[list[str]]:
     """
     from importlib.resources import files
 
-    if name not in TEXT_CORPORA:
-        raise ValueError(f"name must be one of {sorted(TEXT_CORPORA)}, got {name!r}")
+    check_option(name, "name", sorted(TEXT_CORPORA))
     text = files("lib").joinpath("corpora", f"{name}.txt").read_text(encoding="utf-8")
     return [line.split() for line in text.splitlines() if line.strip()]
 

@@ -889,10 +889,15 @@ def _text_cases():
         (lambda: T.TransformerLM(6, max_len=4)(torch.zeros(4, dtype=torch.long)), TypeError, "ids"),
         (lambda: T.TransformerLM(6, max_len=4)(torch.zeros(1, 8, dtype=torch.long)), ValueError, "ids"),
         (lambda: T.ELMo(10**12), ValueError, "vocab_size"),
+        (lambda: T.Word2Vec(6, 4, counts=[1, -1, 1, 1, 1, 1]), ValueError, "counts"),  # ignored with softmax before
+        (lambda: T.Word2Vec(6, 4, power=math.nan), ValueError, "power"),
+        (lambda: T.Word2Vec(6, 4, mode=np.array([])), ValueError, "mode"),
+        (lambda: T.Word2Vec(6, 4)(torch.zeros(3, dtype=torch.long), torch.full((3,), 6)), ValueError, "targets"),
+        (lambda: __import__("lib.data", fromlist=["x"]).text_corpus(np.array([])), ValueError, "name"),
     ]
 
 
-@pytest.mark.parametrize("case", range(27))
+@pytest.mark.parametrize("case", range(32))
 def test_text_modules_name_the_bad_argument(case):
     make, exc, name = _text_cases()[case]
     with pytest.raises(exc) as err:
@@ -901,7 +906,7 @@ def test_text_modules_name_the_bad_argument(case):
 
 
 def test_text_case_count():
-    assert len(_text_cases()) == 27
+    assert len(_text_cases()) == 32
 
 
 def test_vectorizers_take_raw_documents_by_keyword_like_scikit_learn():

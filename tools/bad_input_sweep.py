@@ -146,7 +146,7 @@ IN_DOMAIN["None"] = IN_DOMAIN["None"] | {"axis"}  # NumPy：axis=None 是对所�
 # 文本：pad_id=None 是不补齐、0 是合法的 id；k=0 是最大似然；很大的 k、min_count、max_df、max_features 都合法
 # （分别是极强的平滑、全部记为 <unk>、不剪枝）；空的停用词表就是不去停用词；norm=None 是不归一化（同 scikit-learn）
 IN_DOMAIN["None"] = IN_DOMAIN["None"] | {"pad_id", "TfidfVectorizer.norm"}
-IN_DOMAIN["zero"] = IN_DOMAIN["zero"] | {"pad_id", "NGramLM.k"}
+IN_DOMAIN["zero"] = IN_DOMAIN["zero"] | {"pad_id", "NGramLM.k", "Word2Vec.power"}  # power=0：均匀的噪声分布
 IN_DOMAIN["huge"] = IN_DOMAIN["huge"] | {"NGramLM.k", "NGramLM.min_count", "max_df", "max_features"}
 IN_DOMAIN["empty"] = IN_DOMAIN["empty"] | {"stop_words"}
 
@@ -755,6 +755,10 @@ MODULE_SPECS = {
                 "pad": (lambda: _i(2, 2, 4).bool(), ("i", None, ("float", "neg"), 4)),
             }
         },
+    ),
+    "Word2Vec": (
+        lambda: dict(vocab_size=6, dim=4),
+        {"forward": {"inputs": (lambda: _i(6, 3), ("i", 6, ())), "targets": (lambda: _i(6, 3), ("i", 6, ()))}},
     ),
     "ELMo": (
         lambda: dict(vocab_size=6, hidden_size=4, pad_id=0),
