@@ -87,6 +87,22 @@ class CharVocab:
         return ids.to(device), (ids == 0).to(device)
 
 
+def _pre_ln_encoder(dim: int, heads: int, depth: int) -> tuple[nn.Module, nn.Module]:
+    """``depth`` 层 Pre-LN Transformer 编码层（GELU，前馈宽 ``2*dim``）与最后的层归一化：文本编码器与描述解码器共用。"""
+    layer = TransformerEncoderLayer(
+        dim, heads, dim_feedforward=2 * dim, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
+    )
+    return TransformerEncoder(layer, depth), LayerNorm(dim)
+
+
+def _check_images(module: nn.Module, images) -> None:
+    """``images``：``module.image_size`` 见方的单通道图像，形状 ``(n, s, s)``、``(n, 1, s, s)`` 或 ``(n, s*s)``。"""
+    check_module_input(images, module, "images", ndim=(2, 3, 4))
+    side = module.image_size
+    if images.shape[-2:] != (side, side) and tuple(images.shape[1:]) != (side * side,):
+        raise ValueError(f"images must hold {side}x{side} single-channel images, got shape {tuple(images.shape)}")
+
+
 class TextEncoder(nn.Module):
     """字嵌入 + 可学习位置编码 + ``depth`` 层 Transformer 编码层（Pre-LN）。
 
@@ -102,11 +118,7 @@ class TextEncoder(nn.Module):
         self.max_len = max_len
         self.embed = nn.Embedding(vocab_size, dim, padding_idx=0)
         self.pos = nn.Parameter(0.02 * torch.randn(1, max_len, dim))
-        layer = TransformerEncoderLayer(
-            dim, heads, dim_feedforward=2 * dim, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
-        )
-        self.encoder = TransformerEncoder(layer, depth)
-        self.norm = LayerNorm(dim)
+        self.encoder, self.norm = _pre_ln_encoder(dim, heads, depth)
 
     def tokens(self, ids: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
         check_index_tensor(ids, "ids", high=self.embed.num_embeddings, ndim=2)
@@ -176,11 +188,8 @@ class ImageTextMatcher(nn.Module):
         self.head = nn.Linear(text_dim, 1)
 
     def forward(self, images: torch.Tensor, text_tokens: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
-        check_module_input(images, self, "images", ndim=(2, 3, 4))
+        _check_images(self, images)
         check_module_input(text_tokens, self, "text_tokens", ndim=3, sizes={-1: self.text_dim})
-        side = self.image_size
-        if images.shape[-2:] != (side, side) and tuple(images.shape[1:]) != (side * side,):
-            raise ValueError(f"images must hold {side}x{side} single-channel images, got shape {tuple(images.shape)}")
         if not isinstance(pad, torch.Tensor) or pad.dtype != torch.bool or pad.shape != text_tokens.shape[:2]:
             raise ValueError(
                 f"pad must be a bool tensor of shape {tuple(text_tokens.shape[:2])}, "
@@ -244,18 +253,11 @@ class CaptionDecoder(nn.Module):
         self.image_pos = nn.Parameter(0.02 * torch.randn(1, self.n_patches, dim))
         self.embed = nn.Embedding(vocab_size, dim, padding_idx=0)
         self.text_pos = nn.Parameter(0.02 * torch.randn(1, max_len, dim))
-        layer = TransformerEncoderLayer(
-            dim, heads, dim_feedforward=2 * dim, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
-        )
-        self.encoder = TransformerEncoder(layer, depth)
-        self.norm = LayerNorm(dim)
+        self.encoder, self.norm = _pre_ln_encoder(dim, heads, depth)
         self.lm_head = nn.Linear(dim, vocab_size)
 
     def _image_tokens(self, images: torch.Tensor) -> torch.Tensor:
-        check_module_input(images, self, "images", ndim=(2, 3, 4))
-        side = self.image_size
-        if images.shape[-2:] != (side, side) and tuple(images.shape[1:]) != (side * side,):
-            raise ValueError(f"images must hold {side}x{side} single-channel images, got shape {tuple(images.shape)}")
+        _check_images(self, images)
         return self.patch_embed(patchify(images, self.patch)) + self.image_pos
 
     def forward(self, images: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
