@@ -330,7 +330,7 @@ class EWC:
     ``batch_size=1``（默认）逐样本求梯度的平方再平均，即上面的 F 的蒙特卡罗估计（y 按模型自己的分布抽取，
     生成器种子固定为 0）。``batch_size=b > 1`` 时改用（小批量梯度之和）²：抽样的 y 使得分函数的期望为零，
     交叉项的期望消失，所以仍是 F 的无偏估计（更快、方差更大）；
-    ``empirical=True`` 时交叉项不消失，应保持 ``batch_size=1``。
+    ``empirical=True`` 时交叉项不消失，所以只接受 ``batch_size=1``。
     """
 
     def __init__(self, model, X, y=None, *, lam=1.0, empirical=False, batch_size=1):
@@ -344,6 +344,9 @@ class EWC:
             raise ValueError("empirical=True needs y, a label tensor of shape (len(X),)")
         check_scalar(lam, "lam", Real, min_val=0)
         check_scalar(batch_size, "batch_size", Integral, min_val=1)
+        if empirical and batch_size > 1:
+            # with the true labels the score's mean is not zero: (sum of gradients)^2 keeps cross terms, biased
+            raise ValueError("empirical=True needs batch_size=1 (squared batch gradients would be biased)")
         self.lam = float(lam)
         params = {n: p for n, p in model.named_parameters() if p.requires_grad}
         self.star = {n: p.detach().clone() for n, p in params.items()}

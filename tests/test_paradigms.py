@@ -398,6 +398,8 @@ def test_bad_inputs(digits):
         EWC("net", torch.ones(2, 2))
     with pytest.raises(ValueError, match="empirical"):
         EWC(torch.nn.Linear(2, 2), torch.ones(2, 2), empirical=True)
+    with pytest.raises(ValueError, match="batch_size=1"):
+        EWC(torch.nn.Linear(2, 2), torch.ones(2, 2), torch.zeros(2, dtype=torch.long), empirical=True, batch_size=2)
     with pytest.raises(ValueError, match="empty"):
         maml_step(torch.nn.Linear(1, 1), [], torch.nn.functional.mse_loss)
     with pytest.raises(ValueError, match="inner_lr"):
