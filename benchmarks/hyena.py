@@ -100,6 +100,7 @@ def run_breakdown(lengths, d_model: int, n_heads: int) -> dict:
 @torch.no_grad()
 def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
     from lib.fourier import causal_fft_conv
+    from lib.monarch import monarch_causal_conv
 
     device, dtype = torch.device("cuda"), torch.bfloat16
     torch.manual_seed(0)
@@ -113,6 +114,9 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
     op.fft_dtype = torch.float16
     spec16 = op.filter_spectra(L)[0]
     op.fft_dtype = None
+    op.fft_impl = "monarch"
+    spec_monarch = op.filter_spectra(L, dtype)[0]
+    op.fft_impl = "torch"
     y, D = v.contiguous(), op.filter_fn.bias[0]
     stages = {
         "operator forward, fast path (filter spectra cached)": lambda: op(u),
@@ -121,6 +125,9 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
         "short causal conv + in_proj bias (Triton)": lambda: lib.hyena.short_causal_conv(z, w_s, b_in, b_s),
         "one long convolution, float32 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec32),
         "one long convolution, float16 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec16),
+        "one long convolution, FFT as bfloat16 matmuls (lib.monarch), cached spectrum": lambda: monarch_causal_conv(
+            v, D=D, spectrum=spec_monarch
+        ),
         "gating x * y": lambda: v * y,
         "filter generation + spectra (uncached)": lambda: _uncached_spectra(op, L),
         "out_proj": lambda: torch.nn.functional.linear(y.transpose(1, 2), op.out_proj.weight, op.out_proj.bias),

@@ -56,7 +56,8 @@ from torch import nn
 
 from . import triton_kernels
 from .attention import MultiHeadAttention
-from .fourier import KernelSpectrum, causal_fft_conv, causal_toeplitz, kernel_spectrum
+from .fourier import causal_fft_conv, causal_toeplitz, kernel_spectrum
+from .monarch import monarch_causal_conv, monarch_kernel_spectrum
 from .utils import check_module_input, check_option, check_random_state, check_scalar, check_size
 
 __all__ = [
@@ -77,9 +78,11 @@ __all__ = [
     "HYENA_VARIANTS",
     "scaling_exponent",
     "CONVENTIONS",
+    "FFT_IMPLS",
 ]
 
 CONVENTIONS = ("paper", "safari")
+FFT_IMPLS = ("torch", "monarch")  # 快速路径的长卷积：torch.fft（cuFFT），或写成矩阵乘法的 FFT（lib.monarch）
 
 
 def _check_int(value, name: str, min_val: int = 1, max_val: int = 2**24) -> int:
@@ -358,6 +361,8 @@ class HyenaOperator(nn.Module):
       ``cache_filters=False`` 时每次调用都重算）。
       ``fft_dtype=torch.float16`` 时长卷积的前向 FFT 用半精度（仅 CUDA）。GPU 上的逐点融合核函数见
       :mod:`lib.triton_kernels`（显式打开后使用）。
+      ``fft_impl="monarch"`` 时长卷积改用 :func:`lib.monarch.monarch_causal_conv`：FFT 写成几次小矩阵乘法，
+      在 ``fft_dtype``（默认与输入相同，bfloat16 输入就用 bfloat16 的张量核）中计算。
     """
 
     def __init__(
@@ -376,14 +381,21 @@ class HyenaOperator(nn.Module):
         fused: bool | None = None,
         fft_dtype: torch.dtype | None = None,
         cache_filters: bool = True,
+        fft_impl: str = "torch",
         **modulation_args,
     ):
         super().__init__()
         self.cache_filters = check_scalar(cache_filters, "cache_filters", bool)
         if fused is not None and not isinstance(fused, bool):
             raise TypeError(f"fused must be True, False or None, got {fused!r}")
-        if not any(fft_dtype is d for d in (None, torch.float16, torch.float32, torch.float64)):
-            raise ValueError(f"fft_dtype must be None, torch.float16, torch.float32 or torch.float64, got {fft_dtype}")
+        self.fft_impl = check_option(fft_impl, "fft_impl", FFT_IMPLS)
+        allowed = (None, torch.float16, torch.float32, torch.float64) + (
+            (torch.bfloat16,) if fft_impl == "monarch" else ()
+        )
+        if not any(fft_dtype is d for d in allowed):
+            raise ValueError(
+                f"fft_dtype must be one of {[str(d) for d in allowed]} with fft_impl={fft_impl!r}, got {fft_dtype}"
+            )
         self.fused, self.fft_dtype = fused, fft_dtype
         self._spectra_cache: tuple | None = None
         self.d_model = _check_int(d_model, "d_model", 1)
@@ -463,18 +475,27 @@ class HyenaOperator(nn.Module):
         tensors = [*self.filter_fn.parameters(), *self.filter_fn.buffers()]
         return tuple((id(t), t.data_ptr(), t._version, t.dtype, t.device) for t in tensors)
 
-    def filter_spectra(self, L: int) -> list[KernelSpectrum]:
-        """推理时用的长滤波器频谱（每阶一个 :class:`lib.fourier.KernelSpectrum`），参数不变时直接取缓存。
+    def filter_spectra(self, L: int, dtype: torch.dtype | None = None) -> list:
+        """推理时用的长滤波器频谱（每阶一个 :class:`lib.fourier.KernelSpectrum`，``fft_impl="monarch"`` 时是
+        :class:`lib.monarch.MonarchSpectrum`，在 ``dtype`` 中计算），参数不变时直接取缓存。
 
         缓存的键是滤波器网络每个参数与缓冲区的身份、存储地址与版本号（``optimizer.step()``、``load_state_dict``
-        都会改变版本号），以及 ``L`` 与 ``fft_dtype``：参数一变就重算，不会用到过期的频谱。
+        都会改变版本号），以及 ``L``、``fft_impl`` 与 FFT 的类型：参数一变就重算，不会用到过期的频谱。
         """
-        key = (int(L), self.fft_dtype, self._filter_state())
+        key = (int(L), self.fft_impl, self.fft_dtype, dtype, self._filter_state())
         if self.cache_filters and self._spectra_cache is not None and self._spectra_cache[0] == key:
             return self._spectra_cache[1]
         with torch.no_grad():
-            spec = kernel_spectrum(self.filter_fn(L), L, fft_dtype=self.fft_dtype)
-        spectra = [spec._replace(spectrum=spec.spectrum[n]) for n in range(spec.spectrum.shape[0])]
+            h = self.filter_fn(L)
+            if self.fft_impl == "monarch":
+                spec = monarch_kernel_spectrum(h, L, dtype=self.fft_dtype or dtype)
+                spectra = [
+                    spec._replace(re=spec.re[n], im=spec.im[n], scale=None if spec.scale is None else spec.scale[n])
+                    for n in range(h.shape[0])
+                ]
+            else:
+                spec = kernel_spectrum(h, L, fft_dtype=self.fft_dtype)
+                spectra = [spec._replace(spectrum=spec.spectrum[n]) for n in range(h.shape[0])]
         self._spectra_cache = (key, spectra) if self.cache_filters else None
         return spectra
 
@@ -486,16 +507,21 @@ class HyenaOperator(nn.Module):
         *xs, v = z.split(self.d_model, dim=1)
         bias = self.filter_fn.bias
         needs_grad = torch.is_grad_enabled() and any(p.requires_grad for p in self.filter_fn.parameters())
+        monarch = self.fft_impl == "monarch"
         if needs_grad:
             h = self.filter_fn(L)
 
             def conv(x, n):
+                if monarch:
+                    return monarch_causal_conv(x, h[n], bias[n], dtype=self.fft_dtype)
                 return causal_fft_conv(x, h[n], bias[n], fft_dtype=self.fft_dtype)
 
         else:
-            spectra = self.filter_spectra(L)
+            spectra = self.filter_spectra(L, u.dtype if monarch else None)
 
             def conv(x, n):
+                if monarch:
+                    return monarch_causal_conv(x, D=bias[n], spectrum=spectra[n])
                 return causal_fft_conv(x, D=bias[n], spectrum=spectra[n])
 
         if self.convention == "paper":
@@ -743,6 +769,10 @@ HYENA_VARIANTS = {
     "hyena-fft16": {"fused": True, "fft_dtype": torch.float16},  # the same with half-precision forward FFTs
     "hyena-nocache": {"fused": True, "cache_filters": False},  # the fast path, filters regenerated on every call
     "hyena-reference": {"fused": False},  # the step-by-step path the book shows (the code before this change)
+    "hyena-monarch": {
+        "fused": True,
+        "fft_impl": "monarch",
+    },  # FFTs as small matmuls in the input's dtype (tensor cores)
 }
 
 

@@ -1,0 +1,244 @@
+"""lib.monarch: the FFT as small matrix multiplications (four-step / Monarch decomposition) and the causal
+convolution built on it, checked against torch.fft, against lib.fourier's causal_fft_conv and against the
+convolution sum written out (float64), with gradients, half-precision error bounds and the Hyena fast path."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lib.fourier import causal_fft_conv, linear_conv
+from lib.hyena import HyenaOperator
+from lib.monarch import (
+    _forward,
+    monarch_causal_conv,
+    monarch_factors,
+    monarch_fft,
+    monarch_kernel_spectrum,
+    monarch_permutation,
+)
+
+
+@pytest.mark.parametrize(
+    "n, max_factor, expected",
+    [(1, 64, (1,)), (2, 64, (2,)), (64, 64, (64,)), (128, 64, (16, 8)), (2**14, 64, (32, 32, 16)),
+     (2**18, 64, (64, 64, 64)), (2**18, 16, (16, 16, 16, 8, 8)), (8, 2, (2, 2, 2))],
+)  # fmt: skip
+def test_factors_are_fewest_and_balanced(n, max_factor, expected):
+    f = monarch_factors(n, max_factor)
+    assert f == expected and math.prod(f) == n and max(f) <= max_factor
+    # fewest stages: one stage fewer could not cover n with factors <= max_factor
+    assert max_factor ** (len(f) - 1) < n or len(f) == 1
+    assert max(f) <= 2 * min(f)
+
+
+@pytest.mark.parametrize("bad", [0, 3, 96, 2.0, "8", True])
+def test_factors_reject_what_is_not_a_power_of_two(bad):
+    with pytest.raises((TypeError, ValueError)):
+        monarch_factors(bad)
+    with pytest.raises((TypeError, ValueError)):
+        monarch_factors(64, max_factor=bad if bad != 0 else 1)
+
+
+@pytest.mark.parametrize("factors", [(2,), (4, 2), (2, 4), (8, 4, 2), (4, 4, 4)])
+def test_permutation_says_where_each_frequency_lands(factors):
+    N = math.prod(factors)
+    perm = monarch_permutation(factors)
+    assert sorted(perm.tolist()) == list(range(N))
+    x = torch.randn(3, N, dtype=torch.float64, generator=torch.Generator().manual_seed(N))
+    re, im = _forward(x, None, factors, factors[0])
+    X = torch.fft.fft(x, norm="ortho")  # the decomposition is the unitary DFT, reordered
+    torch.testing.assert_close(torch.complex(re, im), X[..., perm], atol=1e-13, rtol=0)
+
+
+@pytest.mark.parametrize("N", [1, 2, 4, 8, 32, 128, 1024, 4096])
+@pytest.mark.parametrize("max_factor", [2, 8, 64])
+def test_monarch_fft_equals_torch_fft(N, max_factor):
+    x = torch.randn(2, 3, N, dtype=torch.float64, generator=torch.Generator().manual_seed(N + max_factor))
+    torch.testing.assert_close(monarch_fft(x, max_factor=max_factor), torch.fft.fft(x), atol=1e-11 * N, rtol=0)
+
+
+def test_monarch_fft_by_the_definition_for_small_n():
+    x = torch.randn(16, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    n = np.arange(16)
+    W = np.exp(-2j * np.pi * np.outer(n, n) / 16)  # X = W x, written out
+    np.testing.assert_allclose(monarch_fft(x, max_factor=4).numpy(), W @ x.numpy(), atol=1e-12)
+
+
+def test_monarch_fft_rejects_bad_input():
+    with pytest.raises(TypeError, match="real floating-point"):
+        monarch_fft(torch.arange(8))
+    with pytest.raises(ValueError, match="power of two"):
+        monarch_fft(torch.randn(12))
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 7, 16, 17, 64, 100, 257])
+@pytest.mark.parametrize("Lk", [1, 3, "L", "L+5"])
+@pytest.mark.parametrize("max_factor", [2, 8, 64])
+def test_causal_conv_equals_the_sum_written_out(L, Lk, max_factor):
+    Lk = {"L": L, "L+5": L + 5}.get(Lk, Lk)
+    g = torch.Generator().manual_seed(L * 100 + Lk)
+    u = torch.randn(2, 3, L, dtype=torch.float64, generator=g)
+    k = torch.randn(3, Lk, dtype=torch.float64, generator=g)
+    D = torch.randn(3, dtype=torch.float64, generator=g)
+    y = monarch_causal_conv(u, k, D, max_factor=max_factor)
+    # y[b, c, t] = sum_{s <= t} k[c, s] u[b, c, t - s] + D[c] u[b, c, t]
+    ref = np.stack([[linear_conv(u[b, c].numpy(), k[c].numpy())[:L] for c in range(3)] for b in range(2)])
+    ref = ref + D.numpy()[:, None] * u.numpy()
+    np.testing.assert_allclose(y.numpy(), ref, atol=1e-11, rtol=0)
+    torch.testing.assert_close(y, causal_fft_conv(u, k[..., :L], D), atol=1e-11, rtol=0)
+
+
+def test_cached_spectrum_gives_the_same_output_and_broadcasts():
+    g = torch.Generator().manual_seed(1)
+    u = torch.randn(4, 5, 6, 50, dtype=torch.float64, generator=g)
+    k = torch.randn(6, 50, dtype=torch.float64, generator=g)
+    spec = monarch_kernel_spectrum(k, 50, max_factor=8)
+    assert spec.re.shape == (6, 128) and spec.scale is None and spec.factors == (8, 4, 4)
+    torch.testing.assert_close(monarch_causal_conv(u, spectrum=spec), monarch_causal_conv(u, k, max_factor=8))
+    one = torch.randn(1, 50, dtype=torch.float64, generator=g)  # one kernel for every channel
+    torch.testing.assert_close(monarch_causal_conv(u, one), causal_fft_conv(u, one), atol=1e-11, rtol=0)
+
+
+def test_gradcheck():
+    g = torch.Generator().manual_seed(2)
+    u = torch.randn(2, 3, 13, dtype=torch.float64, generator=g, requires_grad=True)
+    k = torch.randn(3, 13, dtype=torch.float64, generator=g, requires_grad=True)
+    D = torch.randn(3, dtype=torch.float64, generator=g, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda u, k, D: monarch_causal_conv(u, k, D, max_factor=4), (u, k, D))
+
+
+@pytest.mark.parametrize(
+    "dtype, bound, multiple", [(torch.float32, 1e-6, 16), (torch.float16, 3e-3, 6), (torch.bfloat16, 2e-2, 6)]
+)
+def test_low_precision_error_is_a_few_roundings(dtype, bound, multiple):
+    # A decaying filter (as Hyena's) and a long signal; the relative error of the whole convolution in `dtype`
+    # against float64 stays a small multiple of rounding the exact output to `dtype` once (float32 accumulates
+    # more relative to its tiny rounding unit over the stages: measured 1.9e-7 against 2.5e-8).
+    g = torch.Generator().manual_seed(3)
+    L = 1024
+    u = torch.randn(2, 8, L, generator=g)
+    k = torch.randn(8, L, generator=g) * torch.exp(-torch.arange(L) / 100.0)
+    ref = causal_fft_conv(u.double(), k.double())
+    y = monarch_causal_conv(u.to(dtype), k, dtype=dtype)
+    assert y.dtype == dtype
+    err = ((y.double() - ref).norm() / ref.norm()).item()
+    rounding = ((ref.to(dtype).double() - ref).norm() / ref.norm()).item()
+    assert err < bound and err < multiple * rounding
+
+
+def test_float16_does_not_overflow_on_a_large_dc_component():
+    # The kernel's DC component sum_t k_t = 204800 > 65504 (the largest float16), though the output (at most 2048)
+    # fits: the spectrum is scaled per channel before the product and the scale is applied in float32 afterwards.
+    L = 1024
+    u = torch.full((1, 2, L), 0.01)
+    k = torch.full((2, L), 200.0)
+    ref = causal_fft_conv(u.double(), k.double())
+    spec = monarch_kernel_spectrum(k, L, dtype=torch.float16)
+    assert spec.re.dtype == torch.float16 and spec.scale.shape == (2, 1) and spec.re.abs().max() <= 1
+    y = monarch_causal_conv(u.half(), spectrum=spec).double()
+    assert torch.isfinite(y).all() and ((y - ref).norm() / ref.norm()).item() < 3e-3
+
+
+def test_errors():
+    u, k = torch.randn(2, 3, 10), torch.randn(3, 10)
+    with pytest.raises(ValueError, match="exactly one of k"):
+        monarch_causal_conv(u)
+    with pytest.raises(ValueError, match="exactly one of k"):
+        monarch_causal_conv(u, k, spectrum=monarch_kernel_spectrum(k, 10))
+    with pytest.raises(TypeError, match="u must be"):
+        monarch_causal_conv(torch.randn(10), k)
+    with pytest.raises(ValueError, match="channels=3"):
+        monarch_causal_conv(u, torch.randn(4, 10))
+    with pytest.raises(ValueError, match="made for signals of length 12"):
+        monarch_causal_conv(u, spectrum=monarch_kernel_spectrum(k, 12))
+    with pytest.raises(TypeError, match="MonarchSpectrum"):
+        monarch_causal_conv(u, spectrum=torch.randn(3, 32))
+    with pytest.raises(ValueError, match="D must be"):
+        monarch_causal_conv(u, k, torch.randn(4))
+    with pytest.raises(ValueError, match="dtype must be"):
+        monarch_causal_conv(u, k, dtype=torch.int32)
+    with pytest.raises(ValueError, match="power of two"):
+        monarch_causal_conv(u, k, max_factor=6)
+    with pytest.raises(TypeError, match="k must be"):
+        monarch_kernel_spectrum(torch.arange(3), 10)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hyena's fast path with fft_impl="monarch"
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("convention,order", [("paper", 2), ("safari", 3)])
+def test_hyena_monarch_path_equals_the_reference_path_with_gradients(convention, order):
+    torch.manual_seed(0)
+    op = HyenaOperator(8, 40, order=order, filter_order=8, convention=convention, fft_impl="monarch").double()
+    u = torch.randn(3, 33, 8, dtype=torch.float64, requires_grad=True)
+    op.fused = False
+    y0 = op(u)
+    g0 = torch.autograd.grad((y0 * y0.detach().sin()).sum(), [u, *op.parameters()])
+    op.fused = True
+    y1 = op(u)
+    g1 = torch.autograd.grad((y1 * y0.detach().sin()).sum(), [u, *op.parameters()])
+    torch.testing.assert_close(y1, y0, atol=1e-12, rtol=0)
+    for a, b in zip(g1, g0):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+    with torch.no_grad():  # inference: the spectra are MonarchSpectrum, cached, and give the same output
+        spectra = op.filter_spectra(33, torch.float64)
+        assert type(spectra[0]).__name__ == "MonarchSpectrum" and op.filter_spectra(33, torch.float64) is spectra
+        torch.testing.assert_close(op(u), y0, atol=1e-12, rtol=0)
+
+
+def test_hyena_monarch_in_bfloat16_is_close_to_float64():
+    torch.manual_seed(1)
+    ref = HyenaOperator(16, 256, order=2, filter_order=16, fused=False).double()
+    op = HyenaOperator(16, 256, order=2, filter_order=16, fused=True, fft_impl="monarch")
+    op.load_state_dict(ref.state_dict())
+    u = torch.randn(2, 256, 16, dtype=torch.float64)
+    with torch.no_grad():
+        y0 = ref(u)
+        y = op.bfloat16()(u.bfloat16()).double()
+    assert ((y - y0).norm() / y0.norm()).item() < 3e-2
+
+
+def test_hyena_fft_impl_and_dtype_are_checked():
+    with pytest.raises(ValueError, match="fft_impl"):
+        HyenaOperator(8, 16, fft_impl="cufft")
+    with pytest.raises(ValueError, match="fft_dtype must be"):
+        HyenaOperator(8, 16, fft_dtype=torch.bfloat16)  # cuFFT has no bfloat16
+    assert HyenaOperator(8, 16, fft_impl="monarch", fft_dtype=torch.bfloat16).fft_dtype is torch.bfloat16
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_hyena_monarch_path_never_reads_a_device_value_on_the_host(training):
+    meta = torch.device("meta")
+    op = HyenaOperator(16, 64, order=2, fused=True, fft_impl="monarch").to(meta).train(training)
+    u = torch.empty(2, 64, 16, device=meta, requires_grad=training)
+    y = op(u)
+    assert y.device == meta and y.shape == (2, 64, 16)
+    if training:
+        y.sum().backward()
+        assert u.grad.shape == u.shape
+
+
+# ---------------------------------------------------------------------------------------------
+# CUDA (run where a GPU is lent: benchmarks/gpu_run.sh)
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("dtype, bound", [(torch.float32, 1e-5), (torch.bfloat16, 2e-2)])
+def test_cuda_matches_float64_on_the_cpu(dtype, bound):
+    old = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False  # float32 matmuls in full precision for this comparison
+    try:
+        g = torch.Generator().manual_seed(4)
+        L = 4096
+        u = torch.randn(2, 16, L, generator=g)
+        k = torch.randn(16, L, generator=g) * torch.exp(-torch.arange(L) / 300.0)
+        ref = causal_fft_conv(u.double(), k.double())
+        y = monarch_causal_conv(u.cuda().to(dtype), k.cuda(), dtype=dtype).double().cpu()
+        assert ((y - ref).norm() / ref.norm()).item() < bound
+        uc = u.cuda().requires_grad_()
+        monarch_causal_conv(uc, k.cuda()).square().sum().backward()
+        assert torch.isfinite(uc.grad).all()
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = old
