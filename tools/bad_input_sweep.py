@@ -229,6 +229,11 @@ def _call_specs():
         "wraparound_error": lambda: dict(x=s8, k=k3, n=8),
         "causal_toeplitz": lambda: dict(k=k3),
         "causal_fft_conv": lambda: dict(u=torch.randn(1, 2, 8, generator=g), k=torch.randn(2, 8, generator=g)),
+        "monarch_factors": lambda: dict(n=64),
+        "monarch_permutation": lambda: dict(factors=(4, 2)),
+        "monarch_fft": lambda: dict(x=torch.randn(2, 8, generator=g)),
+        "monarch_kernel_spectrum": lambda: dict(k=torch.randn(2, 8, generator=g), L=8),
+        "monarch_causal_conv": lambda: dict(u=torch.randn(1, 2, 8, generator=g), k=torch.randn(2, 8, generator=g)),
         "fft_conv2d_multichannel": lambda: dict(
             x=torch.randn(1, 2, 6, 6, generator=g), k=torch.randn(3, 2, 3, 3, generator=g)
         ),
