@@ -722,6 +722,51 @@ def _causal_conv_function():
 _CAUSAL_FN = None
 
 
+def _check_causal_conv_signal(u, k, spectrum, maker: str) -> tuple[int, int]:
+    """因果卷积的公共检查（``causal_fft_conv`` 与 ``lib.monarch.monarch_causal_conv``）：``u`` 形状
+    ``(..., C, L)`` 的实数张量，卷积核与频谱恰好给一个。返回 ``(C, L)``。"""
+    import torch
+
+    if not isinstance(u, torch.Tensor) or not u.is_floating_point() or u.dim() < 2:
+        raise TypeError(
+            f"u must be a real floating-point torch.Tensor of shape (..., channels, length), got "
+            f"{type(u).__name__}{tuple(u.shape) if isinstance(u, torch.Tensor) else ''}"
+            f"{' of dtype ' + str(u.dtype) if isinstance(u, torch.Tensor) else ''}"
+        )
+    C, L = u.shape[-2], u.shape[-1]
+    if L < 1 or C < 1:
+        raise ValueError(f"u must have at least one channel and one time step, got shape {tuple(u.shape)}")
+    if (k is None) == (spectrum is None):
+        raise ValueError(f"pass exactly one of k (the kernel) and spectrum (from {maker})")
+    return C, L
+
+
+def _check_cached_spectrum(spectrum, cls, maker: str, field: str, u) -> None:
+    """预先算好的频谱：类型是 ``cls``，为 ``u`` 的长度而算，与 ``u`` 在同一设备上，通道数为 1 或与 ``u`` 相同。"""
+    C, L = u.shape[-2], u.shape[-1]
+    if not isinstance(spectrum, cls):
+        raise TypeError(f"spectrum must be a {cls.__name__} (from {maker}), got {type(spectrum).__name__}")
+    t = getattr(spectrum, field)
+    if spectrum.signal_length != L:
+        raise ValueError(f"spectrum was made for signals of length {spectrum.signal_length}, got length {L}")
+    if t.device != u.device:
+        raise ValueError(f"spectrum is on {t.device}, u on {u.device}")
+    if t.dim() >= 2 and t.shape[-2] not in (1, C):
+        raise ValueError(f"spectrum has {t.shape[-2]} channels, u has {C}")
+
+
+def _check_skip(D, u) -> None:
+    """跳连系数 ``D``：``None``，或形状 ``(C,)``/``(1,)``、与 ``u`` 在同一设备上的张量。"""
+    import torch
+
+    C = u.shape[-2]
+    if D is not None:
+        if not isinstance(D, torch.Tensor) or D.shape not in ((C,), (1,)):
+            raise ValueError(f"D must be a tensor of shape ({C},), got {getattr(D, 'shape', type(D).__name__)}")
+        if D.device != u.device:
+            raise ValueError(f"D is on {D.device}, u on {u.device}")
+
+
 def causal_fft_conv(u, k=None, D=None, *, spectrum: KernelSpectrum | None = None, fft_dtype=None):
     r"""因果卷积加跳连 :math:`y_{c,t}=\sum_{s=0}^{t}k_{c,s}\,u_{c,t-s}+D_c\,u_{c,t}`，:math:`t<L`（Hyena 的长卷积）。
 
@@ -739,17 +784,7 @@ def causal_fft_conv(u, k=None, D=None, *, spectrum: KernelSpectrum | None = None
     """
     import torch
 
-    if not isinstance(u, torch.Tensor) or not u.is_floating_point() or u.dim() < 2:
-        raise TypeError(
-            f"u must be a real floating-point torch.Tensor of shape (..., channels, length), got "
-            f"{type(u).__name__}{tuple(u.shape) if isinstance(u, torch.Tensor) else ''}"
-            f"{' of dtype ' + str(u.dtype) if isinstance(u, torch.Tensor) else ''}"
-        )
-    L, C = u.shape[-1], u.shape[-2]
-    if L < 1 or C < 1:
-        raise ValueError(f"u must have at least one channel and one time step, got shape {tuple(u.shape)}")
-    if (k is None) == (spectrum is None):
-        raise ValueError("pass exactly one of k (the kernel) and spectrum (from kernel_spectrum)")
+    C, L = _check_causal_conv_signal(u, k, spectrum, "kernel_spectrum")
     if k is not None:
         if not isinstance(k, torch.Tensor) or not k.is_floating_point() or k.dim() < 1:
             raise TypeError(f"k must be a real floating-point torch.Tensor, got {type(k).__name__}")
@@ -763,22 +798,12 @@ def causal_fft_conv(u, k=None, D=None, *, spectrum: KernelSpectrum | None = None
         n, fdt, s_u, s_k = _fft_plan(L, k.shape[-1], fft_dtype, u.dtype, u.device)
         spec, Lk = None, k.shape[-1]
     else:
-        if not isinstance(spectrum, KernelSpectrum):
-            raise TypeError(f"spectrum must be a KernelSpectrum (from kernel_spectrum), got {type(spectrum).__name__}")
-        if spectrum.signal_length != L:
-            raise ValueError(f"spectrum was made for signals of length {spectrum.signal_length}, got length {L}")
-        if spectrum.spectrum.device != u.device:
-            raise ValueError(f"spectrum is on {spectrum.spectrum.device}, u on {u.device}")
-        if spectrum.spectrum.dim() >= 2 and spectrum.spectrum.shape[-2] not in (1, C):
-            raise ValueError(f"spectrum has {spectrum.spectrum.shape[-2]} channels, u has {C}")
+        _check_cached_spectrum(spectrum, KernelSpectrum, "kernel_spectrum", "spectrum", u)
         n, fdt, Lk, s_k = spectrum.n, spectrum.fft_dtype, spectrum.length, spectrum.scale
         s_u = 1.0 / math.sqrt(L) if fdt == torch.float16 else 1.0
         spec = spectrum.spectrum
+    _check_skip(D, u)
     if D is not None:
-        if not isinstance(D, torch.Tensor) or D.shape not in ((C,), (1,)):
-            raise ValueError(f"D must be a tensor of shape ({C},), got {getattr(D, 'shape', type(D).__name__)}")
-        if D.device != u.device:
-            raise ValueError(f"D is on {D.device}, u on {u.device}")
         if D.shape == (1,) and C != 1:
             D = D.expand(C)
     return _causal_conv_function().apply(u, k, D, spec, n, Lk, fdt, s_u, s_k)

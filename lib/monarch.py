@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 import torch
 
+from .fourier import _check_cached_spectrum, _check_causal_conv_signal, _check_skip
 from .utils import check_scalar
 
 __all__ = [
@@ -246,16 +247,7 @@ def monarch_causal_conv(
     ``dtype`` 是矩阵乘法的类型（默认与 ``u`` 相同：bfloat16 输入就用 bfloat16 的张量核）；输出与 ``u`` 同类型。
     反向传播由 autograd 完成：每一步是矩阵乘法或逐点乘法，它们的转置仍是同样形状的矩阵乘法。
     """
-    if not isinstance(u, torch.Tensor) or not u.is_floating_point() or u.dim() < 2:
-        raise TypeError(
-            f"u must be a real floating-point torch.Tensor of shape (..., channels, length), got "
-            f"{type(u).__name__}{tuple(u.shape) if isinstance(u, torch.Tensor) else ''}"
-        )
-    C, L = u.shape[-2], u.shape[-1]
-    if C < 1 or L < 1:
-        raise ValueError(f"u must have at least one channel and one time step, got shape {tuple(u.shape)}")
-    if (k is None) == (spectrum is None):
-        raise ValueError("pass exactly one of k (the kernel) and spectrum (from monarch_kernel_spectrum)")
+    C, L = _check_causal_conv_signal(u, k, spectrum, "monarch_kernel_spectrum")
     max_factor = _check_power_of_two(max_factor, "max_factor")
     if k is not None:
         if not isinstance(k, torch.Tensor) or not k.is_floating_point() or k.dim() < 1 or k.shape[-1] < 1:
@@ -268,19 +260,8 @@ def monarch_causal_conv(
             raise ValueError(f"k is on {k.device}, u on {u.device}")
         spectrum = _kernel_spectrum(k, L, _compute_dtype(dtype, u), max_factor)
     else:
-        if not isinstance(spectrum, MonarchSpectrum):
-            raise TypeError(f"spectrum must be a MonarchSpectrum, got {type(spectrum).__name__}")
-        if spectrum.signal_length != L:
-            raise ValueError(f"spectrum was made for signals of length {spectrum.signal_length}, got length {L}")
-        if spectrum.re.device != u.device:
-            raise ValueError(f"spectrum is on {spectrum.re.device}, u on {u.device}")
-        if spectrum.re.dim() >= 2 and spectrum.re.shape[-2] not in (1, C):
-            raise ValueError(f"spectrum has {spectrum.re.shape[-2]} channels, u has {C}")
-    if D is not None:
-        if not isinstance(D, torch.Tensor) or D.shape not in ((C,), (1,)):
-            raise ValueError(f"D must be a tensor of shape ({C},), got {getattr(D, 'shape', type(D).__name__)}")
-        if D.device != u.device:
-            raise ValueError(f"D is on {D.device}, u on {u.device}")
+        _check_cached_spectrum(spectrum, MonarchSpectrum, "monarch_kernel_spectrum", "re", u)
+    _check_skip(D, u)
     factors, cdt = spectrum.factors, spectrum.dtype
     N = math.prod(factors)
     Ur, Ui = _forward(_half_padded(u, N, cdt), None, factors, factors[0] // 2)

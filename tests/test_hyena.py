@@ -451,10 +451,13 @@ def test_benchmark_mixers_runs_on_tiny_sizes():
 # ---------------------------------------------------------------------------------------------
 # The fast path (forward_fused): the same function as the reference path, arranged for the GPU
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fft_impl", ["torch", "monarch"])  # cuFFT's FFT, or the FFT as matmuls (lib.monarch)
 @pytest.mark.parametrize("convention,order", [("paper", 1), ("paper", 2), ("paper", 3), ("safari", 2), ("safari", 3)])
-def test_fused_path_equals_the_reference_path_with_gradients(convention, order):
+def test_fused_path_equals_the_reference_path_with_gradients(convention, order, fft_impl):
     torch.manual_seed(0)
-    op = HyenaOperator(8, 40, order=order, filter_order=8, convention=convention, short_filter_size=4).double()
+    op = HyenaOperator(
+        8, 40, order=order, filter_order=8, convention=convention, short_filter_size=4, fft_impl=fft_impl
+    ).double()
     u = torch.randn(3, 33, 8, dtype=torch.float64, requires_grad=True)
     op.fused = False
     y0 = op(u)
@@ -514,14 +517,14 @@ def test_operator_rejects_input_of_another_dtype_with_a_clear_message():
         HyenaOperator(8, 16, fft_dtype=torch.int8)
 
 
-@pytest.mark.parametrize("fused", [False, True])
+@pytest.mark.parametrize("fused, fft_impl", [(False, "torch"), (True, "torch"), (True, "monarch")])
 @pytest.mark.parametrize("convention", ["paper", "safari"])
-def test_operator_never_reads_a_device_value_on_the_host(fused, convention):
+def test_operator_never_reads_a_device_value_on_the_host(fused, fft_impl, convention):
     # On the meta device tensors have shapes but no values, and any host read (.item(), int(), a Python `if` on a
     # tensor) raises. Forward and backward running there mean the operator never makes the host wait for the GPU --
     # what keeps the launch queue full and lets a fixed-shape step be captured in a CUDA graph.
     meta = torch.device("meta")
-    op = HyenaOperator(16, 64, order=3, convention=convention, fused=fused).to(meta)
+    op = HyenaOperator(16, 64, order=3, convention=convention, fused=fused, fft_impl=fft_impl).to(meta)
     for training in (True, False):
         op.train(training)
         u = torch.empty(2, 64, 16, device=meta, requires_grad=training)
