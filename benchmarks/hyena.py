@@ -125,8 +125,11 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
         "short causal conv + in_proj bias (Triton)": lambda: lib.hyena.short_causal_conv(z, w_s, b_in, b_s),
         "one long convolution, float32 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec32),
         "one long convolution, float16 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec16),
-        "one long convolution, FFT as bfloat16 matmuls (lib.monarch), cached spectrum": lambda: monarch_causal_conv(
-            v, D=D, spectrum=spec_monarch
+        "one long convolution, FFT as bfloat16 matmuls (lib.monarch; one Triton kernel when L <= 8192)": (
+            lambda: monarch_causal_conv(v, D=D, spectrum=spec_monarch)
+        ),
+        "one long convolution, FFT as bfloat16 matmuls (lib.monarch), unfused PyTorch": lambda: _without_triton(
+            monarch_causal_conv, v, D=D, spectrum=spec_monarch
         ),
         "gating x * y": lambda: v * y,
         "filter generation + spectra (uncached)": lambda: _uncached_spectra(op, L),
@@ -148,6 +151,15 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
     except Exception as err:  # noqa: BLE001 - recorded, not fatal
         rows[key] = f"failed: {type(err).__name__}: {err}"
     return rows
+
+
+def _without_triton(fn, *args, **kwargs):
+    on = lib.triton_kernels.enabled(torch.zeros(1, device="cuda"))
+    lib.triton_kernels.enable(False)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        lib.triton_kernels.enable(on)
 
 
 def _ref(op, u):
@@ -237,6 +249,7 @@ def run_speed(args) -> dict:
             if device.type == "cuda" and not args.no_extras
             else {}
         ),
+        "monarch_fused_kernel_failures": {str(k): v for k, v in lib.monarch.FUSED_FAILURES.items()},
         "wall_time_s": time.perf_counter() - start,
         "paper_headline": "Poli et al. (2023): Hyena operators are 2x faster than highly optimised attention "
         "at sequence length 8K and 100x faster at 64K (GPU)",
@@ -306,6 +319,7 @@ def run_recall(args) -> dict:
         },
         "results": results,
         "best_lr": best,
+        "monarch_fused_kernel_failures": {str(k): v for k, v in lib.monarch.FUSED_FAILURES.items()},
         "wall_time_s": time.perf_counter() - start,
     }
 

@@ -36,11 +36,13 @@ r"""把 FFT 写成矩阵乘法：四步（Monarch）分解与用它做的因果�
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral
 from typing import NamedTuple
 
 import torch
 
+from . import triton_kernels
 from .fourier import _check_cached_spectrum, _check_causal_conv_signal, _check_skip
 from .utils import check_scalar
 
@@ -52,9 +54,13 @@ __all__ = [
     "monarch_causal_conv",
     "MonarchSpectrum",
     "COMPUTE_DTYPES",
+    "MAX_FACTOR",
+    "FUSED_FAILURES",
 ]
 
 COMPUTE_DTYPES = (torch.float64, torch.float32, torch.bfloat16, torch.float16)
+FUSED_FAILURES: dict = {}  # (factors, 计算类型, 输入类型) -> 融合核函数失败的原因（之后改走未融合的写法）
+MAX_FACTOR = 128  # 默认的最大因子：L <= 8192（N <= 16384）时两步就够，整条卷积能放进一个 Triton 核函数
 
 
 def _check_power_of_two(n, name: str, min_val: int = 2) -> int:
@@ -64,7 +70,7 @@ def _check_power_of_two(n, name: str, min_val: int = 2) -> int:
     return n
 
 
-def monarch_factors(n: int, max_factor: int = 64) -> tuple[int, ...]:
+def monarch_factors(n: int, max_factor: int = MAX_FACTOR) -> tuple[int, ...]:
     """把 2 的幂 ``n`` 拆成 2 的幂因子，每个不超过 ``max_factor``：因子个数最少，大小尽量相等（大的在前）。"""
     n = _check_power_of_two(n, "n", min_val=1)
     max_factor = _check_power_of_two(max_factor, "max_factor")
@@ -156,7 +162,7 @@ def _inverse(re, im, factors, rows=None):
     return (Fr @ Er + Fi @ Ei).flatten(-2), (Fr @ Ei - Fi @ Er).flatten(-2)
 
 
-def monarch_fft(x: torch.Tensor, *, max_factor: int = 64) -> torch.Tensor:
+def monarch_fft(x: torch.Tensor, *, max_factor: int = MAX_FACTOR) -> torch.Tensor:
     """沿最后一维的 DFT（不归一化，与 ``torch.fft.fft`` 相同），用四步分解的矩阵乘法计算。
 
     ``x`` 是实数张量，长度为 2 的幂；计算在 ``x`` 的类型中进行（float64 时与 ``torch.fft.fft`` 相差 ~1e-12）。
@@ -227,7 +233,7 @@ def _kernel_spectrum(k: torch.Tensor, L: int, dtype, max_factor: int) -> Monarch
     return MonarchSpectrum(re, im, scale, factors, int(L), dtype)
 
 
-def monarch_kernel_spectrum(k, L: int, *, dtype=None, max_factor: int = 64) -> MonarchSpectrum:
+def monarch_kernel_spectrum(k, L: int, *, dtype=None, max_factor: int = MAX_FACTOR) -> MonarchSpectrum:
     """为长度 ``L`` 的信号准备卷积核 ``k``（形状 ``(..., C, L_k)``）的频谱（不参与求导，推理时用）。"""
     if not isinstance(k, torch.Tensor) or not k.is_floating_point() or k.dim() < 1 or k.shape[-1] < 1:
         raise TypeError(f"k must be a real floating-point torch.Tensor of shape (..., C, L_k), got {type(k).__name__}")
@@ -238,7 +244,13 @@ def monarch_kernel_spectrum(k, L: int, *, dtype=None, max_factor: int = 64) -> M
 
 
 def monarch_causal_conv(
-    u: torch.Tensor, k=None, D=None, *, spectrum: MonarchSpectrum | None = None, dtype=None, max_factor: int = 64
+    u: torch.Tensor,
+    k=None,
+    D=None,
+    *,
+    spectrum: MonarchSpectrum | None = None,
+    dtype=None,
+    max_factor: int = MAX_FACTOR,
 ) -> torch.Tensor:
     r"""因果卷积加跳连 :math:`y_{c,t}=\sum_{s\le t}k_{c,s}u_{c,t-s}+D_cu_{c,t}`，FFT 用四步分解的矩阵乘法做。
 
@@ -264,6 +276,22 @@ def monarch_causal_conv(
     _check_skip(D, u)
     factors, cdt = spectrum.factors, spectrum.dtype
     N = math.prod(factors)
+    needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (u, D, spectrum.re))
+    key = (factors, cdt, u.dtype)
+    if triton_kernels.enabled(u) and not needs_grad and triton_kernels.monarch_fusable(factors):
+        if key not in FUSED_FAILURES:  # 推理（不求导）：整条卷积在一个 Triton 核函数里完成，与下面的写法逐步相同
+            mats1 = _stage_mats(factors[0], factors[1], cdt, u.device)
+            mats2 = _stage_mats(factors[1], 1, cdt, u.device)
+            try:
+                return triton_kernels.monarch_conv(u, spectrum.re, spectrum.im, spectrum.scale, D, mats1, mats2, cdt)
+            except Exception as err:  # noqa: BLE001 - e.g. Triton's OutOfResources for the largest tiles on some GPU
+                FUSED_FAILURES[key] = f"{type(err).__name__}: {err}"[:500]
+                warnings.warn(
+                    f"lib.monarch: the fused Triton kernel failed for factors {factors} ({cdt}); the unfused path "
+                    f"is used instead: {FUSED_FAILURES[key]}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
     Ur, Ui = _forward(_half_padded(u, N, cdt), None, factors, factors[0] // 2)
     Kr, Ki = spectrum.re, spectrum.im
     Yr, Yi = Ur * Kr - Ui * Ki, Ur * Ki + Ui * Kr  # 卷积定理：频域逐点相乘（两边是同样的重排）

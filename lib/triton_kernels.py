@@ -11,6 +11,8 @@ r"""GPU 核心的几个融合核函数（Triton）：把 FFT 卷积与 Hyena 短
 ``complex_mul``              频域逐点乘积 :math:`A\odot B` 或 :math:`A\odot\bar B`（:math:`B` 沿批维广播）
 ``crop_scale_skip``          ``y = c·full[..., :L] + D ⊙ u``，转回输出精度（截取 + 缩放 + 跳连）
 ``short_conv``               Hyena 的短因果深度卷积（3 个抽头）连同输入投影的偏置，前向与反向
+``monarch_conv``             ``lib.monarch`` 的整条因果卷积（两步的矩阵乘法 FFT、逐点乘、逆变换、跳连）合成一个核函数：
+                             中间结果不出片上内存（推理时用，:math:`256\le L\le8192`）
 ===========================  ======================================================================
 
 Triton 只在 CUDA 上使用，而且要显式打开（:func:`enable`，或环境变量 ``LIB_TRITON=1``）：这些核函数在 Triton 的
@@ -41,6 +43,8 @@ __all__ = [
     "crop_scale_skip",
     "short_conv_fwd",
     "short_conv_bwd",
+    "monarch_fusable",
+    "monarch_conv",
 ]
 
 HAVE_TRITON = triton is not None
@@ -192,6 +196,75 @@ if HAVE_TRITON:
         tl.store(base + K, tl.sum(g_here, axis=0))
         tl.store(base + K + 1, tl.sum(tl.where(ms, gz, 0.0), axis=0))
 
+    @triton.jit
+    def _monarch_conv_kernel(
+        u_ptr,
+        kr_ptr,
+        ki_ptr,
+        s_ptr,
+        d_ptr,
+        f1r_ptr,
+        f1i_ptr,
+        f2r_ptr,
+        f2i_ptr,
+        tr_ptr,
+        ti_ptr,
+        out_ptr,
+        C,
+        L,
+        sub,
+        suc,
+        skc,
+        N1: tl.constexpr,
+        M: tl.constexpr,
+        HAS_SCALE: tl.constexpr,
+        HAS_D: tl.constexpr,
+        PRECISION: tl.constexpr,
+    ):
+        # One (batch, channel) row: the whole causal convolution of lib.monarch with two factors N = N1 * M, every
+        # intermediate in registers/shared memory. Time index t = M * n1 + n2 (n1 < N1 / 2: the padded half is zero).
+        row = tl.program_id(0)
+        b = row // C
+        c = row % C
+        H: tl.constexpr = N1 // 2
+        ih = tl.arange(0, H)
+        i1 = tl.arange(0, N1)
+        im = tl.arange(0, M)
+        t = ih[:, None] * M + im[None, :]
+        mask = t < L
+        a = tl.load(u_ptr + b * sub + c * suc + t, mask=mask, other=0.0)
+        dt = f1r_ptr.dtype.element_ty
+        ad = a.to(dt)
+        off1 = i1[:, None] * N1 + ih[None, :]  # F1[:, :H]: only the first H columns meet non-zero input
+        br = tl.dot(tl.load(f1r_ptr + off1), ad, input_precision=PRECISION)  # step 1: B = F1 A
+        bi = tl.dot(tl.load(f1i_ptr + off1), ad, input_precision=PRECISION)
+        tw = i1[:, None] * M + im[None, :]
+        tr = tl.load(tr_ptr + tw).to(tl.float32)
+        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        cr = (br * tr - bi * ti).to(dt)  # step 2: twiddle factors
+        ci = (br * ti + bi * tr).to(dt)
+        off2 = im[:, None] * M + im[None, :]
+        f2r = tl.load(f2r_ptr + off2)
+        f2i = tl.load(f2i_ptr + off2)
+        dr = tl.dot(cr, f2r, input_precision=PRECISION) - tl.dot(ci, f2i, input_precision=PRECISION)  # step 3
+        di = tl.dot(cr, f2i, input_precision=PRECISION) + tl.dot(ci, f2r, input_precision=PRECISION)
+        kr = tl.load(kr_ptr + c * skc + tw).to(tl.float32)  # the kernel's spectrum, in the same order
+        ki = tl.load(ki_ptr + c * skc + tw).to(tl.float32)
+        yr = (dr * kr - di * ki).to(dt)
+        yi = (dr * ki + di * kr).to(dt)
+        er = tl.dot(yr, f2r, input_precision=PRECISION) + tl.dot(yi, f2i, input_precision=PRECISION)  # undo 3
+        ei = tl.dot(yi, f2r, input_precision=PRECISION) - tl.dot(yr, f2i, input_precision=PRECISION)
+        gr = (er * tr + ei * ti).to(dt)  # undo 2: conj(T)
+        gi = (ei * tr - er * ti).to(dt)
+        offh = ih[:, None] * N1 + i1[None, :]  # undo 1, real part, first H rows only (the output is cropped to L)
+        y = tl.dot(tl.load(f1r_ptr + offh), gr, input_precision=PRECISION)
+        y += tl.dot(tl.load(f1i_ptr + offh), gi, input_precision=PRECISION)
+        if HAS_SCALE:
+            y = y * tl.load(s_ptr + c)
+        if HAS_D:
+            y += tl.load(d_ptr + c).to(tl.float32) * a.to(tl.float32)
+        tl.store(out_ptr + row * L + t, y.to(out_ptr.dtype.element_ty), mask=mask)
+
 
 def pad_scale(x: torch.Tensor, n: int, scale: float, dtype: torch.dtype) -> torch.Tensor:
     """``(..., C, L)`` → ``(..., C, n)`` 的 ``dtype`` 张量：前 ``L`` 个是 ``scale·x``，其余为 0。"""
@@ -233,6 +306,50 @@ def crop_scale_skip(full: torch.Tensor, L: int, c: float, u: torch.Tensor | None
         u3, sb, sc, d = full, 0, 0, full
     grid = (rows, triton.cdiv(L, _BLOCK))
     _crop_scale_skip_kernel[grid](full, u3, d, out, C, L, n, sb, sc, float(c), HAS_D=D is not None, BLOCK=_BLOCK)
+    return out
+
+
+MONARCH_MIN = (32, 16)  # tl.dot needs every dimension >= 16: N1 / 2 >= 16 and M >= 16
+MONARCH_MAX = 128  # one row of N1 * M <= 16384 complex numbers per program
+
+
+def monarch_fusable(factors) -> bool:
+    """``lib.monarch`` 的频谱（因子 ``factors``）能否交给 :func:`monarch_conv`：恰好两个因子，
+    :math:`32\\le N_1\\le128`，:math:`16\\le M\\le128`。"""
+    return (
+        len(factors) == 2
+        and MONARCH_MIN[0] <= factors[0] <= MONARCH_MAX
+        and MONARCH_MIN[1] <= factors[1] <= MONARCH_MAX
+    )
+
+
+def monarch_conv(u, kr, ki, scale, D, mats1, mats2, dtype):
+    """``lib.monarch.monarch_causal_conv`` 的前向，整条卷积在一个核函数里（每个 (批, 通道) 一个程序）。
+
+    ``u`` ``(B, C, L)``；``kr``/``ki`` ``(C or 1, N1·M)`` 是重排后的核频谱；``scale`` ``(C or 1,)`` 或 None；
+    ``mats1 = (F1r, F1i, Tr, Ti)``、``mats2 = (F2r, F2i, ...)`` 是 ``lib.monarch`` 的两步矩阵（类型 ``dtype``）。
+    """
+    u3, B, sb, sc = _rows(u)
+    C, L = u3.shape[-2:]
+    N1, M = mats1[0].shape[0], mats2[0].shape[0]
+    kr, ki = kr.reshape(-1, N1 * M).contiguous(), ki.reshape(-1, N1 * M).contiguous()
+    if kr.shape[0] not in (1, C):
+        raise ValueError(f"the spectrum has {kr.shape[0]} channels, u has {C}")
+    s = scale.reshape(-1).float().contiguous() if scale is not None else kr
+    if scale is not None and s.shape[0] == 1 and C != 1:
+        s = s.expand(C).contiguous()
+    d = D.reshape(-1).contiguous() if D is not None else kr
+    if D is not None and d.shape[0] == 1 and C != 1:
+        d = d.expand(C).contiguous()
+    out = torch.empty((B, C, L), device=u.device, dtype=u.dtype)
+    F1r, F1i, Tr, Ti = (m.contiguous() for m in mats1)
+    F2r, F2i = mats2[0].contiguous(), mats2[1].contiguous()
+    _monarch_conv_kernel[(B * C,)](
+        u3, kr, ki, s, d, F1r, F1i, F2r, F2i, Tr, Ti, out, C, L, sb, sc, kr.stride(0) if kr.shape[0] > 1 else 0,
+        N1=N1, M=M, HAS_SCALE=scale is not None, HAS_D=D is not None,
+        PRECISION="ieee" if dtype == torch.float32 else None,  # float32: no TF32 rounding
+        num_warps=8 if N1 * M <= 4096 else 16,
+    )  # fmt: skip
     return out
 
 

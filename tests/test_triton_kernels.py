@@ -75,6 +75,7 @@ def run_checks(device: str) -> list[str]:
     grads2 = torch.autograd.grad(y2, (u2, k2, D2), gy.double())
     assert rel(y, y2) < 1e-6 and all(rel(a, b) < 1e-5 for a, b in zip(grads, grads2))
     done.append("causal_fft_conv")
+    done += _monarch_checks(device, g)
     torch.manual_seed(0)
     for convention in ("paper", "safari"):
         op = HyenaOperator(16, 64, order=2, filter_order=8, convention=convention).to(device)
@@ -90,13 +91,60 @@ def run_checks(device: str) -> list[str]:
     return done
 
 
+def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
+    """The whole lib.monarch convolution in one kernel (inference), against float64 and the unfused path."""
+    from lib import triton_kernels as tk
+    from lib.fourier import causal_fft_conv
+    from lib.hyena import HyenaOperator
+    from lib.monarch import monarch_causal_conv, monarch_kernel_spectrum
+
+    done, fused_calls, kernel = [], [], tk.monarch_conv
+    tk.monarch_conv = lambda *a, **kw: fused_calls.append(1) or kernel(*a, **kw)  # count: the kernel is taken
+    try:
+        # the interpreter's bfloat16 tl.dot is broken in Triton 3.6: bfloat16 is checked compiled only
+        mdts = [torch.float32, torch.float16] + ([torch.bfloat16] if device == "cuda" else [])
+        for dt in mdts:
+            for L in (256, 300, 1000):  # N = 512 (32 x 16), 1024 (32 x 32), 2048 (64 x 32)
+                u = torch.randn(2, 3, L, generator=g).to(device)
+                k = torch.randn(3, L, generator=g).to(device) * torch.exp(-torch.arange(L, device=device) / 50.0)
+                D = torch.randn(3, generator=g).to(device)
+                spec = monarch_kernel_spectrum(k, L, dtype=dt)
+                assert tk.monarch_fusable(spec.factors)
+                y = monarch_causal_conv(u.to(dt), D=D, spectrum=spec)
+                tk.enable(False)
+                y_unfused = monarch_causal_conv(u.to(dt), D=D, spectrum=spec)
+                tk.enable(True)
+                ref = causal_fft_conv(u.double(), k.double(), D.double())
+                bound = {torch.float32: 1e-6, torch.float16: 3e-3, torch.bfloat16: 2e-2}[dt]
+                assert y.dtype == dt and rel(y, ref) < bound and rel(y, y_unfused) < bound, (dt, L, rel(y, ref))
+            done.append(f"monarch_conv {dt}")
+        # training: a gradient is needed (here only the kernel's), so the differentiable unfused path is taken
+        n_fused = len(fused_calls)
+        k = k.requires_grad_()
+        monarch_causal_conv(u, k, D).square().sum().backward()
+        assert len(fused_calls) == n_fused and k.grad is not None and torch.isfinite(k.grad).all()
+        torch.manual_seed(0)
+        op = HyenaOperator(16, 300, order=2, filter_order=8, fft_impl="monarch").to(device)
+        uu = torch.randn(2, 300, 16, device=device)
+        with torch.no_grad():
+            op.fused = False
+            y0 = op(uu)
+            op.fused = True
+            assert rel(op(uu), y0) < 1e-5
+    finally:
+        tk.monarch_conv = kernel
+    assert len(fused_calls) == 3 * len(mdts) + 2  # every convolution above went through the kernel
+    done.append("HyenaOperator monarch (fused kernel)")
+    return done
+
+
 def test_triton_kernels_in_the_interpreter():
     """On the CPU: the same kernels, interpreted by Triton, in a subprocess with TRITON_INTERPRET=1."""
     env = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     code = f"import sys; sys.path.insert(0, {HERE!r}); import test_triton_kernels as t; print(t.run_checks('cpu'))"
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "HyenaOperator fused safari" in proc.stdout
+    assert "HyenaOperator fused safari" in proc.stdout and "HyenaOperator monarch (fused kernel)" in proc.stdout
 
 
 @pytest.mark.cuda
