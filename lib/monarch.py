@@ -243,6 +243,24 @@ def monarch_kernel_spectrum(k, L: int, *, dtype=None, max_factor: int = MAX_FACT
         return _kernel_spectrum(k.detach(), L, _compute_dtype(dtype, k), max_factor)
 
 
+def _three_steps_fused(u, spectrum: MonarchSpectrum, L: int) -> torch.Tensor:
+    """三步（``N = F0·N1·M``）：第一步与它的逆各是一次 PyTorch 矩阵乘法，其余在 ``triton_kernels.monarch_rows`` 里。"""
+    (f0, f1, f2), cdt = spectrum.factors, spectrum.dtype
+    N = f0 * f1 * f2
+    R = N // f0
+    Fr, Fi, Tr, Ti = _stage_mats(f0, R, cdt, u.device)
+    A = _half_padded(u, N, cdt).unflatten(-1, (f0 // 2, R))  # 补的零在后 f0/2 行：只用 F 的前 f0/2 列
+    Br, Bi = Fr[:, : f0 // 2] @ A, Fi[:, : f0 // 2] @ A
+    shape = (-1, u.shape[-2], f0, R)
+    Er, Ei = triton_kernels.monarch_rows(
+        Br.reshape(shape), Bi.reshape(shape), spectrum.re, spectrum.im, (Tr, Ti),
+        _stage_mats(f1, f2, cdt, u.device), _stage_mats(f2, 1, cdt, u.device), cdt,
+    )  # fmt: skip
+    rows = -(-L // R)
+    y = Fr[:rows] @ Er + Fi[:rows] @ Ei  # 第一步的逆（conj(F) 的实部），只要前 rows 行
+    return y.flatten(-2)[..., :L].reshape(*u.shape[:-1], L)
+
+
 def monarch_causal_conv(
     u: torch.Tensor,
     k=None,
@@ -277,26 +295,32 @@ def monarch_causal_conv(
     factors, cdt = spectrum.factors, spectrum.dtype
     N = math.prod(factors)
     needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (u, D, spectrum.re))
-    key = (factors, cdt, u.dtype)
-    if triton_kernels.enabled(u) and not needs_grad and triton_kernels.monarch_fusable(factors):
-        if key not in FUSED_FAILURES:  # 推理（不求导）：整条卷积在一个 Triton 核函数里完成，与下面的写法逐步相同
-            mats1 = _stage_mats(factors[0], factors[1], cdt, u.device)
-            mats2 = _stage_mats(factors[1], 1, cdt, u.device)
-            try:
+    y = None
+    fusable = not needs_grad and spectrum.re.dim() <= 2 and (factors, cdt, u.dtype) not in FUSED_FAILURES
+    if fusable and triton_kernels.enabled(u):
+        try:  # 推理（不求导）：Triton 核函数，与下面的写法逐步相同
+            if triton_kernels.monarch_fusable(factors):  # 两步：整条卷积（连同缩放与跳连）在一个核函数里
+                mats1 = _stage_mats(factors[0], factors[1], cdt, u.device)
+                mats2 = _stage_mats(factors[1], 1, cdt, u.device)
                 return triton_kernels.monarch_conv(u, spectrum.re, spectrum.im, spectrum.scale, D, mats1, mats2, cdt)
-            except Exception as err:  # noqa: BLE001 - e.g. Triton's OutOfResources for the largest tiles on some GPU
-                FUSED_FAILURES[key] = f"{type(err).__name__}: {err}"[:500]
-                warnings.warn(
-                    f"lib.monarch: the fused Triton kernel failed for factors {factors} ({cdt}); the unfused path "
-                    f"is used instead: {FUSED_FAILURES[key]}",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-    Ur, Ui = _forward(_half_padded(u, N, cdt), None, factors, factors[0] // 2)
-    Kr, Ki = spectrum.re, spectrum.im
-    Yr, Yi = Ur * Kr - Ui * Ki, Ur * Ki + Ui * Kr  # 卷积定理：频域逐点相乘（两边是同样的重排）
-    rows = -(-L // (N // factors[0]))  # 输出只要前 L 个：第一步只算前 rows 行
-    y = _inverse(Yr, Yi, factors, rows)[..., :L]
-    y = y.to(torch.float32) * spectrum.scale if spectrum.scale is not None else y
-    y = y.to(u.dtype)
-    return y + u * D.unsqueeze(-1) if D is not None else y
+            if len(factors) == 3 and triton_kernels.monarch_fusable(factors[1:]):
+                y = _three_steps_fused(u, spectrum, L)
+        except Exception as err:  # noqa: BLE001 - e.g. Triton's OutOfResources for the largest tiles on some GPU
+            FUSED_FAILURES[(factors, cdt, u.dtype)] = f"{type(err).__name__}: {err}"[:500]
+            warnings.warn(
+                f"lib.monarch: the fused Triton kernel failed for factors {factors} ({cdt}); the unfused path "
+                f"is used instead: {FUSED_FAILURES[(factors, cdt, u.dtype)]}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    if y is None:
+        Ur, Ui = _forward(_half_padded(u, N, cdt), None, factors, factors[0] // 2)
+        Kr, Ki = spectrum.re, spectrum.im
+        Yr, Yi = Ur * Kr - Ui * Ki, Ur * Ki + Ui * Kr  # 卷积定理：频域逐点相乘（两边是同样的重排）
+        rows = -(-L // (N // factors[0]))  # 输出只要前 L 个：第一步只算前 rows 行
+        y = _inverse(Yr, Yi, factors, rows)[..., :L]
+    if spectrum.scale is not None:
+        y = y.to(torch.float32) * spectrum.scale
+    if D is not None:
+        y = y + u * D.unsqueeze(-1)
+    return y.to(u.dtype)  # (a float32 D with a bfloat16 u must not promote the output)

@@ -12,7 +12,8 @@ r"""GPU 核心的几个融合核函数（Triton）：把 FFT 卷积与 Hyena 短
 ``crop_scale_skip``          ``y = c·full[..., :L] + D ⊙ u``，转回输出精度（截取 + 缩放 + 跳连）
 ``short_conv``               Hyena 的短因果深度卷积（3 个抽头）连同输入投影的偏置，前向与反向
 ``monarch_conv``             ``lib.monarch`` 的整条因果卷积（两步的矩阵乘法 FFT、逐点乘、逆变换、跳连）合成一个核函数：
-                             中间结果不出片上内存（推理时用，:math:`256\le L\le8192`）
+                             中间结果不出片上内存（推理时用，:math:`256\le L\le8192`）；``monarch_rows``：更长的序列
+                             （三步），第一步在外面做一次矩阵乘法，其余两步、频谱乘积与它们的逆在一个核函数里
 ===========================  ======================================================================
 
 Triton 只在 CUDA 上使用，而且要显式打开（:func:`enable`，或环境变量 ``LIB_TRITON=1``）：这些核函数在 Triton 的
@@ -45,6 +46,7 @@ __all__ = [
     "short_conv_bwd",
     "monarch_fusable",
     "monarch_conv",
+    "monarch_rows",
 ]
 
 HAVE_TRITON = triton is not None
@@ -265,6 +267,73 @@ if HAVE_TRITON:
             y += tl.load(d_ptr + c).to(tl.float32) * a.to(tl.float32)
         tl.store(out_ptr + row * L + t, y.to(out_ptr.dtype.element_ty), mask=mask)
 
+    @triton.jit
+    def _monarch_rows_kernel(
+        xr_ptr,
+        xi_ptr,
+        kr_ptr,
+        ki_ptr,
+        t0r_ptr,
+        t0i_ptr,
+        f1r_ptr,
+        f1i_ptr,
+        f2r_ptr,
+        f2i_ptr,
+        tr_ptr,
+        ti_ptr,
+        er_ptr,
+        ei_ptr,
+        C,
+        F0,
+        skc,
+        N1: tl.constexpr,
+        M: tl.constexpr,
+        PRECISION: tl.constexpr,
+    ):
+        # Three or more steps, N = F0 * R: the first step (a matmul over F0) is done outside; this program takes one
+        # row r = (batch, channel, k0) of length R = N1 * M (complex), applies the first step's twiddle factors, the
+        # remaining two steps, the spectrum product and their inverses, undoes the twiddle and writes the row back.
+        row = tl.program_id(0)
+        k0 = row % F0
+        c = (row // F0) % C
+        R: tl.constexpr = N1 * M
+        i1 = tl.arange(0, N1)
+        im = tl.arange(0, M)
+        tw = i1[:, None] * M + im[None, :]
+        dt = f1r_ptr.dtype.element_ty
+        xr = tl.load(xr_ptr + row * R + tw).to(tl.float32)
+        xi = tl.load(xi_ptr + row * R + tw).to(tl.float32)
+        t0r = tl.load(t0r_ptr + k0 * R + tw).to(tl.float32)
+        t0i = tl.load(t0i_ptr + k0 * R + tw).to(tl.float32)
+        ar = (xr * t0r - xi * t0i).to(dt)  # the first step's twiddle factors
+        ai = (xr * t0i + xi * t0r).to(dt)
+        off1 = i1[:, None] * N1 + i1[None, :]
+        f1r = tl.load(f1r_ptr + off1)
+        f1i = tl.load(f1i_ptr + off1)
+        br = tl.dot(f1r, ar, input_precision=PRECISION) - tl.dot(f1i, ai, input_precision=PRECISION)
+        bi = tl.dot(f1i, ar, input_precision=PRECISION) + tl.dot(f1r, ai, input_precision=PRECISION)
+        tr = tl.load(tr_ptr + tw).to(tl.float32)
+        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        cr = (br * tr - bi * ti).to(dt)
+        ci = (br * ti + bi * tr).to(dt)
+        off2 = im[:, None] * M + im[None, :]
+        f2r = tl.load(f2r_ptr + off2)
+        f2i = tl.load(f2i_ptr + off2)
+        dr = tl.dot(cr, f2r, input_precision=PRECISION) - tl.dot(ci, f2i, input_precision=PRECISION)
+        di = tl.dot(cr, f2i, input_precision=PRECISION) + tl.dot(ci, f2r, input_precision=PRECISION)
+        kr = tl.load(kr_ptr + c * skc + k0 * R + tw).to(tl.float32)
+        ki = tl.load(ki_ptr + c * skc + k0 * R + tw).to(tl.float32)
+        yr = (dr * kr - di * ki).to(dt)
+        yi = (dr * ki + di * kr).to(dt)
+        er = tl.dot(yr, f2r, input_precision=PRECISION) + tl.dot(yi, f2i, input_precision=PRECISION)
+        ei = tl.dot(yi, f2r, input_precision=PRECISION) - tl.dot(yr, f2i, input_precision=PRECISION)
+        gr = (er * tr + ei * ti).to(dt)
+        gi = (ei * tr - er * ti).to(dt)
+        hr = tl.dot(f1r, gr, input_precision=PRECISION) + tl.dot(f1i, gi, input_precision=PRECISION)  # conj(F1) G
+        hi = tl.dot(f1r, gi, input_precision=PRECISION) - tl.dot(f1i, gr, input_precision=PRECISION)
+        tl.store(er_ptr + row * R + tw, (hr * t0r + hi * t0i).to(er_ptr.dtype.element_ty))  # conj(T0)
+        tl.store(ei_ptr + row * R + tw, (hi * t0r - hr * t0i).to(ei_ptr.dtype.element_ty))
+
 
 def pad_scale(x: torch.Tensor, n: int, scale: float, dtype: torch.dtype) -> torch.Tensor:
     """``(..., C, L)`` → ``(..., C, n)`` 的 ``dtype`` 张量：前 ``L`` 个是 ``scale·x``，其余为 0。"""
@@ -351,6 +420,28 @@ def monarch_conv(u, kr, ki, scale, D, mats1, mats2, dtype):
         num_warps=8 if N1 * M <= 4096 else 16,
     )  # fmt: skip
     return out
+
+
+def monarch_rows(xr, xi, kr, ki, t0, mats1, mats2, dtype):
+    """三步及以上时的后几步：``xr``/``xi`` ``(B, C, F0, R)`` 是第一步（左乘 :math:`F_{F_0}`）之后、乘旋转因子之前的
+    复数行；每行在一个程序里乘第一步的旋转因子 ``t0 = (T0r, T0i)``（``(F0, R)``），做其余两步
+    （``mats1``、``mats2``：:math:`R=N_1M`）、乘核的频谱 ``kr``/``ki``（``(C or 1, F0·R)``）、撤销两步与旋转因子。
+    返回 ``(er, ei)``，形状同 ``xr``，供第一步的逆（左乘 :math:`\\overline{F_{F_0}}`）使用。"""
+    B, C, F0, R = xr.shape
+    N1, M = mats1[0].shape[0], mats2[0].shape[0]
+    if N1 * M != R:
+        raise ValueError(f"rows of length {R} do not match the factors {N1} x {M}")
+    kr, ki = kr.reshape(-1, F0 * R).contiguous(), ki.reshape(-1, F0 * R).contiguous()
+    xr, xi = xr.contiguous(), xi.contiguous()
+    er, ei = torch.empty_like(xr), torch.empty_like(xi)
+    F1r, F1i, Tr, Ti = (m.contiguous() for m in mats1)
+    _monarch_rows_kernel[(B * C * F0,)](
+        xr, xi, kr, ki, t0[0].contiguous(), t0[1].contiguous(), F1r, F1i, mats2[0].contiguous(),
+        mats2[1].contiguous(), Tr, Ti, er, ei, C, F0, kr.stride(0) if kr.shape[0] > 1 else 0,
+        N1=N1, M=M, PRECISION="ieee" if dtype == torch.float32 else None,
+        num_warps=8 if R <= 4096 else 16,
+    )  # fmt: skip
+    return er, ei
 
 
 def short_conv_fwd(z, weight, bias_in, bias_conv):

@@ -121,8 +121,9 @@ def test_low_precision_error_is_a_few_roundings(dtype, bound, multiple):
     L = 1024
     u = torch.randn(2, 8, L, generator=g)
     k = torch.randn(8, L, generator=g) * torch.exp(-torch.arange(L) / 100.0)
-    ref = causal_fft_conv(u.double(), k.double())
-    y = monarch_causal_conv(u.to(dtype), k, dtype=dtype)
+    D = torch.randn(8, generator=g)  # float32 whatever dtype is: the output keeps u's dtype
+    ref = causal_fft_conv(u.double(), k.double(), D.double())
+    y = monarch_causal_conv(u.to(dtype), k, D, dtype=dtype)
     assert y.dtype == dtype
     err = ((y.double() - ref).norm() / ref.norm()).item()
     rounding = ((ref.to(dtype).double() - ref).norm() / ref.norm()).item()

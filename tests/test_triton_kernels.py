@@ -98,8 +98,9 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
     from lib.hyena import HyenaOperator
     from lib.monarch import monarch_causal_conv, monarch_kernel_spectrum
 
-    done, fused_calls, kernel = [], [], tk.monarch_conv
-    tk.monarch_conv = lambda *a, **kw: fused_calls.append(1) or kernel(*a, **kw)  # count: the kernel is taken
+    done, fused_calls, kernel, rows_kernel = [], [], tk.monarch_conv, tk.monarch_rows
+    tk.monarch_conv = lambda *a, **kw: fused_calls.append(1) or kernel(*a, **kw)  # count: the kernels are taken
+    tk.monarch_rows = lambda *a, **kw: fused_calls.append(1) or rows_kernel(*a, **kw)
     try:
         # the interpreter's bfloat16 tl.dot is broken in Triton 3.6: bfloat16 is checked compiled only
         mdts = [torch.float32, torch.float16] + ([torch.bfloat16] if device == "cuda" else [])
@@ -118,6 +119,18 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
                 bound = {torch.float32: 1e-6, torch.float16: 3e-3, torch.bfloat16: 2e-2}[dt]
                 assert y.dtype == dt and rel(y, ref) < bound and rel(y, y_unfused) < bound, (dt, L, rel(y, ref))
             done.append(f"monarch_conv {dt}")
+        for dt in mdts:  # three steps, (32, 32, 16) and (32, 32, 32): the last two in monarch_rows
+            for L, max_factor in ((5000, 64), (9000, 128)):
+                u = torch.randn(1, 2, L, generator=g).to(device)
+                k = torch.randn(2, L, generator=g).to(device) * torch.exp(-torch.arange(L, device=device) / 300.0)
+                D = torch.randn(2, generator=g).to(device)
+                spec = monarch_kernel_spectrum(k, L, dtype=dt, max_factor=max_factor)
+                assert len(spec.factors) == 3 and tk.monarch_fusable(spec.factors[1:])
+                y = monarch_causal_conv(u.to(dt), D=D, spectrum=spec)
+                bound = {torch.float32: 1e-6, torch.float16: 3e-3, torch.bfloat16: 2e-2}[dt]
+                err = rel(y, causal_fft_conv(u.double(), k.double(), D.double()))
+                assert y.dtype == dt and err < bound, (dt, L, err)
+            done.append(f"monarch_rows {dt}")
         # training: a gradient is needed (here only the kernel's), so the differentiable unfused path is taken
         n_fused = len(fused_calls)
         k = k.requires_grad_()
@@ -132,8 +145,8 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
             op.fused = True
             assert rel(op(uu), y0) < 1e-5
     finally:
-        tk.monarch_conv = kernel
-    assert len(fused_calls) == 3 * len(mdts) + 2  # every convolution above went through the kernel
+        tk.monarch_conv, tk.monarch_rows = kernel, rows_kernel
+    assert len(fused_calls) == 5 * len(mdts) + 2  # every convolution above went through a kernel
     done.append("HyenaOperator monarch (fused kernel)")
     return done
 
