@@ -125,10 +125,10 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
         "short causal conv + in_proj bias (Triton)": lambda: lib.hyena.short_causal_conv(z, w_s, b_in, b_s),
         "one long convolution, float32 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec32),
         "one long convolution, float16 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec16),
-        "one long convolution, FFT as bfloat16 matmuls (lib.monarch; one Triton kernel when L <= 8192)": (
+        "one long convolution, FFT as bfloat16 matmuls (lib.monarch, Triton kernels), cached spectrum": (
             lambda: monarch_causal_conv(v, D=D, spectrum=spec_monarch)
         ),
-        "one long convolution, FFT as bfloat16 matmuls (lib.monarch), unfused PyTorch": lambda: _without_triton(
+        "one long convolution, FFT as bfloat16 matmuls (lib.monarch), unfused PyTorch, cached spectrum": lambda: _without_triton(
             monarch_causal_conv, v, D=D, spectrum=spec_monarch
         ),
         "gating x * y": lambda: v * y,

@@ -19,7 +19,7 @@ r"""把 FFT 写成矩阵乘法：四步（Monarch）分解与用它做的因果�
 两个信号的频谱按同样的顺序排列，逐点相乘不受影响，逆变换按相反的顺序把每一步撤销，输出就回到自然顺序。
 每一步都是小矩阵乘法，GPU 的张量核（半精度矩阵乘法）正擅长这个；FlashFFTConv
 (Fu et al., 2024) 把这几步合进一个核函数，中间结果不出片上内存。这里是同一分解的朴素 PyTorch 写法：
-每一步一次矩阵乘法，适合读懂、在 CPU 上对照 ``torch.fft`` 检验，也能在 GPU 上测量它离融合实现还差多少。
+每一步一次矩阵乘法，适合读懂、在 CPU 上对照 ``torch.fft`` 检验，训练时由 autograd 求导。
 
 复数用实部、虚部两个实张量表示，矩阵乘法因此可以在 bfloat16/float16 中做（PyTorch 的复数矩阵乘法没有半精度）。
 每一步的 DFT 矩阵都除以 :math:`\sqrt{N_1}`，整个变换是酉变换：中间结果的大小与输入同量级，半精度不会溢出。
@@ -31,6 +31,11 @@ r"""把 FFT 写成矩阵乘法：四步（Monarch）分解与用它做的因果�
 ``monarch_kernel_spectrum``  卷积核的频谱（重排后的顺序），推理时算一次、反复使用
 ``monarch_causal_conv``    因果卷积加跳连 :math:`y=k*u+D\odot u`，与 ``lib.fourier.causal_fft_conv`` 相同
 =========================  ==========================================================================
+
+GPU 上打开 ``lib.triton_kernels`` 时，``monarch_causal_conv`` 改用融合的核函数（结果相同，
+在 Triton 的解释器里逐一核对）：两步（:math:`256\le L\le8192`）时整条卷积一个核函数，
+训练时反向传播另有两个（对 :math:`u` 与对 :math:`k` 的梯度）；推理时三步的序列，第一步之外的部分在一个核函数里。
+核函数编译或运行失败时改走上面的写法，原因记在 ``FUSED_FAILURES``。
 """
 
 from __future__ import annotations
@@ -261,6 +266,56 @@ def _three_steps_fused(u, spectrum: MonarchSpectrum, L: int) -> torch.Tensor:
     return y.flatten(-2)[..., :L].reshape(*u.shape[:-1], L)
 
 
+class _FusedConv(torch.autograd.Function):
+    """两步、要求导时的 Triton 路径：前向一个核函数；反向对 ``u`` 的梯度是同一个核函数乘共轭频谱（互相关），
+    对 ``k`` 的梯度每个通道一个核函数（在寄存器里对批累加 :math:`\\sum_bG_b\\overline{U_b}`），
+    对 ``D`` 的是一次求和。"""
+
+    @staticmethod
+    def forward(ctx, u, k, D, max_factor, cdt):
+        L = u.shape[-1]
+        spec = _kernel_spectrum(k.detach(), L, cdt, max_factor)
+        f1, f2 = spec.factors
+        mats = (_stage_mats(f1, f2, cdt, u.device), _stage_mats(f2, 1, cdt, u.device))
+        ctx.save_for_backward(u, k, D)
+        ctx.spec, ctx.mats, ctx.cdt, ctx.max_factor = spec, mats, cdt, max_factor
+        return triton_kernels.monarch_conv(u, spec.re, spec.im, spec.scale, D, *mats, cdt)
+
+    @staticmethod
+    def backward(ctx, g):
+        u, k, D = ctx.saved_tensors
+        spec, mats, cdt = ctx.spec, ctx.mats, ctx.cdt
+        g = g.contiguous()
+        grad_u = grad_k = grad_D = None
+        try:
+            if ctx.needs_input_grad[0]:
+                grad_u = triton_kernels.monarch_conv(g, spec.re, spec.im, spec.scale, D, *mats, cdt, conj=True)
+            if ctx.needs_input_grad[1]:
+                gk = triton_kernels.monarch_kernel_grad(g, u, *mats, cdt)[:, : k.shape[-1]]
+                grad_k = torch.nn.functional.pad(gk, (0, k.shape[-1] - gk.shape[-1])).to(k.dtype)
+        except Exception as err:  # noqa: BLE001 - a kernel that does not compile: the unfused path's gradients
+            _record_failure(spec.factors, cdt, u.dtype, err)
+            with torch.enable_grad():
+                ud, kd = u.detach().requires_grad_(), k.detach().requires_grad_()
+                y = monarch_causal_conv(ud, kd, D, dtype=cdt, max_factor=ctx.max_factor)
+                grad_u, grad_k = torch.autograd.grad(y, (ud, kd), g)
+        if D is not None and ctx.needs_input_grad[2]:
+            dims = [d for d in range(g.dim()) if d != g.dim() - 2]
+            acc = torch.promote_types(torch.promote_types(g.dtype, u.dtype), torch.float32)  # half: float32
+            grad_D = (g.to(acc) * u.to(acc)).sum(dim=dims).to(D.dtype)
+        return grad_u, grad_k, grad_D, None, None
+
+
+def _record_failure(factors, cdt, udt, err) -> None:
+    FUSED_FAILURES[(factors, cdt, udt)] = f"{type(err).__name__}: {err}"[:500]
+    warnings.warn(
+        f"lib.monarch: the fused Triton kernel failed for factors {factors} ({cdt}); the unfused path "
+        f"is used instead: {FUSED_FAILURES[(factors, cdt, udt)]}",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 def monarch_causal_conv(
     u: torch.Tensor,
     k=None,
@@ -279,6 +334,7 @@ def monarch_causal_conv(
     """
     C, L = _check_causal_conv_signal(u, k, spectrum, "monarch_kernel_spectrum")
     max_factor = _check_power_of_two(max_factor, "max_factor")
+    _check_skip(D, u)
     if k is not None:
         if not isinstance(k, torch.Tensor) or not k.is_floating_point() or k.dim() < 1 or k.shape[-1] < 1:
             raise TypeError(
@@ -288,10 +344,24 @@ def monarch_causal_conv(
             raise ValueError(f"k must have shape (..., channels={C}, length), got {tuple(k.shape)}")
         if k.device != u.device:
             raise ValueError(f"k is on {k.device}, u on {u.device}")
-        spectrum = _kernel_spectrum(k, L, _compute_dtype(dtype, u), max_factor)
+        cdt = _compute_dtype(dtype, u)
+        factors = _plan(L, max_factor)[1]
+        if (
+            torch.is_grad_enabled()
+            and triton_kernels.enabled(u)
+            and triton_kernels.monarch_fusable(factors)
+            and k.dim() == 2
+            and k.shape[0] == C
+            and k.shape[-1] <= L
+            and (factors, cdt, u.dtype) not in FUSED_FAILURES
+        ):  # 训练：两步的卷积，前向与反向都在 Triton 核函数里
+            try:
+                return _FusedConv.apply(u, k, D, max_factor, cdt)
+            except Exception as err:  # noqa: BLE001 - see below
+                _record_failure(factors, cdt, u.dtype, err)
+        spectrum = _kernel_spectrum(k, L, cdt, max_factor)
     else:
         _check_cached_spectrum(spectrum, MonarchSpectrum, "monarch_kernel_spectrum", "re", u)
-    _check_skip(D, u)
     factors, cdt = spectrum.factors, spectrum.dtype
     N = math.prod(factors)
     needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (u, D, spectrum.re))
@@ -306,13 +376,7 @@ def monarch_causal_conv(
             if len(factors) == 3 and triton_kernels.monarch_fusable(factors[1:]):
                 y = _three_steps_fused(u, spectrum, L)
         except Exception as err:  # noqa: BLE001 - e.g. Triton's OutOfResources for the largest tiles on some GPU
-            FUSED_FAILURES[(factors, cdt, u.dtype)] = f"{type(err).__name__}: {err}"[:500]
-            warnings.warn(
-                f"lib.monarch: the fused Triton kernel failed for factors {factors} ({cdt}); the unfused path "
-                f"is used instead: {FUSED_FAILURES[(factors, cdt, u.dtype)]}",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+            _record_failure(factors, cdt, u.dtype, err)
     if y is None:
         Ur, Ui = _forward(_half_padded(u, N, cdt), None, factors, factors[0] // 2)
         Kr, Ki = spectrum.re, spectrum.im

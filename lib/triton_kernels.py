@@ -12,8 +12,9 @@ r"""GPU 核心的几个融合核函数（Triton）：把 FFT 卷积与 Hyena 短
 ``crop_scale_skip``          ``y = c·full[..., :L] + D ⊙ u``，转回输出精度（截取 + 缩放 + 跳连）
 ``short_conv``               Hyena 的短因果深度卷积（3 个抽头）连同输入投影的偏置，前向与反向
 ``monarch_conv``             ``lib.monarch`` 的整条因果卷积（两步的矩阵乘法 FFT、逐点乘、逆变换、跳连）合成一个核函数：
-                             中间结果不出片上内存（推理时用，:math:`256\le L\le8192`）；``monarch_rows``：更长的序列
-                             （三步），第一步在外面做一次矩阵乘法，其余两步、频谱乘积与它们的逆在一个核函数里
+                             中间结果不出片上内存（:math:`256\le L\le8192`）；``conj=True`` 是反向传播中对 ``u``
+                             的梯度（互相关）；``monarch_kernel_grad``：对卷积核的梯度（每个通道一个程序，对批累加）；
+                             ``monarch_rows``：推理时更长的序列（三步），第一步在外面做一次矩阵乘法，其余在核函数里
 ===========================  ======================================================================
 
 Triton 只在 CUDA 上使用，而且要显式打开（:func:`enable`，或环境变量 ``LIB_TRITON=1``）：这些核函数在 Triton 的
@@ -47,6 +48,7 @@ __all__ = [
     "monarch_fusable",
     "monarch_conv",
     "monarch_rows",
+    "monarch_kernel_grad",
 ]
 
 HAVE_TRITON = triton is not None
@@ -221,6 +223,7 @@ if HAVE_TRITON:
         M: tl.constexpr,
         HAS_SCALE: tl.constexpr,
         HAS_D: tl.constexpr,
+        CONJ: tl.constexpr,
         PRECISION: tl.constexpr,
     ):
         # One (batch, channel) row: the whole causal convolution of lib.monarch with two factors N = N1 * M, every
@@ -252,6 +255,8 @@ if HAVE_TRITON:
         di = tl.dot(cr, f2i, input_precision=PRECISION) + tl.dot(ci, f2r, input_precision=PRECISION)
         kr = tl.load(kr_ptr + c * skc + tw).to(tl.float32)  # the kernel's spectrum, in the same order
         ki = tl.load(ki_ptr + c * skc + tw).to(tl.float32)
+        if CONJ:  # conj(K): the correlation with k (the gradient with respect to u)
+            ki = -ki
         yr = (dr * kr - di * ki).to(dt)
         yi = (dr * ki + di * kr).to(dt)
         er = tl.dot(yr, f2r, input_precision=PRECISION) + tl.dot(yi, f2i, input_precision=PRECISION)  # undo 3
@@ -334,6 +339,81 @@ if HAVE_TRITON:
         tl.store(er_ptr + row * R + tw, (hr * t0r + hi * t0i).to(er_ptr.dtype.element_ty))  # conj(T0)
         tl.store(ei_ptr + row * R + tw, (hi * t0r - hr * t0i).to(ei_ptr.dtype.element_ty))
 
+    @triton.jit
+    def _monarch_kgrad_kernel(
+        g_ptr,
+        u_ptr,
+        f1r_ptr,
+        f1i_ptr,
+        f2r_ptr,
+        f2i_ptr,
+        tr_ptr,
+        ti_ptr,
+        out_ptr,
+        B,
+        C,
+        L,
+        sgb,
+        sgc,
+        sub,
+        suc,
+        root_n,
+        N1: tl.constexpr,
+        M: tl.constexpr,
+        PRECISION: tl.constexpr,
+    ):
+        # dL/dk[c, s] = sum_b sum_t g[b, c, t] u[b, c, t - s]  (s < L): the inverse transform of
+        # P = sum_b G_b conj(U_b), accumulated over the batch in float32 registers; one program per channel.
+        c = tl.program_id(0)
+        H: tl.constexpr = N1 // 2
+        ih = tl.arange(0, H)
+        i1 = tl.arange(0, N1)
+        im = tl.arange(0, M)
+        t = ih[:, None] * M + im[None, :]
+        mask = t < L
+        dt = f1r_ptr.dtype.element_ty
+        off1 = i1[:, None] * N1 + ih[None, :]
+        f1r = tl.load(f1r_ptr + off1)
+        f1i = tl.load(f1i_ptr + off1)
+        tw = i1[:, None] * M + im[None, :]
+        tr = tl.load(tr_ptr + tw).to(tl.float32)
+        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        off2 = im[:, None] * M + im[None, :]
+        f2r = tl.load(f2r_ptr + off2)
+        f2i = tl.load(f2i_ptr + off2)
+        pr = tl.zeros([N1, M], dtype=tl.float32)
+        pi = tl.zeros([N1, M], dtype=tl.float32)
+        for b in range(B):
+            gg = tl.load(g_ptr + b * sgb + c * sgc + t, mask=mask, other=0.0).to(dt)
+            uu = tl.load(u_ptr + b * sub + c * suc + t, mask=mask, other=0.0).to(dt)
+            # the three steps for g and for u (real input, first H rows)
+            gbr = tl.dot(f1r, gg, input_precision=PRECISION)
+            gbi = tl.dot(f1i, gg, input_precision=PRECISION)
+            ubr = tl.dot(f1r, uu, input_precision=PRECISION)
+            ubi = tl.dot(f1i, uu, input_precision=PRECISION)
+            gcr = (gbr * tr - gbi * ti).to(dt)
+            gci = (gbr * ti + gbi * tr).to(dt)
+            ucr = (ubr * tr - ubi * ti).to(dt)
+            uci = (ubr * ti + ubi * tr).to(dt)
+            gdr = tl.dot(gcr, f2r, input_precision=PRECISION) - tl.dot(gci, f2i, input_precision=PRECISION)
+            gdi = tl.dot(gcr, f2i, input_precision=PRECISION) + tl.dot(gci, f2r, input_precision=PRECISION)
+            udr = tl.dot(ucr, f2r, input_precision=PRECISION) - tl.dot(uci, f2i, input_precision=PRECISION)
+            udi = tl.dot(ucr, f2i, input_precision=PRECISION) + tl.dot(uci, f2r, input_precision=PRECISION)
+            pr += gdr * udr + gdi * udi  # G conj(U)
+            pi += gdi * udr - gdr * udi
+        # scale to |P| <= 1 before the half-precision inverse (tiny gradients would lose their digits in float16)
+        s = tl.maximum(tl.max(tl.max(tl.maximum(tl.abs(pr), tl.abs(pi)), axis=1), axis=0), 1e-30)
+        yr = (pr / s).to(dt)
+        yi = (pi / s).to(dt)
+        er = tl.dot(yr, f2r, input_precision=PRECISION) + tl.dot(yi, f2i, input_precision=PRECISION)
+        ei = tl.dot(yi, f2r, input_precision=PRECISION) - tl.dot(yr, f2i, input_precision=PRECISION)
+        gr = (er * tr + ei * ti).to(dt)
+        gi = (ei * tr - er * ti).to(dt)
+        offh = ih[:, None] * N1 + i1[None, :]
+        y = tl.dot(tl.load(f1r_ptr + offh), gr, input_precision=PRECISION)
+        y += tl.dot(tl.load(f1i_ptr + offh), gi, input_precision=PRECISION)
+        tl.store(out_ptr + c * L + t, y * (s * root_n), mask=mask)
+
 
 def pad_scale(x: torch.Tensor, n: int, scale: float, dtype: torch.dtype) -> torch.Tensor:
     """``(..., C, L)`` → ``(..., C, n)`` 的 ``dtype`` 张量：前 ``L`` 个是 ``scale·x``，其余为 0。"""
@@ -392,11 +472,12 @@ def monarch_fusable(factors) -> bool:
     )
 
 
-def monarch_conv(u, kr, ki, scale, D, mats1, mats2, dtype):
+def monarch_conv(u, kr, ki, scale, D, mats1, mats2, dtype, *, conj: bool = False):
     """``lib.monarch.monarch_causal_conv`` 的前向，整条卷积在一个核函数里（每个 (批, 通道) 一个程序）。
 
     ``u`` ``(B, C, L)``；``kr``/``ki`` ``(C or 1, N1·M)`` 是重排后的核频谱；``scale`` ``(C or 1,)`` 或 None；
     ``mats1 = (F1r, F1i, Tr, Ti)``、``mats2 = (F2r, F2i, ...)`` 是 ``lib.monarch`` 的两步矩阵（类型 ``dtype``）。
+    ``conj=True`` 时乘频谱的共轭：与卷积核的互相关（反向传播中对 ``u`` 的梯度）。
     """
     u3, B, sb, sc = _rows(u)
     C, L = u3.shape[-2:]
@@ -415,8 +496,26 @@ def monarch_conv(u, kr, ki, scale, D, mats1, mats2, dtype):
     F2r, F2i = mats2[0].contiguous(), mats2[1].contiguous()
     _monarch_conv_kernel[(B * C,)](
         u3, kr, ki, s, d, F1r, F1i, F2r, F2i, Tr, Ti, out, C, L, sb, sc, kr.stride(0) if kr.shape[0] > 1 else 0,
-        N1=N1, M=M, HAS_SCALE=scale is not None, HAS_D=D is not None,
+        N1=N1, M=M, HAS_SCALE=scale is not None, HAS_D=D is not None, CONJ=conj,
         PRECISION="ieee" if dtype == torch.float32 else None,  # float32: no TF32 rounding
+        num_warps=8 if N1 * M <= 4096 else 16,
+    )  # fmt: skip
+    return out
+
+
+def monarch_kernel_grad(g, u, mats1, mats2, dtype):
+    """:math:`\\partial\\mathcal L/\\partial k_{c,s}=\\sum_{b,t}g_{b,c,t}\\,u_{b,c,t-s}`（:math:`s<L`），形状
+    ``(C, L)``、float32：``g``、``u`` 形状 ``(B, C, L)``，两步的矩阵同 :func:`monarch_conv`。每个通道一个程序，
+    在寄存器里对批累加 :math:`\\sum_bG_b\\overline{U_b}`，只做一次逆变换。"""
+    g3, B, sgb, sgc = _rows(g)
+    u3, _, sub, suc = _rows(u)
+    C, L = u3.shape[-2:]
+    N1, M = mats1[0].shape[0], mats2[0].shape[0]
+    out = torch.empty((C, L), device=u.device, dtype=torch.float32)
+    F1r, F1i, Tr, Ti = (m.contiguous() for m in mats1)
+    _monarch_kgrad_kernel[(C,)](
+        g3, u3, F1r, F1i, mats2[0].contiguous(), mats2[1].contiguous(), Tr, Ti, out, B, C, L, sgb, sgc, sub, suc,
+        float(N1 * M) ** 0.5, N1=N1, M=M, PRECISION="ieee" if dtype == torch.float32 else None,
         num_warps=8 if N1 * M <= 4096 else 16,
     )  # fmt: skip
     return out

@@ -255,3 +255,36 @@ def test_a_failing_fused_kernel_falls_back_to_the_unfused_path_and_is_recorded(m
     assert list(monarch.FUSED_FAILURES.values()) == ["RuntimeError: out of resources (simulated)"]
     y2 = monarch_causal_conv(u, k)  # recorded: no second attempt, no second warning
     torch.testing.assert_close(y2, y)
+
+
+def test_training_falls_back_when_a_backward_kernel_fails(monkeypatch):
+    # The training path's backward has its own kernel (the kernel gradient); if it cannot run, the gradients come
+    # from the unfused path instead, and the failure is recorded.
+    from lib import monarch, triton_kernels
+
+    def conv_by_pytorch(u, kr, ki, scale, D, mats1, mats2, dtype, *, conj=False):  # stands in for the kernel
+        factors = (mats1[0].shape[0], mats2[0].shape[0])
+        spec = MonarchSpectrum(kr, -ki if conj else ki, scale, factors, u.shape[-1], dtype)
+        with monkeypatch.context() as m:
+            m.setattr(triton_kernels, "enabled", lambda *t: False)
+            return monarch_causal_conv(u, D=D, spectrum=spec)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of resources (simulated)")
+
+    g = torch.Generator().manual_seed(6)
+    u, k, D = (torch.randn(*s, generator=g, dtype=torch.float64) for s in ((2, 3, 300), (3, 300), (3,)))
+    gy = torch.randn(2, 3, 300, generator=g, dtype=torch.float64)
+    leaves = [t.clone().requires_grad_() for t in (u, k, D)]
+    expected = torch.autograd.grad(causal_fft_conv(*leaves), leaves, gy)
+    monkeypatch.setattr(triton_kernels, "enabled", lambda *t: True)
+    monkeypatch.setattr(triton_kernels, "monarch_conv", conv_by_pytorch)
+    monkeypatch.setattr(triton_kernels, "monarch_kernel_grad", broken)
+    monkeypatch.setattr(monarch, "FUSED_FAILURES", {})
+    y = monarch_causal_conv(*leaves)
+    assert y.grad_fn is not None and type(y.grad_fn).__name__ == "_FusedConvBackward"
+    with pytest.warns(RuntimeWarning, match="fused Triton kernel failed"):
+        grads = torch.autograd.grad(y, leaves, gy)
+    for a, b in zip(grads, expected):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+    assert list(monarch.FUSED_FAILURES.values()) == ["RuntimeError: out of resources (simulated)"]

@@ -98,9 +98,15 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
     from lib.hyena import HyenaOperator
     from lib.monarch import monarch_causal_conv, monarch_kernel_spectrum
 
-    done, fused_calls, kernel, rows_kernel = [], [], tk.monarch_conv, tk.monarch_rows
-    tk.monarch_conv = lambda *a, **kw: fused_calls.append(1) or kernel(*a, **kw)  # count: the kernels are taken
-    tk.monarch_rows = lambda *a, **kw: fused_calls.append(1) or rows_kernel(*a, **kw)
+    done, fused_calls = [], []
+    kernels = {name: getattr(tk, name) for name in ("monarch_conv", "monarch_rows", "monarch_kernel_grad")}
+    for name, fn in kernels.items():  # count the calls: the kernels are taken
+
+        def counted(*a, _fn=fn, **kw):
+            fused_calls.append(1)
+            return _fn(*a, **kw)
+
+        setattr(tk, name, counted)
     try:
         # the interpreter's bfloat16 tl.dot is broken in Triton 3.6: bfloat16 is checked compiled only
         mdts = [torch.float32, torch.float16] + ([torch.bfloat16] if device == "cuda" else [])
@@ -131,11 +137,24 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
                 err = rel(y, causal_fft_conv(u.double(), k.double(), D.double()))
                 assert y.dtype == dt and err < bound, (dt, L, err)
             done.append(f"monarch_rows {dt}")
-        # training: a gradient is needed (here only the kernel's), so the differentiable unfused path is taken
-        n_fused = len(fused_calls)
-        k = k.requires_grad_()
-        monarch_causal_conv(u, k, D).square().sum().backward()
-        assert len(fused_calls) == n_fused and k.grad is not None and torch.isfinite(k.grad).all()
+        # training (two steps): forward and backward in kernels; gradients against float64 and the unfused path
+        for dt in mdts:
+            L = 1000
+            u, k = torch.randn(2, 3, L, generator=g), torch.randn(3, 900, generator=g) / 30
+            D, gy = torch.randn(3, generator=g), torch.randn(2, 3, L, generator=g)
+            leaves = [t.to(device).requires_grad_() for t in (u.to(dt), k, D)]
+            n_fused = len(fused_calls)
+            grads = torch.autograd.grad(monarch_causal_conv(*leaves), leaves, gy.to(device, dt))
+            assert len(fused_calls) == n_fused + 3  # forward, grad_u (conj), grad_k
+            tk.enable(False)
+            unfused = torch.autograd.grad(monarch_causal_conv(*leaves), leaves, gy.to(device, dt))
+            tk.enable(True)
+            ref_leaves = [t.double().requires_grad_() for t in (u, k, D)]
+            ref = torch.autograd.grad(causal_fft_conv(*ref_leaves), ref_leaves, gy.double())
+            bound = {torch.float32: 1e-5, torch.float16: 5e-3, torch.bfloat16: 3e-2}[dt]
+            for a, b, r in zip(grads, unfused, ref):
+                assert a.dtype == b.dtype and rel(a, r) < bound and rel(b, r) < bound, (dt, rel(a, r), rel(b, r))
+            done.append(f"monarch training {dt}")
         torch.manual_seed(0)
         op = HyenaOperator(16, 300, order=2, filter_order=8, fft_impl="monarch").to(device)
         uu = torch.randn(2, 300, 16, device=device)
@@ -144,9 +163,16 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
             y0 = op(uu)
             op.fused = True
             assert rel(op(uu), y0) < 1e-5
+        uu.requires_grad_()  # training: every parameter's gradient through the kernels
+        grads = {}
+        for fused in (False, True):
+            op.fused = fused
+            grads[fused] = torch.autograd.grad(op(uu).square().sum(), [uu, *op.parameters()])
+        assert all(rel(a, b) < 1e-4 for a, b in zip(grads[True], grads[False]))
     finally:
-        tk.monarch_conv, tk.monarch_rows = kernel, rows_kernel
-    assert len(fused_calls) == 5 * len(mdts) + 2  # every convolution above went through a kernel
+        for name, fn in kernels.items():
+            setattr(tk, name, fn)
+    assert len(fused_calls) == 8 * len(mdts) + 2 + 6  # every convolution above went through a kernel
     done.append("HyenaOperator monarch (fused kernel)")
     return done
 
