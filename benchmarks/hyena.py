@@ -128,8 +128,8 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
         "one long convolution, FFT as bfloat16 matmuls (lib.monarch, Triton kernels), cached spectrum": (
             lambda: monarch_causal_conv(v, D=D, spectrum=spec_monarch)
         ),
-        "one long convolution, FFT as bfloat16 matmuls (lib.monarch), unfused PyTorch, cached spectrum": lambda: _without_triton(
-            monarch_causal_conv, v, D=D, spectrum=spec_monarch
+        "one long convolution, FFT as bfloat16 matmuls (lib.monarch), unfused PyTorch, cached spectrum": (
+            lambda: _without_triton(monarch_causal_conv, v, D=D, spectrum=spec_monarch)
         ),
         "gating x * y": lambda: v * y,
         "filter generation + spectra (uncached)": lambda: _uncached_spectra(op, L),
