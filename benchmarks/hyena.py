@@ -116,7 +116,9 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
     op.fft_dtype = None
     op.fft_impl = "monarch"
     spec_monarch = op.filter_spectra(L, dtype)[0]
-    op.fft_impl = "torch"
+    op.monarch_max_factor = 64
+    spec_monarch64 = op.filter_spectra(L, dtype)[0]
+    op.fft_impl, op.monarch_max_factor = "torch", lib.monarch.MAX_FACTOR
     y, D = v.contiguous(), op.filter_fn.bias[0]
     stages = {
         "operator forward, fast path (filter spectra cached)": lambda: op(u),
@@ -127,6 +129,9 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
         "one long convolution, float16 FFT, cached spectrum": lambda: causal_fft_conv(v, D=D, spectrum=spec16),
         "one long convolution, FFT as bfloat16 matmuls (lib.monarch, Triton kernels), cached spectrum": (
             lambda: monarch_causal_conv(v, D=D, spectrum=spec_monarch)
+        ),
+        "one long convolution, FFT as bfloat16 matmuls, factors <= 64 (lib.monarch, Triton kernels)": (
+            lambda: monarch_causal_conv(v, D=D, spectrum=spec_monarch64)
         ),
         "one long convolution, FFT as bfloat16 matmuls (lib.monarch), unfused PyTorch, cached spectrum": (
             lambda: _without_triton(monarch_causal_conv, v, D=D, spectrum=spec_monarch)

@@ -57,7 +57,8 @@ from torch import nn
 from . import triton_kernels
 from .attention import MultiHeadAttention
 from .fourier import causal_fft_conv, causal_toeplitz, kernel_spectrum
-from .monarch import monarch_causal_conv, monarch_kernel_spectrum
+from .monarch import MAX_FACTOR as MONARCH_MAX_FACTOR
+from .monarch import monarch_causal_conv, monarch_factors, monarch_kernel_spectrum
 from .utils import check_module_input, check_option, check_random_state, check_scalar, check_size
 
 __all__ = [
@@ -361,7 +362,8 @@ class HyenaOperator(nn.Module):
       ``cache_filters=False`` 时每次调用都重算）。
       ``fft_dtype=torch.float16`` 时长卷积的前向 FFT 用半精度（仅 CUDA）。GPU 上的逐点融合核函数见
       :mod:`lib.triton_kernels`（显式打开后使用）。
-      ``fft_impl="monarch"`` 时长卷积改用 :func:`lib.monarch.monarch_causal_conv`：FFT 写成几次小矩阵乘法，
+      ``fft_impl="monarch"`` 时长卷积改用 :func:`lib.monarch.monarch_causal_conv`（最大因子 ``monarch_max_factor``）：
+      FFT 写成几次小矩阵乘法，
       在 ``fft_dtype``（默认与输入相同，bfloat16 输入就用 bfloat16 的张量核）中计算。
     """
 
@@ -382,6 +384,7 @@ class HyenaOperator(nn.Module):
         fft_dtype: torch.dtype | None = None,
         cache_filters: bool = True,
         fft_impl: str = "torch",
+        monarch_max_factor: int = MONARCH_MAX_FACTOR,
         **modulation_args,
     ):
         super().__init__()
@@ -389,6 +392,8 @@ class HyenaOperator(nn.Module):
         if fused is not None and not isinstance(fused, bool):
             raise TypeError(f"fused must be True, False or None, got {fused!r}")
         self.fft_impl = check_option(fft_impl, "fft_impl", FFT_IMPLS)
+        monarch_factors(2, monarch_max_factor)  # checks it: a power of two >= 2
+        self.monarch_max_factor = int(monarch_max_factor)
         allowed = (None, torch.float16, torch.float32, torch.float64) + (
             (torch.bfloat16,) if fft_impl == "monarch" else ()
         )
@@ -482,13 +487,13 @@ class HyenaOperator(nn.Module):
         缓存的键是滤波器网络每个参数与缓冲区的身份、存储地址与版本号（``optimizer.step()``、``load_state_dict``
         都会改变版本号），以及 ``L``、``fft_impl`` 与 FFT 的类型：参数一变就重算，不会用到过期的频谱。
         """
-        key = (int(L), self.fft_impl, self.fft_dtype, dtype, self._filter_state())
+        key = (int(L), self.fft_impl, self.monarch_max_factor, self.fft_dtype, dtype, self._filter_state())
         if self.cache_filters and self._spectra_cache is not None and self._spectra_cache[0] == key:
             return self._spectra_cache[1]
         with torch.no_grad():
             h = self.filter_fn(L)
             if self.fft_impl == "monarch":
-                spec = monarch_kernel_spectrum(h, L, dtype=self.fft_dtype or dtype)
+                spec = monarch_kernel_spectrum(h, L, dtype=self.fft_dtype or dtype, max_factor=self.monarch_max_factor)
                 spectra = [
                     spec._replace(re=spec.re[n], im=spec.im[n], scale=None if spec.scale is None else spec.scale[n])
                     for n in range(h.shape[0])
@@ -513,7 +518,9 @@ class HyenaOperator(nn.Module):
 
             def conv(x, n):
                 if monarch:
-                    return monarch_causal_conv(x, h[n], bias[n], dtype=self.fft_dtype)
+                    return monarch_causal_conv(
+                        x, h[n], bias[n], dtype=self.fft_dtype, max_factor=self.monarch_max_factor
+                    )
                 return causal_fft_conv(x, h[n], bias[n], fft_dtype=self.fft_dtype)
 
         else:
@@ -769,10 +776,10 @@ HYENA_VARIANTS = {
     "hyena-fft16": {"fused": True, "fft_dtype": torch.float16},  # the same with half-precision forward FFTs
     "hyena-nocache": {"fused": True, "cache_filters": False},  # the fast path, filters regenerated on every call
     "hyena-reference": {"fused": False},  # the step-by-step path the book shows (the code before this change)
-    "hyena-monarch": {
-        "fused": True,
-        "fft_impl": "monarch",
-    },  # FFTs as small matmuls in the input's dtype (tensor cores)
+    # FFTs as small matmuls in the input's dtype (tensor cores; Triton kernels when enabled): largest factor 128
+    # (8K in two steps, one kernel) or 64 (8K in three steps: fewer operations, one more pass through memory)
+    "hyena-monarch": {"fused": True, "fft_impl": "monarch"},
+    "hyena-monarch64": {"fused": True, "fft_impl": "monarch", "monarch_max_factor": 64},
 }
 
 

@@ -451,13 +451,16 @@ def test_benchmark_mixers_runs_on_tiny_sizes():
 # ---------------------------------------------------------------------------------------------
 # The fast path (forward_fused): the same function as the reference path, arranged for the GPU
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fft_impl", ["torch", "monarch"])  # cuFFT's FFT, or the FFT as matmuls (lib.monarch)
+# torch.fft's FFT, or the FFT as matmuls (lib.monarch: 64 x 2 here, or 8 x 4 x 4 with the largest factor 8)
+FFT_OPTS = [{}, {"fft_impl": "monarch"}, {"fft_impl": "monarch", "monarch_max_factor": 8}]
+
+
+@pytest.mark.parametrize("fft_opts", FFT_OPTS, ids=["torch", "monarch", "monarch8"])
 @pytest.mark.parametrize("convention,order", [("paper", 1), ("paper", 2), ("paper", 3), ("safari", 2), ("safari", 3)])
-def test_fused_path_equals_the_reference_path_with_gradients(convention, order, fft_impl):
+def test_fused_path_equals_the_reference_path_with_gradients(convention, order, fft_opts):
     torch.manual_seed(0)
-    op = HyenaOperator(
-        8, 40, order=order, filter_order=8, convention=convention, short_filter_size=4, fft_impl=fft_impl
-    ).double()
+    op = HyenaOperator(8, 40, order=order, filter_order=8, convention=convention, short_filter_size=4, **fft_opts)
+    op = op.double()
     u = torch.randn(3, 33, 8, dtype=torch.float64, requires_grad=True)
     op.fused = False
     y0 = op(u)
@@ -515,6 +518,8 @@ def test_operator_rejects_input_of_another_dtype_with_a_clear_message():
         HyenaOperator(8, 16, fused="yes")
     with pytest.raises(ValueError, match="fft_dtype must be"):
         HyenaOperator(8, 16, fft_dtype=torch.int8)
+    with pytest.raises(ValueError, match="max_factor must be a power of two"):
+        HyenaOperator(8, 16, fft_impl="monarch", monarch_max_factor=48)
 
 
 @pytest.mark.parametrize("fused, fft_impl", [(False, "torch"), (True, "torch"), (True, "monarch")])
