@@ -349,7 +349,7 @@ def monarch_causal_conv(
         if (
             torch.is_grad_enabled()
             and triton_kernels.enabled(u)
-            and triton_kernels.monarch_fusable(factors)
+            and triton_kernels.monarch_fusable(factors, cdt)
             and k.dim() == 2
             and k.shape[0] == C
             and k.shape[-1] <= L
@@ -369,11 +369,11 @@ def monarch_causal_conv(
     fusable = not needs_grad and spectrum.re.dim() <= 2 and (factors, cdt, u.dtype) not in FUSED_FAILURES
     if fusable and triton_kernels.enabled(u):
         try:  # 推理（不求导）：Triton 核函数，与下面的写法逐步相同
-            if triton_kernels.monarch_fusable(factors):  # 两步：整条卷积（连同缩放与跳连）在一个核函数里
+            if triton_kernels.monarch_fusable(factors, cdt):  # 两步：整条卷积（连同缩放与跳连）在一个核函数里
                 mats1 = _stage_mats(factors[0], factors[1], cdt, u.device)
                 mats2 = _stage_mats(factors[1], 1, cdt, u.device)
                 return triton_kernels.monarch_conv(u, spectrum.re, spectrum.im, spectrum.scale, D, mats1, mats2, cdt)
-            if len(factors) == 3 and triton_kernels.monarch_fusable(factors[1:]):
+            if len(factors) == 3 and triton_kernels.monarch_fusable(factors[1:], cdt):
                 y = _three_steps_fused(u, spectrum, L)
         except Exception as err:  # noqa: BLE001 - e.g. Triton's OutOfResources for the largest tiles on some GPU
             _record_failure(factors, cdt, u.dtype, err)

@@ -18,8 +18,10 @@ r"""GPU 核心的几个融合核函数（Triton）：把 FFT 卷积与 Hyena 短
 ===========================  ======================================================================
 
 Triton 只在 CUDA 上使用，而且要显式打开（:func:`enable`，或环境变量 ``LIB_TRITON=1``）：这些核函数在 Triton 的
-解释器里逐个验证过，但还没有在 GPU 上编译运行过（写它们的那次会话没有借到 GPU；``benchmarks/gpu_run.sh`` 会打开它们
-并运行 CUDA 测试）。关闭时（默认）、CPU 上、或没有安装 Triton 时，调用方走等价的 PyTorch 写法，结果相同。
+解释器里逐个验证过，``monarch_*`` 还在 CPU 上为 sm_90（H100/H200）预先编译过（共享内存放得下；按 sm_90 编译时，
+:math:`128\times128` 的块有寄存器溢出），但都还没有在 GPU 上运行过（写它们的会话没有借到 GPU；
+``benchmarks/gpu_run.sh`` 会打开它们并运行 CUDA 测试）。关闭时（默认）、CPU 上、或没有安装 Triton 时，
+调用方走等价的 PyTorch 写法，结果相同。
 环境变量 ``TRITON_INTERPRET=1`` 时 Triton 在 CPU 上解释执行这些核函数（只用于测试，此时自动打开）。
 """
 
@@ -221,6 +223,7 @@ if HAVE_TRITON:
         skc,
         N1: tl.constexpr,
         M: tl.constexpr,
+        H: tl.constexpr,
         HAS_SCALE: tl.constexpr,
         HAS_D: tl.constexpr,
         CONJ: tl.constexpr,
@@ -231,7 +234,6 @@ if HAVE_TRITON:
         row = tl.program_id(0)
         b = row // C
         c = row % C
-        H: tl.constexpr = N1 // 2
         ih = tl.arange(0, H)
         i1 = tl.arange(0, N1)
         im = tl.arange(0, M)
@@ -293,6 +295,7 @@ if HAVE_TRITON:
         skc,
         N1: tl.constexpr,
         M: tl.constexpr,
+        R: tl.constexpr,
         PRECISION: tl.constexpr,
     ):
         # Three or more steps, N = F0 * R: the first step (a matmul over F0) is done outside; this program takes one
@@ -301,7 +304,6 @@ if HAVE_TRITON:
         row = tl.program_id(0)
         k0 = row % F0
         c = (row // F0) % C
-        R: tl.constexpr = N1 * M
         i1 = tl.arange(0, N1)
         im = tl.arange(0, M)
         tw = i1[:, None] * M + im[None, :]
@@ -360,12 +362,12 @@ if HAVE_TRITON:
         root_n,
         N1: tl.constexpr,
         M: tl.constexpr,
+        H: tl.constexpr,
         PRECISION: tl.constexpr,
     ):
         # dL/dk[c, s] = sum_b sum_t g[b, c, t] u[b, c, t - s]  (s < L): the inverse transform of
         # P = sum_b G_b conj(U_b), accumulated over the batch in float32 registers; one program per channel.
         c = tl.program_id(0)
-        H: tl.constexpr = N1 // 2
         ih = tl.arange(0, H)
         i1 = tl.arange(0, N1)
         im = tl.arange(0, M)
@@ -460,13 +462,20 @@ def crop_scale_skip(full: torch.Tensor, L: int, c: float, u: torch.Tensor | None
 
 MONARCH_MIN = (32, 16)  # tl.dot needs every dimension >= 16: N1 / 2 >= 16 and M >= 16
 MONARCH_MAX = 128  # one row of N1 * M <= 16384 complex numbers per program
+MONARCH_WARPS = 8  # compiled for sm_90 (tests/test_triton_kernels.py): fewer spills than 4 or 16 at every size
 
 
-def monarch_fusable(factors) -> bool:
-    """``lib.monarch`` 的频谱（因子 ``factors``）能否交给 :func:`monarch_conv`：恰好两个因子，
-    :math:`32\\le N_1\\le128`，:math:`16\\le M\\le128`。"""
+def monarch_fusable(factors, dtype) -> bool:
+    """``lib.monarch`` 的两步（因子 ``factors``）能否交给这里的核函数：恰好两个因子，
+    :math:`32\\le N_1\\le128`，:math:`16\\le M\\le128`，矩阵乘法在半精度（float16/bfloat16）中做——这正是张量核的用处；
+    float32 的 IEEE 矩阵乘法在这些块上大量溢出到局部内存（按 sm_90 编译时所见），GPU 上留给未融合的写法
+    （解释器里 float32 也走核函数，用来精确地核对它们）。"""
+    import torch
+
+    half = dtype in (torch.float16, torch.bfloat16) or (_INTERPRET and dtype == torch.float32)
     return (
-        len(factors) == 2
+        half
+        and len(factors) == 2
         and MONARCH_MIN[0] <= factors[0] <= MONARCH_MAX
         and MONARCH_MIN[1] <= factors[1] <= MONARCH_MAX
     )
@@ -496,9 +505,9 @@ def monarch_conv(u, kr, ki, scale, D, mats1, mats2, dtype, *, conj: bool = False
     F2r, F2i = mats2[0].contiguous(), mats2[1].contiguous()
     _monarch_conv_kernel[(B * C,)](
         u3, kr, ki, s, d, F1r, F1i, F2r, F2i, Tr, Ti, out, C, L, sb, sc, kr.stride(0) if kr.shape[0] > 1 else 0,
-        N1=N1, M=M, HAS_SCALE=scale is not None, HAS_D=D is not None, CONJ=conj,
+        N1=N1, M=M, H=N1 // 2, HAS_SCALE=scale is not None, HAS_D=D is not None, CONJ=conj,
         PRECISION="ieee" if dtype == torch.float32 else None,  # float32: no TF32 rounding
-        num_warps=8 if N1 * M <= 4096 else 16,
+        num_warps=MONARCH_WARPS,
     )  # fmt: skip
     return out
 
@@ -515,8 +524,8 @@ def monarch_kernel_grad(g, u, mats1, mats2, dtype):
     F1r, F1i, Tr, Ti = (m.contiguous() for m in mats1)
     _monarch_kgrad_kernel[(C,)](
         g3, u3, F1r, F1i, mats2[0].contiguous(), mats2[1].contiguous(), Tr, Ti, out, B, C, L, sgb, sgc, sub, suc,
-        float(N1 * M) ** 0.5, N1=N1, M=M, PRECISION="ieee" if dtype == torch.float32 else None,
-        num_warps=8 if N1 * M <= 4096 else 16,
+        float(N1 * M) ** 0.5, N1=N1, M=M, H=N1 // 2, PRECISION="ieee" if dtype == torch.float32 else None,
+        num_warps=MONARCH_WARPS,
     )  # fmt: skip
     return out
 
@@ -537,8 +546,8 @@ def monarch_rows(xr, xi, kr, ki, t0, mats1, mats2, dtype):
     _monarch_rows_kernel[(B * C * F0,)](
         xr, xi, kr, ki, t0[0].contiguous(), t0[1].contiguous(), F1r, F1i, mats2[0].contiguous(),
         mats2[1].contiguous(), Tr, Ti, er, ei, C, F0, kr.stride(0) if kr.shape[0] > 1 else 0,
-        N1=N1, M=M, PRECISION="ieee" if dtype == torch.float32 else None,
-        num_warps=8 if R <= 4096 else 16,
+        N1=N1, M=M, R=R, PRECISION="ieee" if dtype == torch.float32 else None,
+        num_warps=MONARCH_WARPS,
     )  # fmt: skip
     return er, ei
 

@@ -235,6 +235,15 @@ def test_cuda_matches_float64_on_the_cpu(dtype, bound, L):
         torch.backends.cuda.matmul.allow_tf32 = old
 
 
+def _pretend_kernels_run_here(monkeypatch):
+    """Route the CPU tensors of these tests to the (patched) kernel functions, whatever their dtype."""
+    from lib import triton_kernels
+
+    fusable = triton_kernels.monarch_fusable
+    monkeypatch.setattr(triton_kernels, "enabled", lambda *t: True)
+    monkeypatch.setattr(triton_kernels, "monarch_fusable", lambda factors, dtype: fusable(factors, torch.float16))
+
+
 def test_a_failing_fused_kernel_falls_back_to_the_unfused_path_and_is_recorded(monkeypatch):
     # On a GPU where Triton cannot compile the largest tiles (OutOfResources), the convolution must still run
     # (the benchmark records the failure instead of losing the whole run).
@@ -246,7 +255,7 @@ def test_a_failing_fused_kernel_falls_back_to_the_unfused_path_and_is_recorded(m
     g = torch.Generator().manual_seed(5)
     u, k = torch.randn(2, 3, 300, generator=g), torch.randn(3, 300, generator=g)
     ref = causal_fft_conv(u, k)
-    monkeypatch.setattr(triton_kernels, "enabled", lambda *t: True)
+    _pretend_kernels_run_here(monkeypatch)
     monkeypatch.setattr(triton_kernels, "monarch_conv", broken)
     monkeypatch.setattr(monarch, "FUSED_FAILURES", {})
     with pytest.warns(RuntimeWarning, match="fused Triton kernel failed"):
@@ -277,7 +286,7 @@ def test_training_falls_back_when_a_backward_kernel_fails(monkeypatch):
     gy = torch.randn(2, 3, 300, generator=g, dtype=torch.float64)
     leaves = [t.clone().requires_grad_() for t in (u, k, D)]
     expected = torch.autograd.grad(causal_fft_conv(*leaves), leaves, gy)
-    monkeypatch.setattr(triton_kernels, "enabled", lambda *t: True)
+    _pretend_kernels_run_here(monkeypatch)
     monkeypatch.setattr(triton_kernels, "monarch_conv", conv_by_pytorch)
     monkeypatch.setattr(triton_kernels, "monarch_kernel_grad", broken)
     monkeypatch.setattr(monarch, "FUSED_FAILURES", {})

@@ -116,7 +116,7 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
                 k = torch.randn(3, L, generator=g).to(device) * torch.exp(-torch.arange(L, device=device) / 50.0)
                 D = torch.randn(3, generator=g).to(device)
                 spec = monarch_kernel_spectrum(k, L, dtype=dt)
-                assert tk.monarch_fusable(spec.factors)
+                assert tk.monarch_fusable(spec.factors, dt)
                 y = monarch_causal_conv(u.to(dt), D=D, spectrum=spec)
                 tk.enable(False)
                 y_unfused = monarch_causal_conv(u.to(dt), D=D, spectrum=spec)
@@ -131,7 +131,7 @@ def _monarch_checks(device: str, g: torch.Generator) -> list[str]:
                 k = torch.randn(2, L, generator=g).to(device) * torch.exp(-torch.arange(L, device=device) / 300.0)
                 D = torch.randn(2, generator=g).to(device)
                 spec = monarch_kernel_spectrum(k, L, dtype=dt, max_factor=max_factor)
-                assert len(spec.factors) == 3 and tk.monarch_fusable(spec.factors[1:])
+                assert len(spec.factors) == 3 and tk.monarch_fusable(spec.factors[1:], dt)
                 y = monarch_causal_conv(u.to(dt), D=D, spectrum=spec)
                 bound = {torch.float32: 1e-6, torch.float16: 3e-3, torch.bfloat16: 2e-2}[dt]
                 err = rel(y, causal_fft_conv(u.double(), k.double(), D.double()))
@@ -207,3 +207,44 @@ def test_triton_kernels_are_off_unless_enabled(monkeypatch):
     triton_kernels.enable(False)
     with pytest.raises(TypeError, match="on must be a bool"):
         triton_kernels.enable("yes")
+
+
+# The sizes lib.monarch can hand to each kernel on a GPU (half precision), the largest of each kind
+HOPPER_CASES = [
+    ("_monarch_conv_kernel", "bf16", dict(N1=128, M=128, H=64, HAS_SCALE=False, HAS_D=True, CONJ=False)),
+    ("_monarch_conv_kernel", "fp16", dict(N1=128, M=64, H=64, HAS_SCALE=True, HAS_D=True, CONJ=True)),
+    ("_monarch_conv_kernel", "bf16", dict(N1=32, M=16, H=16, HAS_SCALE=False, HAS_D=False, CONJ=False)),
+    ("_monarch_rows_kernel", "bf16", dict(N1=64, M=64, R=4096)),
+    ("_monarch_kgrad_kernel", "bf16", dict(N1=128, M=128, H=64)),
+]
+
+
+@pytest.mark.parametrize("name, dt, consts", HOPPER_CASES, ids=lambda v: str(v) if isinstance(v, str) else None)
+def test_monarch_kernels_compile_for_hopper(name, dt, consts):
+    """Without a GPU: Triton compiles each kernel ahead of time for sm_90 (H100/H200) with ptxas from its wheel,
+    at the largest sizes lib.monarch uses, and the shared memory it needs fits in a block (227 KiB). A kernel
+    that only the interpreter had seen could still fail here (too much shared memory, an unsupported dot)."""
+    import triton  # in requirements.txt (the CPU wheel carries the interpreter and ptxas)
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    from lib import triton_kernels as tk
+
+    fn = getattr(tk, name)
+    ints = {"C", "L", "F0", "B", "sub", "suc", "skc", "sgb", "sgc"}
+    sig = {}
+    for arg in fn.arg_names:
+        if arg in consts or arg == "PRECISION":
+            sig[arg] = "constexpr"
+        elif arg in ints:
+            sig[arg] = "i32"
+        elif arg == "root_n":
+            sig[arg] = "fp32"
+        elif arg in ("s_ptr", "d_ptr") or (arg == "out_ptr" and name == "_monarch_kgrad_kernel"):
+            sig[arg] = "*fp32"
+        else:
+            sig[arg] = f"*{dt}"
+    constexprs = {(fn.arg_names.index(k),): v for k, v in {**consts, "PRECISION": None}.items()}
+    src = ASTSource(fn=fn, signature=sig, constexprs=constexprs)
+    compiled = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": tk.MONARCH_WARPS})
+    assert compiled.asm["cubin"] and 0 < compiled.metadata.shared <= 227 * 1024
