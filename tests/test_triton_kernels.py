@@ -209,21 +209,35 @@ def test_triton_kernels_are_off_unless_enabled(monkeypatch):
         triton_kernels.enable("yes")
 
 
-# The sizes lib.monarch can hand to each kernel on a GPU (half precision), the largest of each kind
+# Every kernel of lib.triton_kernels, with its constexpr arguments at the largest values the library passes
+# (the monarch kernels: the sizes lib.monarch can hand them on a GPU, in half precision) and the pointer types
+# it uses (pointers not listed take the case's dtype).
 HOPPER_CASES = [
-    ("_monarch_conv_kernel", "bf16", dict(N1=128, M=128, H=64, HAS_SCALE=False, HAS_D=True, CONJ=False)),
-    ("_monarch_conv_kernel", "fp16", dict(N1=128, M=64, H=64, HAS_SCALE=True, HAS_D=True, CONJ=True)),
-    ("_monarch_conv_kernel", "bf16", dict(N1=32, M=16, H=16, HAS_SCALE=False, HAS_D=False, CONJ=False)),
-    ("_monarch_rows_kernel", "bf16", dict(N1=64, M=64, R=4096)),
-    ("_monarch_kgrad_kernel", "bf16", dict(N1=128, M=128, H=64)),
+    ("_pad_scale_kernel", "bf16", dict(BLOCK=1024), {"out_ptr": "*fp32"}),
+    ("_complex_mul_kernel", "fp16", dict(CONJ=True, BLOCK=1024), {}),  # complex32 as (re, im) float16 pairs
+    ("_crop_scale_skip_kernel", "bf16", dict(HAS_D=True, BLOCK=1024), {"full_ptr": "*fp32", "d_ptr": "*fp32"}),
+    ("_short_conv_fwd_kernel", "bf16", dict(K=3, HAS_BIN=True, HAS_BCONV=True, BLOCK=1024), {}),
+    ("_short_conv_bwd_kernel", "bf16", dict(K=3, HAS_BIN=True, BLOCK=1024), {"part_ptr": "*fp32"}),
+    ("_monarch_conv_kernel", "bf16", dict(N1=128, M=128, H=64, HAS_SCALE=False, HAS_D=True, CONJ=False), {}),
+    ("_monarch_conv_kernel", "fp16", dict(N1=128, M=64, H=64, HAS_SCALE=True, HAS_D=True, CONJ=True), {}),
+    ("_monarch_conv_kernel", "bf16", dict(N1=32, M=16, H=16, HAS_SCALE=False, HAS_D=False, CONJ=False), {}),
+    ("_monarch_rows_kernel", "bf16", dict(N1=64, M=64, R=4096), {}),
+    ("_monarch_kgrad_kernel", "bf16", dict(N1=128, M=128, H=64), {"out_ptr": "*fp32"}),
 ]
 
 
-@pytest.mark.parametrize("name, dt, consts", HOPPER_CASES, ids=lambda v: str(v) if isinstance(v, str) else None)
-def test_monarch_kernels_compile_for_hopper(name, dt, consts):
+def test_every_kernel_has_a_compile_case():
+    from lib import triton_kernels as tk
+
+    kernels = {n for n in dir(tk) if n.endswith("_kernel") and hasattr(getattr(tk, n), "params")}
+    assert kernels == {case[0] for case in HOPPER_CASES}
+
+
+@pytest.mark.parametrize("name, dt, consts, ptrs", HOPPER_CASES, ids=[f"{c[0]}-{c[1]}" for c in HOPPER_CASES])
+def test_kernels_compile_for_hopper(name, dt, consts, ptrs):
     """Without a GPU: Triton compiles each kernel ahead of time for sm_90 (H100/H200) with ptxas from its wheel,
-    at the largest sizes lib.monarch uses, and the shared memory it needs fits in a block (227 KiB). A kernel
-    that only the interpreter had seen could still fail here (too much shared memory, an unsupported dot)."""
+    and the shared memory it needs fits in a block (227 KiB). A kernel that only the interpreter had seen could
+    still fail here (too much shared memory, a dot the hardware does not have, a construct the compiler rejects)."""
     import triton  # in requirements.txt (the CPU wheel carries the interpreter and ptxas)
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
@@ -231,20 +245,17 @@ def test_monarch_kernels_compile_for_hopper(name, dt, consts):
     from lib import triton_kernels as tk
 
     fn = getattr(tk, name)
-    ints = {"C", "L", "F0", "B", "sub", "suc", "skc", "sgb", "sgc"}
+    consts = {**consts, "PRECISION": None} if "PRECISION" in fn.arg_names else consts
     sig = {}
-    for arg in fn.arg_names:
-        if arg in consts or arg == "PRECISION":
-            sig[arg] = "constexpr"
-        elif arg in ints:
-            sig[arg] = "i32"
-        elif arg == "root_n":
-            sig[arg] = "fp32"
-        elif arg in ("s_ptr", "d_ptr") or (arg == "out_ptr" and name == "_monarch_kgrad_kernel"):
-            sig[arg] = "*fp32"
+    for p in fn.params:
+        if p.is_constexpr:
+            sig[p.name] = "constexpr"
+        elif p.name.endswith("_ptr"):
+            sig[p.name] = ptrs.get(p.name, f"*{dt}")
         else:
-            sig[arg] = f"*{dt}"
-    constexprs = {(fn.arg_names.index(k),): v for k, v in {**consts, "PRECISION": None}.items()}
+            sig[p.name] = "fp32" if p.name in ("scale", "c_scale", "root_n") else "i32"
+    constexprs = {(fn.arg_names.index(k),): v for k, v in consts.items()}
     src = ASTSource(fn=fn, signature=sig, constexprs=constexprs)
-    compiled = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": tk.MONARCH_WARPS})
-    assert compiled.asm["cubin"] and 0 < compiled.metadata.shared <= 227 * 1024
+    warps = tk.MONARCH_WARPS if name.startswith("_monarch") else 4  # 4: Triton's default, as the launches use
+    compiled = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": warps})
+    assert compiled.asm["cubin"] and compiled.metadata.shared <= 227 * 1024
