@@ -73,11 +73,18 @@ def summarise_speed(records: list[dict], fit_last: int) -> dict:
     return {"ratios": ratios, "ratios_by_variant": by_variant, "exponents": exponents}
 
 
-def _cuda_median_ms(fn, repeat: int = 20, warmup: int = 5) -> float:
-    """Median time of ``fn()`` in milliseconds, timed with CUDA events after a warm-up."""
+def _median_ms(fn, device, repeat: int = 20, warmup: int = 5) -> float:
+    """Median time of ``fn()`` in milliseconds after a warm-up: CUDA events on a GPU, the wall clock on the CPU
+    (where these extras only run as a smoke test of the script)."""
     for _ in range(warmup):
         fn()
     times = []
+    if torch.device(device).type != "cuda":
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append(1e3 * (time.perf_counter() - t0))
+        return float(np.median(times))
     for _ in range(repeat):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
@@ -88,21 +95,21 @@ def _cuda_median_ms(fn, repeat: int = 20, warmup: int = 5) -> float:
     return float(np.median(times))
 
 
-def run_breakdown(lengths, d_model: int, n_heads: int) -> dict:
+def run_breakdown(lengths, d_model: int, n_heads: int, device="cuda") -> dict:
     """Where the time of one Hyena forward goes (CUDA, bfloat16, batch 1): each stage of the fast path alone."""
     out = {}
     for L in lengths:
-        out[str(L)] = _breakdown_at(L, d_model, n_heads)
+        out[str(L)] = _breakdown_at(L, d_model, n_heads, torch.device(device))
         print(f"breakdown L={L}: " + ", ".join(f"{k.split(',')[0]} {v}" for k, v in out[str(L)].items()), flush=True)
     return out
 
 
 @torch.no_grad()
-def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
+def _breakdown_at(L: int, d_model: int, n_heads: int, device: torch.device) -> dict:
     from lib.fourier import causal_fft_conv
     from lib.monarch import monarch_causal_conv
 
-    device, dtype = torch.device("cuda"), torch.bfloat16
+    dtype = torch.bfloat16
     torch.manual_seed(0)
     op = lib.hyena.HyenaOperator(d_model, L, 2, 64, emb_dim=33).to(device, dtype)
     u = torch.randn(1, L, d_model, device=device, dtype=dtype)
@@ -111,9 +118,10 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
     z = torch.matmul(W, u.transpose(1, 2))
     v = lib.hyena.short_causal_conv(z, w_s, b_in, b_s)[:, -d_model:]
     spec32 = op.filter_spectra(L)[0]
-    op.fft_dtype = torch.float16
-    spec16 = op.filter_spectra(L)[0]
-    op.fft_dtype = None
+    if device.type == "cuda":  # cuFFT's float16 FFT only exists on a GPU
+        op.fft_dtype = torch.float16
+        spec16 = op.filter_spectra(L)[0]
+        op.fft_dtype = None
     op.fft_impl = "monarch"
     spec_monarch = op.filter_spectra(L, dtype)[0]
     op.monarch_max_factor = 64
@@ -141,7 +149,9 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
         "out_proj": lambda: torch.nn.functional.linear(y.transpose(1, 2), op.out_proj.weight, op.out_proj.bias),
         "attention layer forward (SDPA, PyTorch's choice: flash)": lambda: attn(u),
     }
-    rows = {name: round(_cuda_median_ms(fn), 4) for name, fn in stages.items()}
+    if device.type != "cuda":  # cuFFT's float16 FFT only exists on a GPU
+        del stages["one long convolution, float16 FFT, cached spectrum"]
+    rows = {name: round(_median_ms(fn, device), 4) for name, fn in stages.items()}
     key = "operator forward, fast path, replayed as a CUDA graph"
     try:  # the whole fast forward captured in one CUDA graph: how much of it is launch overhead?
         side = torch.cuda.Stream()
@@ -152,14 +162,14 @@ def _breakdown_at(L: int, d_model: int, n_heads: int) -> dict:
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             op(u)
-        rows[key] = round(_cuda_median_ms(graph.replay), 4)
+        rows[key] = round(_median_ms(graph.replay, device), 4)
     except Exception as err:  # noqa: BLE001 - recorded, not fatal
         rows[key] = f"failed: {type(err).__name__}: {err}"
     return rows
 
 
 def _without_triton(fn, *args, **kwargs):
-    on = lib.triton_kernels.enabled(torch.zeros(1, device="cuda"))
+    on = lib.triton_kernels.enabled(torch.zeros(1, device="cuda" if torch.cuda.is_available() else "cpu"))
     lib.triton_kernels.enable(False)
     try:
         return fn(*args, **kwargs)
@@ -183,9 +193,9 @@ def _uncached_spectra(op, L):
         op.cache_filters = True
 
 
-def run_accuracy(lengths, d_model: int) -> dict:
+def run_accuracy(lengths, d_model: int, device="cuda") -> dict:
     """Relative L2 error of each bfloat16 Hyena variant against the float64 reference path (same weights and input)."""
-    device = torch.device("cuda")
+    device = torch.device(device)
     out = {}
     for L in lengths:
         torch.manual_seed(0)
@@ -195,6 +205,8 @@ def run_accuracy(lengths, d_model: int) -> dict:
             ref = ref_op(u)
             row = {}
             for name, opts in lib.hyena.HYENA_VARIANTS.items():
+                if opts.get("fft_dtype") is torch.float16 and device.type != "cuda":
+                    continue  # cuFFT's float16 FFT only exists on a GPU
                 op = lib.hyena.HyenaOperator(d_model, L, 2, 64, emb_dim=33, **opts)
                 op.load_state_dict(ref_op.state_dict())
                 y = op.to(device, torch.bfloat16)(u.bfloat16()).double()
@@ -205,11 +217,12 @@ def run_accuracy(lengths, d_model: int) -> dict:
         out[str(L)] = row
         print(f"accuracy L={L}: " + ", ".join(f"{k} {v:.2e}" for k, v in row.items()), flush=True)
         del ref_op, u, ref
-        torch.cuda.empty_cache()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
     return out
 
 
-def run_speed(args) -> dict:
+def run_speed(args, save=lambda result: None) -> dict:
     device = lib.utils.get_device("cpu" if args.device == "cpu" else "cuda")
     lengths = args.lengths or (CUDA_LENGTHS if device.type == "cuda" else CPU_LENGTHS)
     dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[
@@ -227,7 +240,7 @@ def run_speed(args) -> dict:
         repeat=args.repeat,
         verbose=True,
     )
-    return {
+    result = {
         "experiment": "speed",
         "environment": {**lib.utils.environment_info(device), "torch_threads": torch.get_num_threads()},
         "config": {
@@ -246,19 +259,20 @@ def run_speed(args) -> dict:
         },
         "records": records,
         **summarise_speed(records, args.fit_last),
-        **(
-            {
-                "breakdown_ms": run_breakdown([8192, 65536], args.d_model, args.n_heads),
-                "accuracy_vs_float64": run_accuracy([8192, 65536], args.d_model),
-            }
-            if device.type == "cuda" and not args.no_extras
-            else {}
-        ),
-        "monarch_fused_kernel_failures": {str(k): v for k, v in lib.monarch.FUSED_FAILURES.items()},
-        "wall_time_s": time.perf_counter() - start,
         "paper_headline": "Poli et al. (2023): Hyena operators are 2x faster than highly optimised attention "
         "at sequence length 8K and 100x faster at 64K (GPU)",
     }
+
+    def finish():
+        result["monarch_fused_kernel_failures"] = {str(k): v for k, v in lib.monarch.FUSED_FAILURES.items()}
+        result["wall_time_s"] = time.perf_counter() - start
+        return result
+
+    if device.type == "cuda" and not args.no_extras:
+        save(finish())  # the timings are safe on disk even if the extras below run out of the run's time
+        result["breakdown_ms"] = run_breakdown([8192, 65536], args.d_model, args.n_heads)
+        result["accuracy_vs_float64"] = run_accuracy([8192, 65536], args.d_model)
+    return finish()
 
 
 def run_recall(args) -> dict:
@@ -361,13 +375,15 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    result = run_speed(args) if args.experiment == "speed" else run_recall(args)
-    device = result["environment"]["device"]
     stem = "hyena" if args.experiment == "speed" else "hyena-recall"
-    out = args.out or RESULTS / f"{stem}-{device}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+    def save(result):
+        out = args.out or RESULTS / f"{stem}-{result['environment']['device']}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", flush=True)
+
+    save(run_speed(args, save) if args.experiment == "speed" else run_recall(args))
     return 0
 
 

@@ -538,3 +538,31 @@ def test_operator_never_reads_a_device_value_on_the_host(fused, fft_impl, conven
         if training:
             y.sum().backward()
             assert u.grad.shape == u.shape
+
+
+def test_benchmark_script_runs_end_to_end_on_the_cpu(tmp_path):
+    # benchmarks/hyena.py is run for real only on a lent GPU (benchmarks/gpu_run.sh, minutes of device time):
+    # its speed table, per-stage breakdown and accuracy check run here at toy sizes first, so that a Python
+    # error cannot cost that run.
+    import importlib.util
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "benchmarks" / "hyena.py"
+    spec = importlib.util.spec_from_file_location("hyena_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "speed.json"
+    args = ["speed", "--device", "cpu", "--lengths", "32", "64", "--d-model", "16", "--n-heads", "2", "--repeat", "1"]
+    assert bench.main([*args, "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert {r["method"] for r in result["records"]} == {"hyena", "attention-default"}
+    assert all(r["status"] == "ok" and r["time_s"] > 0 for r in result["records"])
+    assert result["monarch_fused_kernel_failures"] == {}
+    parts = bench.run_breakdown([256], 16, 2, device="cpu")["256"]
+    assert all(isinstance(v, float) and v > 0 for k, v in parts.items() if "CUDA graph" not in k)
+    assert any("lib.monarch" in k for k in parts)
+    acc = bench.run_accuracy([256], 16, device="cpu")["256"]
+    rounding = acc["bfloat16 rounding of the reference output"]
+    for name in ("hyena", "hyena-reference", "hyena-monarch", "hyena-monarch64"):
+        assert 0 < acc[name] < 20 * rounding, (name, acc[name], rounding)
