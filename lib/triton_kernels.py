@@ -202,6 +202,45 @@ if HAVE_TRITON:
         tl.store(base + K, tl.sum(g_here, axis=0))
         tl.store(base + K + 1, tl.sum(tl.where(ms, gz, 0.0), axis=0))
 
+    # -----------------------------------------------------------------------------------------
+    # lib.monarch's steps on register tiles (inlined into the kernels below). A complex tile is a (re, im) pair;
+    # products accumulate in float32, matrix-product operands are in the matrices' dtype (tensor cores for halves).
+    # -----------------------------------------------------------------------------------------
+    @triton.jit
+    def _cmul(ar, ai, br, bi, CONJ_B: tl.constexpr):
+        """a * b, or a * conj(b), elementwise."""
+        if CONJ_B:
+            bi = -bi
+        return ar * br - ai * bi, ar * bi + ai * br
+
+    @triton.jit
+    def _cdot(ar, ai, br, bi, PRECISION: tl.constexpr, CONJ_A: tl.constexpr, CONJ_B: tl.constexpr):
+        """The matrix product a' b' with a' = a or conj(a), b' = b or conj(b): four real products.
+        With a' = ar + i sa ai and b' = br + i sb bi: re = ar br - sa sb ai bi, im = sb ar bi + sa ai br."""
+        rr = tl.dot(ar, br, input_precision=PRECISION)
+        ii = tl.dot(ai, bi, input_precision=PRECISION)
+        ri = tl.dot(ar, bi, input_precision=PRECISION)
+        ir = tl.dot(ai, br, input_precision=PRECISION)
+        re = rr - ii if CONJ_A == CONJ_B else rr + ii
+        im = (-ri if CONJ_B else ri) + (-ir if CONJ_A else ir)
+        return re, im
+
+    @triton.jit
+    def _forward_real(a, f1r, f1i, tr, ti, f2r, f2i, PRECISION: tl.constexpr):
+        """Steps 1-3 for a real (N1 / 2, M) tile (the zero-padded half is not stored; f1 = F1[:, :N1 / 2])."""
+        dt = f1r.dtype
+        br = tl.dot(f1r, a, input_precision=PRECISION)  # step 1: B = F1 A, A real
+        bi = tl.dot(f1i, a, input_precision=PRECISION)
+        cr, ci = _cmul(br, bi, tr, ti, False)  # step 2: twiddle factors
+        return _cdot(cr.to(dt), ci.to(dt), f2r, f2i, PRECISION, False, False)  # step 3: rows times F2
+
+    @triton.jit
+    def _undo_steps_3_2(yr, yi, tr, ti, f2r, f2i, PRECISION: tl.constexpr):
+        """The inverse of steps 3 and 2: Y conj(F2), then times conj(T). Returns float32 tiles."""
+        dt = f2r.dtype
+        er, ei = _cdot(yr.to(dt), yi.to(dt), f2r, f2i, PRECISION, False, True)
+        return _cmul(er, ei, tr, ti, True)
+
     @triton.jit
     def _monarch_conv_kernel(
         u_ptr,
@@ -239,35 +278,26 @@ if HAVE_TRITON:
         im = tl.arange(0, M)
         t = ih[:, None] * M + im[None, :]
         mask = t < L
-        a = tl.load(u_ptr + b * sub + c * suc + t, mask=mask, other=0.0)
-        dt = f1r_ptr.dtype.element_ty
-        ad = a.to(dt)
-        off1 = i1[:, None] * N1 + ih[None, :]  # F1[:, :H]: only the first H columns meet non-zero input
-        br = tl.dot(tl.load(f1r_ptr + off1), ad, input_precision=PRECISION)  # step 1: B = F1 A
-        bi = tl.dot(tl.load(f1i_ptr + off1), ad, input_precision=PRECISION)
         tw = i1[:, None] * M + im[None, :]
-        tr = tl.load(tr_ptr + tw).to(tl.float32)
-        ti = tl.load(ti_ptr + tw).to(tl.float32)
-        cr = (br * tr - bi * ti).to(dt)  # step 2: twiddle factors
-        ci = (br * ti + bi * tr).to(dt)
+        off1 = i1[:, None] * N1 + ih[None, :]  # F1[:, :H]: only the first H columns meet non-zero input
         off2 = im[:, None] * M + im[None, :]
         f2r = tl.load(f2r_ptr + off2)
         f2i = tl.load(f2i_ptr + off2)
-        dr = tl.dot(cr, f2r, input_precision=PRECISION) - tl.dot(ci, f2i, input_precision=PRECISION)  # step 3
-        di = tl.dot(cr, f2i, input_precision=PRECISION) + tl.dot(ci, f2r, input_precision=PRECISION)
+        tr = tl.load(tr_ptr + tw).to(tl.float32)
+        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        a = tl.load(u_ptr + b * sub + c * suc + t, mask=mask, other=0.0)
+        dr, di = _forward_real(
+            a.to(f1r_ptr.dtype.element_ty), tl.load(f1r_ptr + off1), tl.load(f1i_ptr + off1), tr, ti, f2r, f2i,
+            PRECISION,
+        )  # fmt: skip
         kr = tl.load(kr_ptr + c * skc + tw).to(tl.float32)  # the kernel's spectrum, in the same order
         ki = tl.load(ki_ptr + c * skc + tw).to(tl.float32)
-        if CONJ:  # conj(K): the correlation with k (the gradient with respect to u)
-            ki = -ki
-        yr = (dr * kr - di * ki).to(dt)
-        yi = (dr * ki + di * kr).to(dt)
-        er = tl.dot(yr, f2r, input_precision=PRECISION) + tl.dot(yi, f2i, input_precision=PRECISION)  # undo 3
-        ei = tl.dot(yi, f2r, input_precision=PRECISION) - tl.dot(yr, f2i, input_precision=PRECISION)
-        gr = (er * tr + ei * ti).to(dt)  # undo 2: conj(T)
-        gi = (ei * tr - er * ti).to(dt)
-        offh = ih[:, None] * N1 + i1[None, :]  # undo 1, real part, first H rows only (the output is cropped to L)
-        y = tl.dot(tl.load(f1r_ptr + offh), gr, input_precision=PRECISION)
-        y += tl.dot(tl.load(f1i_ptr + offh), gi, input_precision=PRECISION)
+        yr, yi = _cmul(dr, di, kr, ki, CONJ)  # conj(K) for the gradient with respect to u (a correlation)
+        gr, gi = _undo_steps_3_2(yr, yi, tr, ti, f2r, f2i, PRECISION)
+        offh = ih[:, None] * N1 + i1[None, :]  # undo step 1, real part, first H rows only (the output is cropped)
+        dt = f2r.dtype
+        y = tl.dot(tl.load(f1r_ptr + offh), gr.to(dt), input_precision=PRECISION)
+        y += tl.dot(tl.load(f1i_ptr + offh), gi.to(dt), input_precision=PRECISION)
         if HAS_SCALE:
             y = y * tl.load(s_ptr + c)
         if HAS_D:
@@ -307,39 +337,31 @@ if HAVE_TRITON:
         i1 = tl.arange(0, N1)
         im = tl.arange(0, M)
         tw = i1[:, None] * M + im[None, :]
-        dt = f1r_ptr.dtype.element_ty
-        xr = tl.load(xr_ptr + row * R + tw).to(tl.float32)
-        xi = tl.load(xi_ptr + row * R + tw).to(tl.float32)
-        t0r = tl.load(t0r_ptr + k0 * R + tw).to(tl.float32)
-        t0i = tl.load(t0i_ptr + k0 * R + tw).to(tl.float32)
-        ar = (xr * t0r - xi * t0i).to(dt)  # the first step's twiddle factors
-        ai = (xr * t0i + xi * t0r).to(dt)
         off1 = i1[:, None] * N1 + i1[None, :]
+        off2 = im[:, None] * M + im[None, :]
+        dt = f1r_ptr.dtype.element_ty
         f1r = tl.load(f1r_ptr + off1)
         f1i = tl.load(f1i_ptr + off1)
-        br = tl.dot(f1r, ar, input_precision=PRECISION) - tl.dot(f1i, ai, input_precision=PRECISION)
-        bi = tl.dot(f1i, ar, input_precision=PRECISION) + tl.dot(f1r, ai, input_precision=PRECISION)
-        tr = tl.load(tr_ptr + tw).to(tl.float32)
-        ti = tl.load(ti_ptr + tw).to(tl.float32)
-        cr = (br * tr - bi * ti).to(dt)
-        ci = (br * ti + bi * tr).to(dt)
-        off2 = im[:, None] * M + im[None, :]
         f2r = tl.load(f2r_ptr + off2)
         f2i = tl.load(f2i_ptr + off2)
-        dr = tl.dot(cr, f2r, input_precision=PRECISION) - tl.dot(ci, f2i, input_precision=PRECISION)
-        di = tl.dot(cr, f2i, input_precision=PRECISION) + tl.dot(ci, f2r, input_precision=PRECISION)
+        tr = tl.load(tr_ptr + tw).to(tl.float32)
+        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        t0r = tl.load(t0r_ptr + k0 * R + tw).to(tl.float32)
+        t0i = tl.load(t0i_ptr + k0 * R + tw).to(tl.float32)
+        xr = tl.load(xr_ptr + row * R + tw).to(tl.float32)
+        xi = tl.load(xi_ptr + row * R + tw).to(tl.float32)
+        ar, ai = _cmul(xr, xi, t0r, t0i, False)  # the first step's twiddle factors
+        br, bi = _cdot(f1r, f1i, ar.to(dt), ai.to(dt), PRECISION, False, False)  # step 1 on complex rows
+        cr, ci = _cmul(br, bi, tr, ti, False)
+        dr, di = _cdot(cr.to(dt), ci.to(dt), f2r, f2i, PRECISION, False, False)
         kr = tl.load(kr_ptr + c * skc + k0 * R + tw).to(tl.float32)
         ki = tl.load(ki_ptr + c * skc + k0 * R + tw).to(tl.float32)
-        yr = (dr * kr - di * ki).to(dt)
-        yi = (dr * ki + di * kr).to(dt)
-        er = tl.dot(yr, f2r, input_precision=PRECISION) + tl.dot(yi, f2i, input_precision=PRECISION)
-        ei = tl.dot(yi, f2r, input_precision=PRECISION) - tl.dot(yr, f2i, input_precision=PRECISION)
-        gr = (er * tr + ei * ti).to(dt)
-        gi = (ei * tr - er * ti).to(dt)
-        hr = tl.dot(f1r, gr, input_precision=PRECISION) + tl.dot(f1i, gi, input_precision=PRECISION)  # conj(F1) G
-        hi = tl.dot(f1r, gi, input_precision=PRECISION) - tl.dot(f1i, gr, input_precision=PRECISION)
-        tl.store(er_ptr + row * R + tw, (hr * t0r + hi * t0i).to(er_ptr.dtype.element_ty))  # conj(T0)
-        tl.store(ei_ptr + row * R + tw, (hi * t0r - hr * t0i).to(ei_ptr.dtype.element_ty))
+        yr, yi = _cmul(dr, di, kr, ki, False)
+        gr, gi = _undo_steps_3_2(yr, yi, tr, ti, f2r, f2i, PRECISION)
+        hr, hi = _cdot(f1r, f1i, gr.to(dt), gi.to(dt), PRECISION, True, False)  # conj(F1) G
+        outr, outi = _cmul(hr, hi, t0r, t0i, True)  # conj(T0)
+        tl.store(er_ptr + row * R + tw, outr.to(er_ptr.dtype.element_ty))
+        tl.store(ei_ptr + row * R + tw, outi.to(ei_ptr.dtype.element_ty))
 
     @triton.jit
     def _monarch_kgrad_kernel(
@@ -373,47 +395,32 @@ if HAVE_TRITON:
         im = tl.arange(0, M)
         t = ih[:, None] * M + im[None, :]
         mask = t < L
-        dt = f1r_ptr.dtype.element_ty
+        tw = i1[:, None] * M + im[None, :]
         off1 = i1[:, None] * N1 + ih[None, :]
+        off2 = im[:, None] * M + im[None, :]
+        dt = f1r_ptr.dtype.element_ty
         f1r = tl.load(f1r_ptr + off1)
         f1i = tl.load(f1i_ptr + off1)
-        tw = i1[:, None] * M + im[None, :]
-        tr = tl.load(tr_ptr + tw).to(tl.float32)
-        ti = tl.load(ti_ptr + tw).to(tl.float32)
-        off2 = im[:, None] * M + im[None, :]
         f2r = tl.load(f2r_ptr + off2)
         f2i = tl.load(f2i_ptr + off2)
+        tr = tl.load(tr_ptr + tw).to(tl.float32)
+        ti = tl.load(ti_ptr + tw).to(tl.float32)
         pr = tl.zeros([N1, M], dtype=tl.float32)
         pi = tl.zeros([N1, M], dtype=tl.float32)
         for b in range(B):
             gg = tl.load(g_ptr + b * sgb + c * sgc + t, mask=mask, other=0.0).to(dt)
             uu = tl.load(u_ptr + b * sub + c * suc + t, mask=mask, other=0.0).to(dt)
-            # the three steps for g and for u (real input, first H rows)
-            gbr = tl.dot(f1r, gg, input_precision=PRECISION)
-            gbi = tl.dot(f1i, gg, input_precision=PRECISION)
-            ubr = tl.dot(f1r, uu, input_precision=PRECISION)
-            ubi = tl.dot(f1i, uu, input_precision=PRECISION)
-            gcr = (gbr * tr - gbi * ti).to(dt)
-            gci = (gbr * ti + gbi * tr).to(dt)
-            ucr = (ubr * tr - ubi * ti).to(dt)
-            uci = (ubr * ti + ubi * tr).to(dt)
-            gdr = tl.dot(gcr, f2r, input_precision=PRECISION) - tl.dot(gci, f2i, input_precision=PRECISION)
-            gdi = tl.dot(gcr, f2i, input_precision=PRECISION) + tl.dot(gci, f2r, input_precision=PRECISION)
-            udr = tl.dot(ucr, f2r, input_precision=PRECISION) - tl.dot(uci, f2i, input_precision=PRECISION)
-            udi = tl.dot(ucr, f2i, input_precision=PRECISION) + tl.dot(uci, f2r, input_precision=PRECISION)
-            pr += gdr * udr + gdi * udi  # G conj(U)
-            pi += gdi * udr - gdr * udi
+            gdr, gdi = _forward_real(gg, f1r, f1i, tr, ti, f2r, f2i, PRECISION)
+            udr, udi = _forward_real(uu, f1r, f1i, tr, ti, f2r, f2i, PRECISION)
+            qr, qi = _cmul(gdr, gdi, udr, udi, True)  # G conj(U)
+            pr += qr
+            pi += qi
         # scale to |P| <= 1 before the half-precision inverse (tiny gradients would lose their digits in float16)
         s = tl.maximum(tl.max(tl.max(tl.maximum(tl.abs(pr), tl.abs(pi)), axis=1), axis=0), 1e-30)
-        yr = (pr / s).to(dt)
-        yi = (pi / s).to(dt)
-        er = tl.dot(yr, f2r, input_precision=PRECISION) + tl.dot(yi, f2i, input_precision=PRECISION)
-        ei = tl.dot(yi, f2r, input_precision=PRECISION) - tl.dot(yr, f2i, input_precision=PRECISION)
-        gr = (er * tr + ei * ti).to(dt)
-        gi = (ei * tr - er * ti).to(dt)
+        gr, gi = _undo_steps_3_2(pr / s, pi / s, tr, ti, f2r, f2i, PRECISION)
         offh = ih[:, None] * N1 + i1[None, :]
-        y = tl.dot(tl.load(f1r_ptr + offh), gr, input_precision=PRECISION)
-        y += tl.dot(tl.load(f1i_ptr + offh), gi, input_precision=PRECISION)
+        y = tl.dot(tl.load(f1r_ptr + offh), gr.to(dt), input_precision=PRECISION)
+        y += tl.dot(tl.load(f1i_ptr + offh), gi.to(dt), input_precision=PRECISION)
         tl.store(out_ptr + c * L + t, y * (s * root_n), mask=mask)
 
 
