@@ -270,7 +270,7 @@ if HAVE_TRITON:
     ):
         # One (batch, channel) row: the whole causal convolution of lib.monarch with two factors N = N1 * M, every
         # intermediate in registers/shared memory. Time index t = M * n1 + n2 (n1 < N1 / 2: the padded half is zero).
-        row = tl.program_id(0)
+        row = tl.program_id(0).to(tl.int64)  # 64-bit offsets: long rows times many channels
         b = row // C
         c = row % C
         ih = tl.arange(0, H)
@@ -331,7 +331,7 @@ if HAVE_TRITON:
         # Three or more steps, N = F0 * R: the first step (a matmul over F0) is done outside; this program takes one
         # row r = (batch, channel, k0) of length R = N1 * M (complex), applies the first step's twiddle factors, the
         # remaining two steps, the spectrum product and their inverses, undoes the twiddle and writes the row back.
-        row = tl.program_id(0)
+        row = tl.program_id(0).to(tl.int64)  # 64-bit offsets: long rows times many channels
         k0 = row % F0
         c = (row // F0) % C
         i1 = tl.arange(0, N1)
@@ -389,7 +389,7 @@ if HAVE_TRITON:
     ):
         # dL/dk[c, s] = sum_b sum_t g[b, c, t] u[b, c, t - s]  (s < L): the inverse transform of
         # P = sum_b G_b conj(U_b), accumulated over the batch in float32 registers; one program per channel.
-        c = tl.program_id(0)
+        c = tl.program_id(0).to(tl.int64)
         ih = tl.arange(0, H)
         i1 = tl.arange(0, N1)
         im = tl.arange(0, M)
@@ -408,8 +408,9 @@ if HAVE_TRITON:
         pr = tl.zeros([N1, M], dtype=tl.float32)
         pi = tl.zeros([N1, M], dtype=tl.float32)
         for b in range(B):
-            gg = tl.load(g_ptr + b * sgb + c * sgc + t, mask=mask, other=0.0).to(dt)
-            uu = tl.load(u_ptr + b * sub + c * suc + t, mask=mask, other=0.0).to(dt)
+            b64 = tl.full([], b, tl.int64)
+            gg = tl.load(g_ptr + b64 * sgb + c * sgc + t, mask=mask, other=0.0).to(dt)
+            uu = tl.load(u_ptr + b64 * sub + c * suc + t, mask=mask, other=0.0).to(dt)
             gdr, gdi = _forward_real(gg, f1r, f1i, tr, ti, f2r, f2i, PRECISION)
             udr, udi = _forward_real(uu, f1r, f1i, tr, ti, f2r, f2i, PRECISION)
             qr, qi = _cmul(gdr, gdi, udr, udi, True)  # G conj(U)
