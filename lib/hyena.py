@@ -58,7 +58,7 @@ from . import triton_kernels
 from .attention import MultiHeadAttention
 from .fourier import causal_fft_conv, causal_toeplitz, kernel_spectrum
 from .monarch import MAX_FACTOR as MONARCH_MAX_FACTOR
-from .monarch import monarch_causal_conv, monarch_factors, monarch_kernel_spectrum
+from .monarch import _check_power_of_two, monarch_causal_conv, monarch_kernel_spectrum
 from .utils import check_module_input, check_option, check_random_state, check_scalar, check_size
 
 __all__ = [
@@ -392,8 +392,7 @@ class HyenaOperator(nn.Module):
         if fused is not None and not isinstance(fused, bool):
             raise TypeError(f"fused must be True, False or None, got {fused!r}")
         self.fft_impl = check_option(fft_impl, "fft_impl", FFT_IMPLS)
-        monarch_factors(2, monarch_max_factor)  # checks it: a power of two >= 2
-        self.monarch_max_factor = int(monarch_max_factor)
+        self.monarch_max_factor = _check_power_of_two(monarch_max_factor, "monarch_max_factor")
         allowed = (None, torch.float16, torch.float32, torch.float64) + (
             (torch.bfloat16,) if fft_impl == "monarch" else ()
         )

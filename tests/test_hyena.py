@@ -518,7 +518,7 @@ def test_operator_rejects_input_of_another_dtype_with_a_clear_message():
         HyenaOperator(8, 16, fused="yes")
     with pytest.raises(ValueError, match="fft_dtype must be"):
         HyenaOperator(8, 16, fft_dtype=torch.int8)
-    with pytest.raises(ValueError, match="max_factor must be a power of two"):
+    with pytest.raises(ValueError, match="monarch_max_factor must be a power of two"):
         HyenaOperator(8, 16, fft_impl="monarch", monarch_max_factor=48)
 
 
