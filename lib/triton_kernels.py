@@ -226,6 +226,22 @@ if HAVE_TRITON:
         return re, im
 
     @triton.jit
+    def _load_steps(
+        f1r_ptr, f1i_ptr, f2r_ptr, f2i_ptr, tr_ptr, ti_ptr, COLS1: tl.constexpr, N1: tl.constexpr, M: tl.constexpr
+    ):
+        """The matrices of the steps as register tiles: F1[:, :COLS1] (re, im), F2 (re, im) and the twiddle factors
+        (re, im; float32)."""
+        i1 = tl.arange(0, N1)
+        im = tl.arange(0, M)
+        off1 = i1[:, None] * N1 + tl.arange(0, COLS1)[None, :]
+        off2 = im[:, None] * M + im[None, :]
+        tw = i1[:, None] * M + im[None, :]
+        return (
+            tl.load(f1r_ptr + off1), tl.load(f1i_ptr + off1), tl.load(f2r_ptr + off2), tl.load(f2i_ptr + off2),
+            tl.load(tr_ptr + tw).to(tl.float32), tl.load(ti_ptr + tw).to(tl.float32),
+        )  # fmt: skip
+
+    @triton.jit
     def _forward_real(a, f1r, f1i, tr, ti, f2r, f2i, PRECISION: tl.constexpr):
         """Steps 1-3 for a real (N1 / 2, M) tile (the zero-padded half is not stored; f1 = F1[:, :N1 / 2])."""
         dt = f1r.dtype
@@ -279,17 +295,10 @@ if HAVE_TRITON:
         t = ih[:, None] * M + im[None, :]
         mask = t < L
         tw = i1[:, None] * M + im[None, :]
-        off1 = i1[:, None] * N1 + ih[None, :]  # F1[:, :H]: only the first H columns meet non-zero input
-        off2 = im[:, None] * M + im[None, :]
-        f2r = tl.load(f2r_ptr + off2)
-        f2i = tl.load(f2i_ptr + off2)
-        tr = tl.load(tr_ptr + tw).to(tl.float32)
-        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        # F1[:, :H]: only the first H columns meet non-zero input
+        f1r, f1i, f2r, f2i, tr, ti = _load_steps(f1r_ptr, f1i_ptr, f2r_ptr, f2i_ptr, tr_ptr, ti_ptr, H, N1, M)
         a = tl.load(u_ptr + b * sub + c * suc + t, mask=mask, other=0.0)
-        dr, di = _forward_real(
-            a.to(f1r_ptr.dtype.element_ty), tl.load(f1r_ptr + off1), tl.load(f1i_ptr + off1), tr, ti, f2r, f2i,
-            PRECISION,
-        )  # fmt: skip
+        dr, di = _forward_real(a.to(f1r.dtype), f1r, f1i, tr, ti, f2r, f2i, PRECISION)
         kr = tl.load(kr_ptr + c * skc + tw).to(tl.float32)  # the kernel's spectrum, in the same order
         ki = tl.load(ki_ptr + c * skc + tw).to(tl.float32)
         yr, yi = _cmul(dr, di, kr, ki, CONJ)  # conj(K) for the gradient with respect to u (a correlation)
@@ -337,15 +346,8 @@ if HAVE_TRITON:
         i1 = tl.arange(0, N1)
         im = tl.arange(0, M)
         tw = i1[:, None] * M + im[None, :]
-        off1 = i1[:, None] * N1 + i1[None, :]
-        off2 = im[:, None] * M + im[None, :]
         dt = f1r_ptr.dtype.element_ty
-        f1r = tl.load(f1r_ptr + off1)
-        f1i = tl.load(f1i_ptr + off1)
-        f2r = tl.load(f2r_ptr + off2)
-        f2i = tl.load(f2i_ptr + off2)
-        tr = tl.load(tr_ptr + tw).to(tl.float32)
-        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        f1r, f1i, f2r, f2i, tr, ti = _load_steps(f1r_ptr, f1i_ptr, f2r_ptr, f2i_ptr, tr_ptr, ti_ptr, N1, N1, M)
         t0r = tl.load(t0r_ptr + k0 * R + tw).to(tl.float32)
         t0i = tl.load(t0i_ptr + k0 * R + tw).to(tl.float32)
         xr = tl.load(xr_ptr + row * R + tw).to(tl.float32)
@@ -395,16 +397,8 @@ if HAVE_TRITON:
         im = tl.arange(0, M)
         t = ih[:, None] * M + im[None, :]
         mask = t < L
-        tw = i1[:, None] * M + im[None, :]
-        off1 = i1[:, None] * N1 + ih[None, :]
-        off2 = im[:, None] * M + im[None, :]
         dt = f1r_ptr.dtype.element_ty
-        f1r = tl.load(f1r_ptr + off1)
-        f1i = tl.load(f1i_ptr + off1)
-        f2r = tl.load(f2r_ptr + off2)
-        f2i = tl.load(f2i_ptr + off2)
-        tr = tl.load(tr_ptr + tw).to(tl.float32)
-        ti = tl.load(ti_ptr + tw).to(tl.float32)
+        f1r, f1i, f2r, f2i, tr, ti = _load_steps(f1r_ptr, f1i_ptr, f2r_ptr, f2i_ptr, tr_ptr, ti_ptr, H, N1, M)
         pr = tl.zeros([N1, M], dtype=tl.float32)
         pi = tl.zeros([N1, M], dtype=tl.float32)
         for b in range(B):
